@@ -1,0 +1,60 @@
+package dev.cnnc.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code cnnc}: exit 0 on success, 1 when a user's file has errors, 2 for a wrong command line.
+ * Nothing a user does produces a stack trace; set CNNC_DEBUG=1 to see one for an internal error.
+ */
+@Command(name = "cnnc",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "A compiler for convolutional neural networks.",
+        subcommands = {CheckCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FILE_ERRORS = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; used by main and by tests. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (System.getenv("CNNC_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            err.println("cnnc: internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            err.println("  please report this; set CNNC_DEBUG=1 for details");
+            return 70; // EX_SOFTWARE: a bug in cnnc, not in the user's input
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        // "cnnc" alone: show what it can do.
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"cnnc " + (v == null ? "development build" : v)};
+        }
+    }
+}

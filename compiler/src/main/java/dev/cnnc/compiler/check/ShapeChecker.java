@@ -1,0 +1,179 @@
+package dev.cnnc.compiler.check;
+
+import dev.cnnc.compiler.diag.DiagnosticKind;
+import dev.cnnc.compiler.diag.Diagnostics;
+import dev.cnnc.compiler.diag.Span;
+import dev.cnnc.compiler.layers.LayerSpec;
+import dev.cnnc.compiler.layers.ShapeRules;
+import dev.cnnc.compiler.layers.Softmax;
+import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.LayerNode;
+import dev.cnnc.compiler.model.Shape;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage 3: shapes through every layer, parameter counts and FLOPs. A shape error ends the
+ * path it is on (nothing after it has a known shape); it is reported with the trail of
+ * shapes that led to it.
+ */
+public final class ShapeChecker {
+    /** Java arrays are int-indexed: no tensor of one example, and no weight tensor, may be larger. */
+    public static final long MAX_ELEMENTS = Integer.MAX_VALUE;
+
+    /** Result of walking the layers: null nodes when a shape error stopped the walk. */
+    public record Result(List<CheckedNode> nodes, long trainable, long nonTrainable, long flops, long activationElements) {
+    }
+
+    private final Diagnostics diagnostics;
+    private final Map<String, Integer> counters = new HashMap<>();
+    private final List<String> trail = new ArrayList<>();
+    private long trainable;
+    private long nonTrainable;
+    private long flops;
+    private long activations;
+
+    private ShapeChecker(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    public static Result check(Shape input, List<LayerNode> layers, Diagnostics diagnostics) {
+        ShapeChecker checker = new ShapeChecker(diagnostics);
+        checker.trail.add(input.toString());
+        checker.activations = input.elements();
+        List<CheckedNode> nodes = new ArrayList<>();
+        Shape out = checker.walk(input, layers, nodes);
+        if (out == null) {
+            return new Result(null, 0, 0, 0, 0);
+        }
+        checker.warnMisplacedSoftmax(layers);
+        return new Result(nodes, checker.trainable, checker.nonTrainable, checker.flops, checker.activations);
+    }
+
+    private Shape walk(Shape shape, List<LayerNode> layers, List<CheckedNode> out) {
+        for (LayerNode node : layers) {
+            if (node instanceof LayerNode.Layer l) {
+                shape = layer(shape, l, out);
+            } else if (node instanceof LayerNode.Residual r) {
+                shape = residual(shape, r, out);
+            } else {
+                return null; // LayerNode.Unreadable: already reported
+            }
+            if (shape == null) {
+                return null;
+            }
+        }
+        return shape;
+    }
+
+    private Shape layer(Shape in, LayerNode.Layer node, List<CheckedNode> out) {
+        LayerSpec spec = node.spec();
+        ShapeRules rules = (hint, kind, args) -> {
+            Diagnostics.Builder b = diagnostics.at(node.span(), kind, args).note("shapes so far: " + trailText());
+            if (node.via() != null) {
+                b.note(node.via());
+            }
+            if (hint != null) {
+                b.hint(hint);
+            }
+            b.report();
+            return null;
+        };
+        try {
+            Shape shape = spec.outputShape(in, rules);
+            if (shape == null) {
+                return null;
+            }
+            if (shape.elements() > MAX_ELEMENTS) {
+                return tooLarge(node, spec, "the output " + shape, shape.elements());
+            }
+            long params = spec.trainableParams(in);
+            long state = spec.nonTrainableParams(in);
+            if (params > MAX_ELEMENTS) {
+                return tooLarge(node, spec, "the weights", params);
+            }
+            long f = spec.flops(in, shape);
+            trainable = Math.addExact(trainable, params);
+            nonTrainable = Math.addExact(nonTrainable, state);
+            flops = Math.addExact(flops, f);
+            activations = Math.addExact(activations, shape.elements());
+            out.add(new CheckedNode.Layer(nextName(spec.kind()), spec, node.span(), in, shape, params, state, f));
+            trail.add(spec.kind() + " " + shape);
+            return shape;
+        } catch (ArithmeticException overflow) {
+            diagnostics.at(node.span(), DiagnosticKind.SIZE_OVERFLOW, spec.describe(), "the layer")
+                    .note("shapes so far: " + trailText()).hint("use smaller sizes").report();
+            return null;
+        }
+    }
+
+    private Shape tooLarge(LayerNode.Layer node, LayerSpec spec, String what, long elements) {
+        diagnostics.at(node.span(), DiagnosticKind.TENSOR_TOO_LARGE, spec.describe(), what, String.format("%,d", elements), MAX_ELEMENTS)
+                .note("shapes so far: " + trailText()).hint("downsample earlier or use fewer filters or units").report();
+        return null;
+    }
+
+    private Shape residual(Shape in, LayerNode.Residual r, List<CheckedNode> out) {
+        String name = nextName("residual");
+        List<CheckedNode> main = new ArrayList<>();
+        List<CheckedNode> shortcut = new ArrayList<>();
+        Shape mainOut = walk(in, r.main(), main);
+        if (mainOut == null) {
+            return null;
+        }
+        Shape shortcutOut = r.shortcut() == null ? in : walk(in, r.shortcut(), shortcut);
+        if (shortcutOut == null) {
+            return null;
+        }
+        if (!mainOut.equals(shortcutOut)) {
+            Span mainEnd = r.main().isEmpty() ? r.span() : r.main().get(r.main().size() - 1).span();
+            String shortcutText = r.shortcut() == null
+                    ? "there is no shortcut, so the input " + in + " is added"
+                    : "the shortcut ends in " + shortcutOut + " (line " + lastLine(r.shortcut(), r.shortcutSpan()) + ")";
+            String hint = r.shortcut() == null
+                    ? "add 'shortcut { ... }' after the block that maps " + in + " to " + mainOut
+                    + (in.flat() ? "" : ", e.g. shortcut { conv " + mainOut.channels() + " 1x1"
+                    + (in.height() != mainOut.height() && mainOut.height() > 0 ? " stride " + Math.max(1, in.height() / mainOut.height()) : "")
+                    + " nobias }")
+                    : "make both paths end in the same shape";
+            diagnostics.at(r.span(), DiagnosticKind.RESIDUAL_SHAPE_MISMATCH,
+                            "the main path ends in " + mainOut + " (line " + mainEnd.line() + "), " + shortcutText)
+                    .note("shapes so far: " + trailText()).hint(hint).report();
+            return null;
+        }
+        long add = mainOut.elements();
+        flops = Math.addExact(flops, add);
+        activations = Math.addExact(activations, add);
+        out.add(new CheckedNode.Residual(name, r.span(), in, mainOut, main, shortcut, add));
+        trail.add("residual " + mainOut);
+        return mainOut;
+    }
+
+    private static int lastLine(List<LayerNode> nodes, Span orElse) {
+        return nodes.isEmpty() ? (orElse == null ? 0 : orElse.line()) : nodes.get(nodes.size() - 1).span().line();
+    }
+
+    private String nextName(String kind) {
+        int n = counters.merge(kind, 1, Integer::sum);
+        return kind + n;
+    }
+
+    /** The trail, eliding the middle of long ones: "28x28x1 -> conv 26x26x32 -> ... -> maxpool 1x1x64". */
+    private String trailText() {
+        if (trail.size() <= 6) {
+            return String.join(" -> ", trail);
+        }
+        return String.join(" -> ", trail.subList(0, 3)) + " -> ... -> " + String.join(" -> ", trail.subList(trail.size() - 2, trail.size()));
+    }
+
+    private void warnMisplacedSoftmax(List<LayerNode> layers) {
+        for (int i = 0; i < layers.size() - 1; i++) {
+            if (layers.get(i) instanceof LayerNode.Layer l && l.spec() instanceof Softmax) {
+                diagnostics.at(l.span(), DiagnosticKind.SOFTMAX_NOT_LAST)
+                        .hint("softmax belongs at the end; cross_entropy applies it for you").report();
+            }
+        }
+    }
+}

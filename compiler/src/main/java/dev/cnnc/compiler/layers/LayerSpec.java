@@ -1,0 +1,36 @@
+package dev.cnnc.compiler.layers;
+
+import dev.cnnc.compiler.model.Shape;
+
+/**
+ * One layer as the checker sees it, with its arguments read and validated. Each layer kind
+ * is one record implementing this interface, in one file with its {@link LayerKind}: the
+ * words it takes, its output shape, parameter count and FLOPs. Later stages (lowering,
+ * emission, the reference implementation) switch on these records.
+ */
+public interface LayerSpec {
+    /** The kind's word: conv, maxpool, dense... (an alias such as fc is shown as dense). */
+    String kind();
+
+    /** How the layer is shown in summaries, normalised: "conv 32 3x3 pad same". */
+    String describe();
+
+    /**
+     * The output shape for an input shape, or null after reporting through {@code rules} why
+     * there is none. Arithmetic may throw ArithmeticException on overflow; the checker reports it.
+     */
+    Shape outputShape(Shape in, ShapeRules rules);
+
+    /** Trained parameters, counted as PyTorch's {@code parameters()} does. */
+    default long trainableParams(Shape in) {
+        return 0;
+    }
+
+    /** Non-trained state kept with the weights (batchnorm running statistics). */
+    default long nonTrainableParams(Shape in) {
+        return 0;
+    }
+
+    /** Forward (inference) floating-point operations per example; a multiply-add counts as two. */
+    long flops(Shape in, Shape out);
+}
