@@ -84,7 +84,8 @@ public final class DeclarationCheck {
                 }
             }
         }
-        if (file.layers().isEmpty() && name != null) {
+        // After a syntax error the layers may have been swallowed by it: say nothing more.
+        if (file.layers().isEmpty() && name != null && !diagnostics.hasErrors()) {
             diagnostics.at(nameSpan, DiagnosticKind.NO_LAYERS, name).hint("add layers after the 'input' line, e.g. 'dense 10'").report();
         }
         return new Header(name, nameSpan, input, inputSpan);
@@ -95,7 +96,16 @@ public final class DeclarationCheck {
         String written = decl.values().stream().map(Value::text).reduce((a, b) -> a + " " + b).orElse("nothing");
         if (decl.values().size() == 1 && decl.values().get(0) instanceof Value.Dim d && d.sizes().size() == 3
                 && d.sizes().stream().allMatch(s -> s >= 1 && s <= Integer.MAX_VALUE)) {
-            return Shape.spatial(d.sizes().get(0), d.sizes().get(1), d.sizes().get(2));
+            Shape shape = Shape.spatial(d.sizes().get(0), d.sizes().get(1), d.sizes().get(2));
+            // Exact: three int-sized factors can overflow a long.
+            java.math.BigInteger elements = java.math.BigInteger.valueOf(shape.height())
+                    .multiply(java.math.BigInteger.valueOf(shape.width())).multiply(java.math.BigInteger.valueOf(shape.channels()));
+            if (elements.compareTo(java.math.BigInteger.valueOf(ShapeChecker.MAX_ELEMENTS)) > 0) {
+                diagnostics.at(at, DiagnosticKind.TENSOR_TOO_LARGE, "input", shape, String.format("%,d", elements),
+                        ShapeChecker.MAX_ELEMENTS).hint("resize the images before training").report();
+                return null;
+            }
+            return shape;
         }
         if (decl.values().size() == 1 && decl.values().get(0) instanceof Value.Num n && n.isWholeIn(1, Integer.MAX_VALUE)) {
             return Shape.flat(n.value().longValueExact());

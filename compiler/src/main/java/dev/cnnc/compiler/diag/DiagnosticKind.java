@@ -5,13 +5,12 @@ package dev.cnnc.compiler.diag;
  * never reused; add new kinds at the end of their group. Messages are String.format
  * templates, filled in by the stage that reports them.
  *
- * <p>Groups: 1xx reading and syntax, 2xx declarations and layer arguments, 25x blocks and
+ * <p>Files that cannot be read at all (missing, a directory, over 4 MiB) are reported by the
+ * caller before checking starts, not with a code. Groups: 1xx syntax, 2xx declarations and layer arguments, 25x blocks and
  * repeats, 3xx shapes and sizes, 4xx the train section, 9xx internal.
  */
 public enum DiagnosticKind {
     // 1xx: reading and syntax
-    CANNOT_READ("E100", Severity.ERROR, "cannot read %s: %s"),
-    FILE_TOO_LARGE("E101", Severity.ERROR, "file is %s; .cnn files larger than %s are not accepted"),
     UNEXPECTED_CHARACTER("E102", Severity.ERROR, "unexpected character %s"),
     SYNTAX("E103", Severity.ERROR, "%s"),
     NESTING_TOO_DEEP("E104", Severity.ERROR, "braces nest more than %d deep"),

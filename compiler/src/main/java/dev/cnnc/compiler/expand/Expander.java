@@ -67,7 +67,9 @@ public final class Expander {
         } catch (TooLarge e) {
             return List.of();
         }
-        for (BlockDef b : blocks.values()) {
+        // An unused block is worth a warning only in an otherwise clean file: after an error the
+        // call that would have used it may simply not have been reached.
+        for (BlockDef b : diagnostics.hasErrors() ? List.<BlockDef>of() : blocks.values()) {
             if (!usedBlocks.contains(b.name().text())) {
                 diagnostics.at(b.name().span(), DiagnosticKind.UNUSED_BLOCK, b.name().text())
                         .hint("call it as " + b.name().text() + "(...) or remove it").report();

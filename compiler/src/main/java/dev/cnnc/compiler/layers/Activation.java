@@ -30,7 +30,7 @@ public record Activation(Function function, double slope) implements LayerSpec {
 
     @Override
     public String describe() {
-        return function == Function.LEAKYRELU ? "leakyrelu " + slope : kind();
+        return function == Function.LEAKYRELU ? "leakyrelu " + dev.cnnc.compiler.model.Numbers.plain(slope) : kind();
     }
 
     @Override

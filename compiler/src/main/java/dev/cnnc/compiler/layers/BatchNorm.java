@@ -26,10 +26,10 @@ public record BatchNorm(double momentum, double eps) implements LayerSpec {
     public String describe() {
         StringBuilder b = new StringBuilder("batchnorm");
         if (momentum != 0.1) {
-            b.append(" momentum ").append(momentum);
+            b.append(" momentum ").append(dev.cnnc.compiler.model.Numbers.plain(momentum));
         }
         if (eps != 1e-5) {
-            b.append(" eps ").append(eps);
+            b.append(" eps ").append(dev.cnnc.compiler.model.Numbers.plain(eps));
         }
         return b.toString();
     }

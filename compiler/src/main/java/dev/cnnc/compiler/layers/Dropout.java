@@ -17,7 +17,7 @@ public record Dropout(double probability) implements LayerSpec {
 
     @Override
     public String describe() {
-        return "dropout " + probability;
+        return "dropout " + dev.cnnc.compiler.model.Numbers.plain(probability);
     }
 
     @Override

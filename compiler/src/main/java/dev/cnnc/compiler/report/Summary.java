@@ -2,6 +2,7 @@ package dev.cnnc.compiler.report;
 
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.Numbers;
 import dev.cnnc.compiler.model.Shape;
 import dev.cnnc.compiler.train.TrainConfig;
 import java.util.ArrayList;
@@ -83,8 +84,8 @@ public final class Summary {
         }
         if (t.optimizer() != null) {
             TrainConfig.Optimizer o = t.optimizer();
-            parts.add(o.kind().name().toLowerCase(Locale.ROOT) + " lr " + o.lr()
-                    + (o.momentum() > 0 ? " momentum " + o.momentum() : "") + (o.nesterov() ? " nesterov" : ""));
+            parts.add(o.kind().name().toLowerCase(Locale.ROOT) + " lr " + Numbers.plain(o.lr())
+                    + (o.momentum() > 0 ? " momentum " + Numbers.plain(o.momentum()) : "") + (o.nesterov() ? " nesterov" : ""));
         }
         if (t.batch() != null) {
             parts.add("batch " + t.batch());
