@@ -25,6 +25,9 @@ public final class DeclarationCheck {
             "Object", "String", "Math", "System", "Float", "Double", "Integer", "Long", "Override",
             "Thread", "Runnable", "Exception", "RuntimeException", "Error", "Boolean", "Character");
 
+    /** The model name becomes a Java class and file name; keep it well inside javac's and file systems' limits. */
+    static final int MAX_NAME_LENGTH = 200;
+
     private DeclarationCheck() {
     }
 
@@ -52,7 +55,12 @@ public final class DeclarationCheck {
             }
             name = first.name().text();
             nameSpan = first.name().span();
-            if (JAVA_RESERVED.contains(name)) {
+            if (name.length() > MAX_NAME_LENGTH) {
+                diagnostics.at(nameSpan, DiagnosticKind.BAD_MODEL_NAME, name.substring(0, 20) + "...",
+                        "is " + name.length() + " characters long; the most is " + MAX_NAME_LENGTH)
+                        .hint("choose a shorter name").report();
+                name = null;
+            } else if (JAVA_RESERVED.contains(name)) {
                 diagnostics.at(nameSpan, DiagnosticKind.BAD_MODEL_NAME, name, "is a reserved word in Java, and the model becomes a Java class")
                         .hint("choose another name, e.g. " + Character.toUpperCase(name.charAt(0)) + name.substring(1) + "Net").report();
                 name = null;
