@@ -16,7 +16,9 @@ public record Activation(Function function, double slope) implements LayerSpec {
     public static final LayerKind SIGMOID = simple(Function.SIGMOID, "1 / (1 + exp(-x))");
     public static final LayerKind TANH = simple(Function.TANH, "hyperbolic tangent");
     public static final LayerKind LEAKYRELU = LayerKind.of("x if x > 0, else A*x (A defaults to 0.01)",
-            Signature.of("leakyrelu").optionalPositional("slope", "A", ArgType.REAL).build(),
+            // A slope below 0 would make the sign of the output ambiguous, and backward derives the
+            // derivative from the output (it is not kept otherwise).
+            Signature.of("leakyrelu").optionalPositional("slope", "A", ArgType.NON_NEGATIVE).build(),
             a -> a.ok() ? new Activation(Function.LEAKYRELU, a.real("slope", DEFAULT_SLOPE)) : null);
 
     private static LayerKind simple(Function f, String summary) {

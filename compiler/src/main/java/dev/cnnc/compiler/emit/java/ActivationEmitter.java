@@ -1,0 +1,33 @@
+package dev.cnnc.compiler.emit.java;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.cnnc.compiler.lower.Op;
+
+/** An activation that could not be fused: one element-wise pass each way. */
+final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
+    @Override
+    public void declare(Op.ActivationOp op, int k, JavaEmitContext ctx) {
+    }
+
+    @Override
+    public CodeBlock forward(Op.ActivationOp op, int k, JavaEmitContext ctx) {
+        return CodeBlock.builder()
+                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
+                .addStatement("final float v = $L[i]", ctx.value(op.input()))
+                .addStatement("$L[i] = $L", ctx.value(op.output()), ActivationCode.apply(op.activation(), "v"))
+                .endControlFlow().build();
+    }
+
+    @Override
+    public CodeBlock backward(Op.ActivationOp op, int k, JavaEmitContext ctx, boolean inputGradient) {
+        if (!inputGradient) {
+            return CodeBlock.of("");
+        }
+        return CodeBlock.builder()
+                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
+                .addStatement("final float y = $L[i]", ctx.value(op.output()))
+                .addStatement("$L[i] = $L[i] * $L", ctx.gradSlot(op, op.input()), ctx.grad(op.output()),
+                        ActivationCode.derivative(op.activation(), "y"))
+                .endControlFlow().build();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cnnc.compiler.emit.java;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.cnnc.compiler.lower.Op;
+import dev.cnnc.compiler.lower.ParamLayout;
+import dev.cnnc.compiler.model.Shape;
+import java.util.Map;
+
+/** batchnorm: batch statistics while training (updating the running ones as PyTorch), running statistics in inference. */
+final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
+    @Override
+    public void declare(Op.BatchNormOp op, int k, JavaEmitContext ctx) {
+        ctx.floats("mean" + k, Long.toString(op.input().shape().channels()));
+        ctx.floats("invStd" + k, Long.toString(op.input().shape().channels()));
+    }
+
+    private static String layout(Shape s) {
+        return s.flat() ? s.channels() + ", n, true" : s.channels() + ", n * " + (s.height() * s.width()) + ", false";
+    }
+
+    @Override
+    public CodeBlock forward(Op.BatchNormOp op, int k, JavaEmitContext ctx) {
+        Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
+        String common = ctx.value(op.input()) + ", " + ctx.value(op.output()) + ", " + layout(op.input().shape()) + ", params, "
+                + p.get("weight").offset() + ", " + p.get("bias").offset() + ", state, " + p.get("running_mean").offset() + ", "
+                + p.get("running_var").offset();
+        return CodeBlock.builder()
+                .beginControlFlow("if (training)")
+                .addStatement("$T.batchNormTrain($L, $L, $L, mean$L, invStd$L)", JavaEmitContext.OPS, common,
+                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k)
+                .nextControlFlow("else")
+                .addStatement("$T.batchNormInfer($L, $L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()))
+                .endControlFlow().build();
+    }
+
+    @Override
+    public CodeBlock backward(Op.BatchNormOp op, int k, JavaEmitContext ctx, boolean inputGradient) {
+        Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
+        // The parameter gradients come with the input gradient; without a reader of dx it goes to a scratch slot.
+        String dx = inputGradient ? ctx.gradSlot(op, op.input()) : "bnScratch" + k;
+        if (!inputGradient) {
+            ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
+        }
+        return CodeBlock.builder()
+                .addStatement("$T.batchNormBackward($L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L)", JavaEmitContext.OPS,
+                        ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
+                        p.get("bias").offset(), k, k)
+                .build();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.cnnc.compiler.emit.java;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.cnnc.compiler.lower.Op;
+
+/** dropout: a seeded mask of 0 and 1/(1-p) while training (inverted dropout); a copy in inference. */
+final class DropoutEmitter implements OpEmitter<Op.DropoutOp> {
+    @Override
+    public void declare(Op.DropoutOp op, int k, JavaEmitContext ctx) {
+        ctx.floats("mask" + op.index(), JavaEmitContext.size(op.input()));
+    }
+
+    @Override
+    public CodeBlock forward(Op.DropoutOp op, int k, JavaEmitContext ctx) {
+        long e = op.input().perExample();
+        return CodeBlock.builder()
+                .beginControlFlow("if (training)")
+                .addStatement("$T.dropoutMask(random, mask$L, n * $L, $L)", JavaEmitContext.OPS, op.index(), e,
+                        JavaEmitContext.f(op.dropout().probability()))
+                .beginControlFlow("for (int i = 0; i < n * $L; i++)", e)
+                .addStatement("$L[i] = $L[i] * mask$L[i]", ctx.value(op.output()), ctx.value(op.input()), op.index())
+                .endControlFlow()
+                .nextControlFlow("else")
+                .addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.value(op.input()), ctx.value(op.output()), e)
+                .endControlFlow().build();
+    }
+
+    @Override
+    public CodeBlock backward(Op.DropoutOp op, int k, JavaEmitContext ctx, boolean inputGradient) {
+        if (!inputGradient) {
+            return CodeBlock.of("");
+        }
+        return CodeBlock.builder()
+                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
+                .addStatement("$L[i] = $L[i] * mask$L[i]", ctx.gradSlot(op, op.input()), ctx.grad(op.output()), op.index())
+                .endControlFlow().build();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.cnnc.compiler.emit.java;
+
+import com.palantir.javapoet.ClassName;
+import dev.cnnc.compiler.lower.KernelPlan;
+import dev.cnnc.compiler.lower.Op;
+import dev.cnnc.compiler.lower.Tensor;
+import dev.cnnc.compiler.model.Numbers;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What op emitters share: buffer declarations (each allocated once, for maxBatch examples),
+ * the names of activation and gradient buffers, and gradient slots for tensors read by two ops.
+ */
+final class JavaEmitContext {
+    static final ClassName OPS = ClassName.get("dev.cnnc.runtime.kernels", "Ops");
+    static final ClassName GEMM = ClassName.get("dev.cnnc.runtime.kernels", "Gemm");
+
+    /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
+    final Map<String, String[]> buffers = new LinkedHashMap<>();
+    final KernelPlan plan;
+
+    JavaEmitContext(KernelPlan plan) {
+        this.plan = plan;
+    }
+
+    void floats(String name, String size) {
+        buffers.putIfAbsent(name, new String[] {"float[]", size});
+    }
+
+    void ints(String name, String size) {
+        buffers.putIfAbsent(name, new String[] {"int[]", size});
+    }
+
+    /** The activation buffer of a tensor. */
+    String value(Tensor t) {
+        return "t" + t.id();
+    }
+
+    /** The gradient buffer of a tensor as seen by its producer (all readers' slots summed into it). */
+    String grad(Tensor t) {
+        return "d" + t.id();
+    }
+
+    /** The gradient slot that reader {@code op} (at input position k) writes. */
+    String gradSlot(Op op, Tensor t) {
+        List<int[]> readers = plan.consumers(t);
+        int index = plan.ops().indexOf(op);
+        for (int r = 0; r < readers.size(); r++) {
+            if (readers.get(r)[0] == index) {
+                return r == 0 ? grad(t) : grad(t) + "_" + r;
+            }
+        }
+        throw new IllegalStateException("op does not read tensor " + t.id());
+    }
+
+    /** Whether the gradient of an op's input must be computed at all (not for the network input unless asked). */
+    boolean isNetworkInput(Tensor t) {
+        return t.id() == plan.input().id();
+    }
+
+    static String size(Tensor t) {
+        return "maxBatch * " + t.perExample();
+    }
+
+    static String f(double v) {
+        String s = Numbers.plain((float) v);
+        return s + "f";
+    }
+}

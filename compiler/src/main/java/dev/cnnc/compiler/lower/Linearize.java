@@ -1,0 +1,84 @@
+package dev.cnnc.compiler.lower;
+
+import dev.cnnc.compiler.diag.Span;
+import dev.cnnc.compiler.layers.Activation;
+import dev.cnnc.compiler.layers.BatchNorm;
+import dev.cnnc.compiler.layers.Conv;
+import dev.cnnc.compiler.layers.Dense;
+import dev.cnnc.compiler.layers.Dropout;
+import dev.cnnc.compiler.layers.Flatten;
+import dev.cnnc.compiler.layers.GlobalPool;
+import dev.cnnc.compiler.layers.Pool;
+import dev.cnnc.compiler.layers.Softmax;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.model.CheckedNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One op per layer, in order; a residual becomes its main path, its shortcut, and an add. */
+final class Linearize {
+    private final List<Op> ops = new ArrayList<>();
+    private int nextId = 1;
+    private int dropouts;
+
+    private Linearize() {
+    }
+
+    static KernelPlan plan(CheckedModel model) {
+        Linearize l = new Linearize();
+        Tensor input = new Tensor(0, model.input());
+        Tensor out = l.nodes(model.nodes(), input);
+        // The softmax that ends the model is folded into the loss when training.
+        if (!l.ops.isEmpty() && l.ops.get(l.ops.size() - 1) instanceof Op.SoftmaxOp s) {
+            l.ops.set(l.ops.size() - 1, new Op.SoftmaxOp(true, s.input(), s.output(), s.spans()));
+        }
+        return new KernelPlan(model, ParamLayout.of(model), input, l.ops, out);
+    }
+
+    private Tensor nodes(List<CheckedNode> nodes, Tensor in) {
+        for (CheckedNode n : nodes) {
+            if (n instanceof CheckedNode.Layer l) {
+                in = layer(l, in);
+            } else if (n instanceof CheckedNode.Residual r) {
+                Tensor main = nodes(r.main(), in);
+                Tensor shortcut = nodes(r.shortcut(), in);
+                Tensor sum = new Tensor(nextId++, r.output());
+                ops.add(new Op.AddOp(main, shortcut, sum, List.of(r.span())));
+                in = sum;
+            }
+        }
+        return in;
+    }
+
+    private Tensor layer(CheckedNode.Layer l, Tensor in) {
+        Tensor out = new Tensor(nextId++, l.output());
+        List<Span> spans = List.of(l.span());
+        Op op;
+        if (l.spec() instanceof Conv c) {
+            op = new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans);
+        } else if (l.spec() instanceof Dense d) {
+            op = new Op.DenseOp(d, l.name(), in, null, out, spans);
+        } else if (l.spec() instanceof Pool p) {
+            int[] pad = p.pad();
+            op = new Op.PoolOp(p.op(), p.kernelHeight(), p.kernelWidth(), p.strideHeight(), p.strideWidth(), pad[0], pad[1], in, out, spans);
+        } else if (l.spec() instanceof GlobalPool g) {
+            int h = (int) in.shape().height();
+            int w = (int) in.shape().width();
+            op = new Op.PoolOp(g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0, in, out, spans);
+        } else if (l.spec() instanceof Activation a) {
+            op = new Op.ActivationOp(a, in, out, spans);
+        } else if (l.spec() instanceof BatchNorm b) {
+            op = new Op.BatchNormOp(b, l.name(), in, out, spans);
+        } else if (l.spec() instanceof Dropout d) {
+            op = new Op.DropoutOp(d, dropouts++, in, out, spans);
+        } else if (l.spec() instanceof Flatten) {
+            op = new Op.FlattenOp(in, out, spans);
+        } else if (l.spec() instanceof Softmax) {
+            op = new Op.SoftmaxOp(false, in, out, spans);
+        } else {
+            throw new IllegalStateException("no lowering for " + l.spec().kind());
+        }
+        ops.add(op);
+        return out;
+    }
+}

@@ -1,0 +1,495 @@
+package dev.cnnc.compiler.reference;
+
+import dev.cnnc.compiler.layers.Activation;
+import dev.cnnc.compiler.layers.BatchNorm;
+import dev.cnnc.compiler.layers.Conv;
+import dev.cnnc.compiler.layers.Dense;
+import dev.cnnc.compiler.layers.Dropout;
+import dev.cnnc.compiler.layers.Flatten;
+import dev.cnnc.compiler.layers.GlobalPool;
+import dev.cnnc.compiler.layers.Pool;
+import dev.cnnc.compiler.layers.Softmax;
+import dev.cnnc.compiler.lower.ParamLayout;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * The oracle: every layer's forward and backward as plain loops in double precision, per
+ * example in PyTorch's N,C,H,W order, straight from the definitions. Slow and obviously
+ * right; generated code is compared with it, never with itself.
+ *
+ * <p>Same parameter layout as generated code ({@link ParamLayout}); dropout masks come from
+ * the caller (in the generated code's layout, [C][n][H*W]) so both use the same ones.
+ */
+public final class ReferenceModel {
+    private final CheckedModel model;
+    private final ParamLayout layout;
+    public final double[] params;
+    public final double[] grads;
+    public final double[] state;
+    private List<Object> tape;
+    private int n;
+    private boolean training;
+    private IntFunction<float[]> masks;
+    private int dropoutIndex;
+
+    private record Step(CheckedNode.Layer layer, double[] x, double[] y, Object saved) {
+    }
+
+    private record Fork(List<Object> main, List<Object> shortcut) {
+    }
+
+    public ReferenceModel(CheckedModel model) {
+        this.model = model;
+        this.layout = ParamLayout.of(model);
+        this.params = new double[layout.parameterCount()];
+        this.grads = new double[layout.parameterCount()];
+        this.state = new double[layout.stateCount()];
+    }
+
+    public ParamLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Forward for n examples ([n][C*H*W]). In training a final softmax is left out (its output
+     * is the logits), as in generated code. {@code dropoutMasks} gives mask k for a training run.
+     */
+    public double[] forward(double[] input, int n, boolean training, IntFunction<float[]> dropoutMasks) {
+        this.n = n;
+        this.training = training;
+        this.masks = dropoutMasks;
+        this.dropoutIndex = 0;
+        this.tape = new ArrayList<>();
+        return forward(model.nodes(), input, tape);
+    }
+
+    /** Gradients of all parameters (overwritten) for the last forward; returns dLoss/dInput. */
+    public double[] backward(double[] outputGradient) {
+        java.util.Arrays.fill(grads, 0);
+        return backward(tape, outputGradient);
+    }
+
+    private double[] forward(List<CheckedNode> nodes, double[] x, List<Object> tape) {
+        for (int i = 0; i < nodes.size(); i++) {
+            CheckedNode node = nodes.get(i);
+            if (node instanceof CheckedNode.Layer l) {
+                boolean last = nodes == model.nodes() && i == nodes.size() - 1;
+                Object[] saved = new Object[1];
+                double[] y = layerForward(l, x, last, saved);
+                tape.add(new Step(l, x, y, saved[0]));
+                x = y;
+            } else if (node instanceof CheckedNode.Residual r) {
+                List<Object> main = new ArrayList<>();
+                List<Object> shortcut = new ArrayList<>();
+                double[] a = forward(r.main(), x, main);
+                double[] b = forward(r.shortcut(), x, shortcut);
+                double[] y = new double[a.length];
+                for (int k = 0; k < y.length; k++) {
+                    y[k] = a[k] + b[k];
+                }
+                tape.add(new Fork(main, shortcut));
+                x = y;
+            }
+        }
+        return x;
+    }
+
+    private double[] backward(List<Object> tape, double[] dy) {
+        for (int i = tape.size() - 1; i >= 0; i--) {
+            Object entry = tape.get(i);
+            if (entry instanceof Step s) {
+                dy = layerBackward(s, dy);
+            } else if (entry instanceof Fork f) {
+                double[] da = backward(f.main(), dy);
+                double[] db = backward(f.shortcut(), dy);
+                double[] dx = new double[da.length];
+                for (int k = 0; k < dx.length; k++) {
+                    dx[k] = da[k] + db[k];
+                }
+                dy = dx;
+            }
+        }
+        return dy;
+    }
+
+    private double[] layerForward(CheckedNode.Layer l, double[] x, boolean last, Object[] saved) {
+        Shape in = l.input();
+        Shape out = l.output();
+        int c = (int) in.channels();
+        int h = (int) in.height();
+        int w = (int) in.width();
+        int oc = (int) out.channels();
+        int oh = (int) out.height();
+        int ow = (int) out.width();
+        double[] y = new double[n * (int) out.elements()];
+        Map<String, ParamLayout.Entry> p = layout.of(l.name());
+        if (l.spec() instanceof Conv conv) {
+            int[] pad = conv.pad();
+            int kh = conv.kernelHeight();
+            int kw = conv.kernelWidth();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                for (int f = 0; f < oc; f++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            double s = conv.bias() ? params[p.get("bias").offset() + f] : 0;
+                            for (int ch = 0; ch < c; ch++) {
+                                for (int i = 0; i < kh; i++) {
+                                    int iy = oy * conv.strideHeight() + i - pad[0];
+                                    for (int j = 0; j < kw; j++) {
+                                        int ix = ox * conv.strideWidth() + j - pad[1];
+                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                            s += params[wOff + ((f * c + ch) * kh + i) * kw + j] * x[((b * c + ch) * h + iy) * w + ix];
+                                        }
+                                    }
+                                }
+                            }
+                            y[((b * oc + f) * oh + oy) * ow + ox] = s;
+                        }
+                    }
+                }
+            }
+        } else if (l.spec() instanceof Pool pool) {
+            int[] pad = pool.pad();
+            int[] arg = new int[y.length];
+            window(x, y, arg, c, h, w, oh, ow, pool.op(), pool.kernelHeight(), pool.kernelWidth(), pool.strideHeight(),
+                    pool.strideWidth(), pad[0], pad[1]);
+            saved[0] = arg;
+        } else if (l.spec() instanceof GlobalPool g) {
+            int[] arg = new int[y.length];
+            window(x, y, arg, c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
+            saved[0] = arg;
+        } else if (l.spec() instanceof Flatten) {
+            System.arraycopy(x, 0, y, 0, y.length);
+        } else if (l.spec() instanceof Dense d) {
+            int inF = (int) in.elements();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                for (int o = 0; o < d.units(); o++) {
+                    double s = d.bias() ? params[p.get("bias").offset() + o] : 0;
+                    for (int i = 0; i < inF; i++) {
+                        s += params[wOff + o * inF + i] * x[b * inF + i];
+                    }
+                    y[b * d.units() + o] = s;
+                }
+            }
+        } else if (l.spec() instanceof BatchNorm bn) {
+            int plane = in.flat() ? 1 : h * w;
+            double[] mean = new double[c];
+            double[] var = new double[c];
+            int count = n * plane;
+            for (int ch = 0; ch < c; ch++) {
+                if (training) {
+                    double s = 0;
+                    for (int b = 0; b < n; b++) {
+                        for (int q = 0; q < plane; q++) {
+                            s += x[(b * c + ch) * plane + q];
+                        }
+                    }
+                    mean[ch] = s / count;
+                    double v = 0;
+                    for (int b = 0; b < n; b++) {
+                        for (int q = 0; q < plane; q++) {
+                            double dd = x[(b * c + ch) * plane + q] - mean[ch];
+                            v += dd * dd;
+                        }
+                    }
+                    var[ch] = v / count;
+                    int rm = p.get("running_mean").offset() + ch;
+                    int rv = p.get("running_var").offset() + ch;
+                    state[rm] = (1 - bn.momentum()) * state[rm] + bn.momentum() * mean[ch];
+                    state[rv] = (1 - bn.momentum()) * state[rv] + bn.momentum() * (count > 1 ? v / (count - 1) : var[ch]);
+                } else {
+                    mean[ch] = state[p.get("running_mean").offset() + ch];
+                    var[ch] = state[p.get("running_var").offset() + ch];
+                }
+                double g = params[p.get("weight").offset() + ch];
+                double beta = params[p.get("bias").offset() + ch];
+                for (int b = 0; b < n; b++) {
+                    for (int q = 0; q < plane; q++) {
+                        int k = (b * c + ch) * plane + q;
+                        y[k] = (x[k] - mean[ch]) / Math.sqrt(var[ch] + bn.eps()) * g + beta;
+                    }
+                }
+            }
+            saved[0] = new double[][] {mean, var};
+        } else if (l.spec() instanceof Dropout) {
+            if (!training) {
+                System.arraycopy(x, 0, y, 0, y.length);
+            } else {
+                double[] mask = maskInExampleOrder(masks.apply(dropoutIndex++), in);
+                for (int k = 0; k < y.length; k++) {
+                    y[k] = x[k] * mask[k];
+                }
+                saved[0] = mask;
+            }
+        } else if (l.spec() instanceof Activation a) {
+            for (int k = 0; k < y.length; k++) {
+                y[k] = activation(a, x[k]);
+            }
+        } else if (l.spec() instanceof Softmax) {
+            if (training && last) {
+                System.arraycopy(x, 0, y, 0, y.length); // folded into the loss
+            } else {
+                int f = (int) in.elements();
+                for (int b = 0; b < n; b++) {
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0; i < f; i++) {
+                        max = Math.max(max, x[b * f + i]);
+                    }
+                    double s = 0;
+                    for (int i = 0; i < f; i++) {
+                        s += Math.exp(x[b * f + i] - max);
+                    }
+                    for (int i = 0; i < f; i++) {
+                        y[b * f + i] = Math.exp(x[b * f + i] - max) / s;
+                    }
+                }
+                saved[0] = Boolean.TRUE;
+            }
+        } else {
+            throw new IllegalStateException("no reference for " + l.spec().kind());
+        }
+        return y;
+    }
+
+    private double[] layerBackward(Step s, double[] dy) {
+        CheckedNode.Layer l = s.layer();
+        Shape in = l.input();
+        Shape out = l.output();
+        int c = (int) in.channels();
+        int h = (int) in.height();
+        int w = (int) in.width();
+        int oc = (int) out.channels();
+        int oh = (int) out.height();
+        int ow = (int) out.width();
+        double[] x = s.x();
+        double[] dx = new double[x.length];
+        Map<String, ParamLayout.Entry> p = layout.of(l.name());
+        if (l.spec() instanceof Conv conv) {
+            int[] pad = conv.pad();
+            int kh = conv.kernelHeight();
+            int kw = conv.kernelWidth();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                for (int f = 0; f < oc; f++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            double g = dy[((b * oc + f) * oh + oy) * ow + ox];
+                            if (conv.bias()) {
+                                grads[p.get("bias").offset() + f] += g;
+                            }
+                            for (int ch = 0; ch < c; ch++) {
+                                for (int i = 0; i < kh; i++) {
+                                    int iy = oy * conv.strideHeight() + i - pad[0];
+                                    for (int j = 0; j < kw; j++) {
+                                        int ix = ox * conv.strideWidth() + j - pad[1];
+                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                            int wi = wOff + ((f * c + ch) * kh + i) * kw + j;
+                                            int xi = ((b * c + ch) * h + iy) * w + ix;
+                                            grads[wi] += g * x[xi];
+                                            dx[xi] += g * params[wi];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } else if (l.spec() instanceof Pool pool) {
+            int[] pad = pool.pad();
+            windowBackward(dy, dx, (int[]) s.saved(), c, h, w, oh, ow, pool.op(), pool.kernelHeight(), pool.kernelWidth(),
+                    pool.strideHeight(), pool.strideWidth(), pad[0], pad[1]);
+        } else if (l.spec() instanceof GlobalPool g) {
+            windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
+        } else if (l.spec() instanceof Flatten) {
+            System.arraycopy(dy, 0, dx, 0, dx.length);
+        } else if (l.spec() instanceof Dense d) {
+            int inF = (int) in.elements();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                for (int o = 0; o < d.units(); o++) {
+                    double g = dy[b * d.units() + o];
+                    if (d.bias()) {
+                        grads[p.get("bias").offset() + o] += g;
+                    }
+                    for (int i = 0; i < inF; i++) {
+                        grads[wOff + o * inF + i] += g * x[b * inF + i];
+                        dx[b * inF + i] += g * params[wOff + o * inF + i];
+                    }
+                }
+            }
+        } else if (l.spec() instanceof BatchNorm bn) {
+            int plane = in.flat() ? 1 : h * w;
+            double[][] mv = (double[][]) s.saved();
+            int count = n * plane;
+            for (int ch = 0; ch < c; ch++) {
+                double g = params[p.get("weight").offset() + ch];
+                double inv = 1 / Math.sqrt(mv[1][ch] + bn.eps());
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (int b = 0; b < n; b++) {
+                    for (int q = 0; q < plane; q++) {
+                        int k = (b * c + ch) * plane + q;
+                        sumDy += dy[k];
+                        sumDyXhat += dy[k] * (x[k] - mv[0][ch]) * inv;
+                    }
+                }
+                grads[p.get("weight").offset() + ch] += sumDyXhat;
+                grads[p.get("bias").offset() + ch] += sumDy;
+                for (int b = 0; b < n; b++) {
+                    for (int q = 0; q < plane; q++) {
+                        int k = (b * c + ch) * plane + q;
+                        if (training) {
+                            double xhat = (x[k] - mv[0][ch]) * inv;
+                            dx[k] = g * inv * (dy[k] - sumDy / count - xhat * sumDyXhat / count);
+                        } else {
+                            dx[k] = g * inv * dy[k];
+                        }
+                    }
+                }
+            }
+        } else if (l.spec() instanceof Dropout) {
+            double[] mask = (double[]) s.saved();
+            for (int k = 0; k < dx.length; k++) {
+                dx[k] = mask == null ? dy[k] : dy[k] * mask[k];
+            }
+        } else if (l.spec() instanceof Activation a) {
+            for (int k = 0; k < dx.length; k++) {
+                dx[k] = dy[k] * derivative(a, x[k]);
+            }
+        } else if (l.spec() instanceof Softmax) {
+            if (s.saved() == null) {
+                System.arraycopy(dy, 0, dx, 0, dx.length);
+            } else {
+                int f = (int) in.elements();
+                double[] y = s.y();
+                for (int b = 0; b < n; b++) {
+                    double dot = 0;
+                    for (int i = 0; i < f; i++) {
+                        dot += dy[b * f + i] * y[b * f + i];
+                    }
+                    for (int i = 0; i < f; i++) {
+                        dx[b * f + i] = y[b * f + i] * (dy[b * f + i] - dot);
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    /** Max, min (the first extreme in scan order, padding excluded) or average (padding counted) pooling. */
+    private void window(double[] x, double[] y, int[] arg, int c, int h, int w, int oh, int ow, Pool.Op op, int kh, int kw,
+                        int sh, int sw, int ph, int pw) {
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = (b * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double acc = 0;
+                        double best = 0;
+                        int at = -1;
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int iy = oy * sh + i - ph;
+                                int ix = ox * sw + j - pw;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                double v = x[base + iy * w + ix];
+                                acc += v;
+                                if (at < 0 || (op == Pool.Op.MAX ? v > best : v < best)) {
+                                    best = v;
+                                    at = base + iy * w + ix;
+                                }
+                            }
+                        }
+                        int o = ((b * c + ch) * oh + oy) * ow + ox;
+                        y[o] = op == Pool.Op.AVG ? acc / (kh * kw) : best;
+                        arg[o] = at;
+                    }
+                }
+            }
+        }
+    }
+
+    private void windowBackward(double[] dy, double[] dx, int[] arg, int c, int h, int w, int oh, int ow, Pool.Op op, int kh,
+                                int kw, int sh, int sw, int ph, int pw) {
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = (b * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int o = ((b * c + ch) * oh + oy) * ow + ox;
+                        if (op != Pool.Op.AVG) {
+                            dx[arg[o]] += dy[o];
+                            continue;
+                        }
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int iy = oy * sh + i - ph;
+                                int ix = ox * sw + j - pw;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                    dx[base + iy * w + ix] += dy[o] / (kh * kw);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The generated code's mask is laid out [C][n][H*W] for spatial tensors; ours is [n][C][H*W]. */
+    private double[] maskInExampleOrder(float[] mask, Shape s) {
+        int per = (int) s.elements();
+        double[] out = new double[n * per];
+        if (s.flat()) {
+            for (int k = 0; k < out.length; k++) {
+                out[k] = mask[k];
+            }
+            return out;
+        }
+        int c = (int) s.channels();
+        int plane = (int) (s.height() * s.width());
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int q = 0; q < plane; q++) {
+                    out[(b * c + ch) * plane + q] = mask[(ch * n + b) * plane + q];
+                }
+            }
+        }
+        return out;
+    }
+
+    static double activation(Activation a, double v) {
+        return switch (a.function()) {
+            case RELU -> Math.max(v, 0);
+            case LEAKYRELU -> v > 0 ? v : a.slope() * v;
+            case SIGMOID -> 1 / (1 + Math.exp(-v));
+            case TANH -> Math.tanh(v);
+        };
+    }
+
+    static double derivative(Activation a, double x) {
+        return switch (a.function()) {
+            case RELU -> x > 0 ? 1 : 0;
+            case LEAKYRELU -> x > 0 ? 1 : a.slope();
+            case SIGMOID -> {
+                double s = 1 / (1 + Math.exp(-x));
+                yield s * (1 - s);
+            }
+            case TANH -> {
+                double t = Math.tanh(x);
+                yield 1 - t * t;
+            }
+        };
+    }
+}

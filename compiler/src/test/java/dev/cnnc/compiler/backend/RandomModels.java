@@ -1,0 +1,62 @@
+package dev.cnnc.compiler.backend;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnnc.compiler.CheckResult;
+import dev.cnnc.compiler.Frontend;
+import dev.cnnc.compiler.diag.DiagnosticRenderer;
+import dev.cnnc.compiler.diag.SourceFile;
+import dev.cnnc.compiler.model.CheckedModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Small models with random shapes that exercise every layer kind and every fusion, for the backend tests. */
+final class RandomModels {
+    private RandomModels() {
+    }
+
+    static List<String> bodies(Random r) {
+        List<String> out = new ArrayList<>();
+        for (int rep = 0; rep < 2; rep++) {
+            String in = "input " + (5 + r.nextInt(6)) + "x" + (5 + r.nextInt(6)) + "x" + (1 + r.nextInt(3)) + "\n";
+            int kh = 1 + r.nextInt(3);
+            int kw = 1 + r.nextInt(3);
+            out.add(in + "conv " + (1 + r.nextInt(5)) + " " + kh + "x" + kw + " stride " + (1 + r.nextInt(2)) + "x" + (1 + r.nextInt(2))
+                    + " pad " + r.nextInt(kh) + "x" + r.nextInt(kw) + (r.nextBoolean() ? " nobias" : ""));
+            out.add(in + "conv " + (2 + r.nextInt(4)) + " 3x3 pad same; relu");
+            out.add(in + "conv " + (2 + r.nextInt(4)) + " 3x3 pad 1; maxpool 2; relu");
+            out.add(in + "conv " + (2 + r.nextInt(4)) + " 2x2; tanh; avgpool 2 stride 1 pad 1");
+            out.add(in + "conv 3 3x3 pad same; leakyrelu 0.1; minpool 3 stride 2 pad 1; sigmoid");
+            out.add(in + "conv 3 3x3 pad same nobias; relu; maxpool 2 stride 1; leakyrelu");
+            out.add(in + "maxpool 2 stride 1 pad 1");
+            out.add(in + "avgpool 3 stride 2 pad 1");
+            out.add(in + "minpool 2");
+            out.add(in + "globalavgpool; flatten");
+            out.add(in + "globalmaxpool");
+            out.add(in + "flatten; dense " + (1 + r.nextInt(7)) + (r.nextBoolean() ? " nobias" : ""));
+            out.add(in + "flatten; dense 6; relu; dense 4; sigmoid; dense 3; tanh; fc 2; leakyrelu 0.2");
+            out.add(in + "batchnorm momentum 0.3 eps 0.001");
+            out.add(in + "flatten; dense 5; batchnorm; relu");
+            out.add(in + "dropout 0.3");
+            out.add(in + "flatten; dropout 0.5; dense 3");
+            out.add(in + "flatten; dense 6; softmax");
+            out.add(in + "flatten; dense 6; softmax; dense 3");
+            out.add(in + "relu; sigmoid; tanh; leakyrelu 0.3");
+            out.add(in + "residual { conv 3 3x3 pad same; relu; conv 3 3x3 pad same } shortcut { conv 3 1x1 }; relu");
+            out.add(in + "conv 2 1x1; residual { conv 2 3x3 pad same; batchnorm; relu }; residual { }; flatten; dense 3");
+            out.add(in + "residual { conv 4 3x3 stride 2 pad 1 nobias; batchnorm; relu } shortcut { conv 4 1x1 stride 2 nobias; batchnorm }");
+            out.add("input 12\nresidual { dense 12; tanh }; dense 4; residual { } shortcut { dense 4 }");
+        }
+        out.add("input 10x10x1\nconv 4 3x3 pad same; maxpool 2; relu; conv 6 3x3 pad same; maxpool 2; relu; flatten; dense 8; relu; "
+                + "dropout 0.25; dense 3; softmax");
+        return out;
+    }
+
+    static CheckedModel check(String name, String body) {
+        String text = "model " + name + "\n" + body + "\n";
+        CheckResult r = Frontend.check(new SourceFile(name + ".cnn", text));
+        assertTrue(r.ok(), () -> text + r.diagnostics().stream().map(d -> DiagnosticRenderer.render(d, r.source())).toList());
+        return r.model();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.cnnc.runtime;
+
+import java.util.List;
+
+/**
+ * What a compiled model offers the trainer. Generated classes implement it with buffers
+ * allocated once, for up to {@link #maxBatch()} examples.
+ *
+ * <p>Data crosses this interface in PyTorch's order: an example is C,H,W (or N features), a
+ * batch is examples one after another, parameters are laid out as in PyTorch's tensors.
+ */
+public interface Network extends AutoCloseable {
+    String name();
+
+    /** Input of one example: {C, H, W}, or {N} for a flat input. */
+    int[] inputShape();
+
+    int inputSize();
+
+    int outputSize();
+
+    int maxBatch();
+
+    /** Every parameter and state tensor, named as in PyTorch's state_dict: conv1.weight, batchnorm1.running_var... */
+    List<TensorInfo> tensors();
+
+    /** All trainable parameters, one flat array (each tensor at its {@link TensorInfo#offset()}). */
+    float[] parameters();
+
+    /** Gradients of the parameters after {@link #backward(int)}, laid out like {@link #parameters()}. */
+    float[] gradients();
+
+    /** Non-trained state (batchnorm running statistics). */
+    float[] state();
+
+    /**
+     * Runs n examples from {@code input} ([n][inputSize]). In training: batch statistics,
+     * dropout, and a final softmax is left out, so {@link #output()} holds the logits that
+     * cross-entropy takes (the softmax is folded into the loss). In inference: running
+     * statistics, no dropout, probabilities when the model ends in softmax.
+     */
+    void forward(float[] input, int n, boolean training);
+
+    /** [n][outputSize] after forward. */
+    float[] output();
+
+    /** Filled by the caller with dLoss/dOutput ([n][outputSize]) before {@link #backward(int)}. */
+    float[] outputGradient();
+
+    /** Gradients of all parameters (overwritten) and, if enabled, of the input, for the last training forward. */
+    void backward(int n);
+
+    void setInputGradientEnabled(boolean enabled);
+
+    /** [n][inputSize] after backward, when enabled. */
+    float[] inputGradient();
+
+    /** Whether the model's last layer is softmax (left out of training forward). */
+    boolean endsWithSoftmax();
+
+    /** Seeds dropout; the masks then depend only on the seed and the sequence of training forwards. */
+    void setSeed(long seed);
+
+    /** The mask dropout layer {@code index} (0-based) used in the last training forward: 0 or 1/(1-p) per value. */
+    float[] dropoutMask(int index);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,162 @@
+package dev.cnnc.runtime.io;
+
+import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.TensorInfo;
+import dev.cnnc.runtime.json.JsonReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * safetensors files: an 8-byte little-endian header length, a JSON header naming each tensor's
+ * dtype, shape and byte range, then little-endian data. Names and layouts are PyTorch's, so a
+ * file loads into the equivalent torch.nn model and back. Writes are atomic (temporary file,
+ * fsync, rename).
+ */
+public final class Safetensors {
+    /** A file that is not a valid safetensors file, or does not fit the network; the message says why. */
+    public static final class BadFile extends Exception {
+        public BadFile(String message) {
+            super(message);
+        }
+    }
+
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {
+    }
+
+    public static void save(Network net, Path file) throws IOException {
+        Map<String, float[]> data = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (TensorInfo t : net.tensors()) {
+            float[] src = t.trainable() ? net.parameters() : net.state();
+            float[] copy = new float[t.size()];
+            System.arraycopy(src, t.offset(), copy, 0, t.size());
+            data.put(t.name(), copy);
+            shapes.put(t.name(), t.shape());
+        }
+        write(file, data, shapes);
+    }
+
+    public static void write(Path file, Map<String, float[]> data, Map<String, int[]> shapes) throws IOException {
+        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\",\"producer\":\"cnnc\"}");
+        long offset = 0;
+        for (Map.Entry<String, float[]> e : data.entrySet()) {
+            long bytes = 4L * e.getValue().length;
+            header.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":[");
+            int[] shape = shapes.get(e.getKey());
+            for (int i = 0; i < shape.length; i++) {
+                header.append(i == 0 ? "" : ",").append(shape[i]);
+            }
+            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        header.append('}');
+        while ((header.length() + 8) % 8 != 0) {
+            header.append(' ');
+        }
+        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate((int) (8 + h.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(h.length).put(h);
+        for (float[] values : data.values()) {
+            for (float v : values) {
+                buf.putFloat(v);
+            }
+        }
+        buf.flip();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Reads every F32 tensor of a file: name to (shape, values). */
+    public static Map<String, Map.Entry<int[], float[]>> read(Path file) throws IOException, BadFile {
+        long size = Files.size(file);
+        if (size < 8) {
+            throw new BadFile(file + ": too short to be a safetensors file (" + size + " bytes)");
+        }
+        byte[] all = Files.readAllBytes(file);
+        ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLength = buf.getLong();
+        if (headerLength < 2 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+            throw new BadFile(file + ": not a safetensors file (header length " + headerLength + " does not fit the file)");
+        }
+        Object parsed;
+        try {
+            parsed = JsonReader.parse(new String(all, 8, (int) headerLength, StandardCharsets.UTF_8));
+        } catch (JsonReader.MalformedJson e) {
+            throw new BadFile(file + ": corrupt header: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map<?, ?> header)) {
+            throw new BadFile(file + ": the header is not a JSON object");
+        }
+        long dataStart = 8 + headerLength;
+        Map<String, Map.Entry<int[], float[]>> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : header.entrySet()) {
+            String name = (String) e.getKey();
+            if (name.equals("__metadata__")) {
+                continue;
+            }
+            if (!(e.getValue() instanceof Map<?, ?> t) || !"F32".equals(t.get("dtype"))
+                    || !(t.get("shape") instanceof List<?> shapeList) || !(t.get("data_offsets") instanceof List<?> offs)
+                    || offs.size() != 2) {
+                throw new BadFile(file + ": tensor " + name + " is not a float32 tensor with a shape and data offsets");
+            }
+            int[] shape = new int[shapeList.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                if (!(shapeList.get(i) instanceof Long d) || d < 0 || d > Integer.MAX_VALUE) {
+                    throw new BadFile(file + ": tensor " + name + " has a bad shape " + shapeList);
+                }
+                shape[i] = (int) (long) d;
+                count *= d;
+            }
+            if (!(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end) || begin < 0 || end - begin != 4 * count
+                    || dataStart + end > size) {
+                throw new BadFile(file + ": tensor " + name + " has data offsets " + offs + " that do not match its shape or the file");
+            }
+            float[] values = new float[(int) count];
+            ByteBuffer data = ByteBuffer.wrap(all, (int) (dataStart + begin), (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+            data.asFloatBuffer().get(values);
+            out.put(name, Map.entry(shape, values));
+        }
+        return out;
+    }
+
+    /** Loads every tensor of the network from a file; each must be present with the same shape. */
+    public static void load(Network net, Path file) throws IOException, BadFile {
+        Map<String, Map.Entry<int[], float[]>> tensors = read(file);
+        for (TensorInfo t : net.tensors()) {
+            Map.Entry<int[], float[]> found = tensors.get(t.name());
+            if (found == null) {
+                throw new BadFile(file + ": has no tensor " + t.name() + " (the model " + net.name() + " needs " + net.tensors() + ")");
+            }
+            if (!java.util.Arrays.equals(found.getKey(), t.shape())) {
+                throw new BadFile(file + ": tensor " + t.name() + " has shape " + java.util.Arrays.toString(found.getKey())
+                        + ", but the model needs " + java.util.Arrays.toString(t.shape()));
+            }
+            float[] dst = t.trainable() ? net.parameters() : net.state();
+            System.arraycopy(found.getValue(), 0, dst, t.offset(), t.size());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.cnnc.runtime.kernels;
+
+/**
+ * Row-major matrix product C[m][n] = A[m][k] x B[k][n] (+ C when accumulating): the one product
+ * every layer's forward and backward is expressed in (operands that arrive transposed are
+ * transposed first, which costs far less than the product). Two implementations: Vector API
+ * register tiles, and plain loops for {@code --simd none}.
+ */
+public interface Gemm {
+    /**
+     * Computes the block rows [rowFrom, rowTo) x columns [colFrom, colTo) of C. Callers split
+     * either range across threads; each block is written by one thread only.
+     */
+    void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                  boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo);
+
+    /** The whole product, split across the threads along its larger dimension. */
+    default void multiply(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean accumulate) {
+        long work = (long) m * n * k;
+        if (parallel.threads() == 1 || work < 1 << 16) {
+            multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, 0, n);
+        } else if (n >= m) {
+            int blocks = (n + 15) / 16; // split on 16-column boundaries so vector tiles stay whole
+            parallel.forRange(blocks, 1, (from, to) ->
+                    multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, from * 16, Math.min(n, to * 16)));
+        } else {
+            parallel.forRange(m, 1, (from, to) ->
+                    multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, from, to, 0, n));
+        }
+    }
+
+    /** dst[cols][rows] = src[rows][cols]. */
+    static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        final int tile = 32;
+        for (int i0 = 0; i0 < rows; i0 += tile) {
+            int i1 = Math.min(rows, i0 + tile);
+            for (int j0 = 0; j0 < cols; j0 += tile) {
+                int j1 = Math.min(cols, j0 + tile);
+                for (int i = i0; i < i1; i++) {
+                    int s = srcOff + i * cols;
+                    for (int j = j0; j < j1; j++) {
+                        dst[dstOff + j * rows + i] = src[s + j];
+                    }
+                }
+            }
+        }
+    }
+
+    static Gemm of(boolean vector) {
+        return vector ? VectorGemm.INSTANCE : ScalarGemm.INSTANCE;
+    }
+}

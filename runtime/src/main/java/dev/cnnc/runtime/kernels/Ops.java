@@ -1,0 +1,342 @@
+package dev.cnnc.runtime.kernels;
+
+/**
+ * Layer kernels that generated code calls with its constant shapes. Spatial activations are
+ * laid out channel-major over the batch, [C][n][H][W], so one convolution over the whole batch
+ * is a single matrix product; flat activations are [n][F].
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** [n][C][HW] (PyTorch's order, as examples arrive) to [C][n][HW]. */
+    public static void toChannelMajor(float[] src, float[] dst, int n, int channels, int plane) {
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < channels; c++) {
+                System.arraycopy(src, (b * channels + c) * plane, dst, (c * n + b) * plane, plane);
+            }
+        }
+    }
+
+    /** [C][n][HW] to [n][C][HW]: flatten in PyTorch's C,H,W order, and the input gradient. */
+    public static void toExampleMajor(float[] src, float[] dst, int n, int channels, int plane) {
+        for (int c = 0; c < channels; c++) {
+            for (int b = 0; b < n; b++) {
+                System.arraycopy(src, (c * n + b) * plane, dst, (b * channels + c) * plane, plane);
+            }
+        }
+    }
+
+    /**
+     * col[(c*kh+i)*kw+j][b*Ho*Wo + oh*Wo + ow] = in[c][b][oh*sh+i-ph][ow*sw+j-pw] (0 outside):
+     * the row order matches PyTorch's weight layout [F][C][kh][kw].
+     */
+    public static void im2col(Parallel par, float[] in, float[] col, int n, int channels, int h, int w, int kh, int kw,
+                              int sh, int sw, int ph, int pw, int oh, int ow) {
+        int rows = channels * kh * kw;
+        int cols = n * oh * ow;
+        par.forRange(rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int c = r / (kh * kw);
+                int i = (r / kw) % kh;
+                int j = r % kw;
+                int dst = r * cols;
+                for (int b = 0; b < n; b++) {
+                    int plane = (c * n + b) * h * w;
+                    for (int y = 0; y < oh; y++) {
+                        int iy = y * sh + i - ph;
+                        int d = dst + (b * oh + y) * ow;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(col, d, d + ow, 0f);
+                            continue;
+                        }
+                        int rowBase = plane + iy * w;
+                        if (sw == 1) {
+                            int x0 = j - pw;
+                            int lo = Math.max(0, -x0);
+                            int hi = Math.min(ow, w - x0);
+                            if (lo > 0) {
+                                java.util.Arrays.fill(col, d, d + Math.min(lo, ow), 0f);
+                            }
+                            if (hi > lo) {
+                                System.arraycopy(in, rowBase + x0 + lo, col, d + lo, hi - lo);
+                            }
+                            if (hi < ow) {
+                                java.util.Arrays.fill(col, d + Math.max(hi, 0), d + ow, 0f);
+                            }
+                        } else {
+                            for (int x = 0; x < ow; x++) {
+                                int ix = x * sw + j - pw;
+                                col[d + x] = ix >= 0 && ix < w ? in[rowBase + ix] : 0f;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The adjoint of im2col: dIn[c][b][..] = sum of the dCol entries that read it (dIn overwritten). */
+    public static void col2im(Parallel par, float[] dcol, float[] din, int n, int channels, int h, int w, int kh, int kw,
+                              int sh, int sw, int ph, int pw, int oh, int ow) {
+        int cols = n * oh * ow;
+        par.forRange(channels, 1, (from, to) -> {
+            java.util.Arrays.fill(din, from * n * h * w, to * n * h * w, 0f);
+            for (int c = from; c < to; c++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        int src = ((c * kh + i) * kw + j) * cols;
+                        for (int b = 0; b < n; b++) {
+                            int plane = (c * n + b) * h * w;
+                            for (int y = 0; y < oh; y++) {
+                                int iy = y * sh + i - ph;
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                int s = src + (b * oh + y) * ow;
+                                int rowBase = plane + iy * w;
+                                for (int x = 0; x < ow; x++) {
+                                    int ix = x * sw + j - pw;
+                                    if (ix >= 0 && ix < w) {
+                                        din[rowBase + ix] += dcol[s + x];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** out[c][b] += bias... for [C][n*plane]: add bias[c] to each channel's run. */
+    public static void sumRows(float[] src, int rows, int cols, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            int base = r * cols;
+            for (int i = 0; i < cols; i++) {
+                s += src[base + i];
+            }
+            dst[dstOff + r] = (float) s;
+        }
+    }
+
+    /** Column sums of src[rows][cols] into dst (the bias gradient of a dense layer). */
+    public static void sumColumns(float[] src, int rows, int cols, float[] dst, int dstOff) {
+        java.util.Arrays.fill(dst, dstOff, dstOff + cols, 0f);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int i = 0; i < cols; i++) {
+                dst[dstOff + i] += src[base + i];
+            }
+        }
+    }
+
+    /**
+     * Window pooling over [planes][h][w] (planes = C*n). Max and min record the winning input
+     * index per output (the first one on ties, as PyTorch); average counts the padding.
+     */
+    public static void pool(Parallel par, int op, float[] in, float[] out, int[] argIndex, int planes, int h, int w,
+                            int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+        par.forRange(planes, 1, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int ib = p * h * w;
+                int ob = p * oh * ow;
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int o = ob + y * ow + x;
+                        if (op == 1) {
+                            float s = 0;
+                            for (int i = 0; i < kh; i++) {
+                                int iy = y * sh + i - ph;
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int j = 0; j < kw; j++) {
+                                    int ix = x * sw + j - pw;
+                                    if (ix >= 0 && ix < w) {
+                                        s += in[ib + iy * w + ix];
+                                    }
+                                }
+                            }
+                            out[o] = s / (kh * kw);
+                        } else {
+                            boolean max = op == 0;
+                            float best = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+                            int arg = -1;
+                            for (int i = 0; i < kh; i++) {
+                                int iy = y * sh + i - ph;
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int j = 0; j < kw; j++) {
+                                    int ix = x * sw + j - pw;
+                                    if (ix < 0 || ix >= w) {
+                                        continue;
+                                    }
+                                    float v = in[ib + iy * w + ix];
+                                    if (arg < 0 || (max ? v > best : v < best) || Float.isNaN(v)) {
+                                        best = v;
+                                        arg = ib + iy * w + ix;
+                                    }
+                                }
+                            }
+                            out[o] = best;
+                            argIndex[o] = arg;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Backward of {@link #pool}: dIn overwritten. */
+    public static void poolBackward(Parallel par, int op, float[] dout, float[] din, int[] argIndex, int planes, int h, int w,
+                                    int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+        par.forRange(planes, 1, (from, to) -> {
+            java.util.Arrays.fill(din, from * h * w, to * h * w, 0f);
+            for (int p = from; p < to; p++) {
+                int ib = p * h * w;
+                int ob = p * oh * ow;
+                for (int o = ob; o < ob + oh * ow; o++) {
+                    if (op != 1) {
+                        din[argIndex[o]] += dout[o];
+                        continue;
+                    }
+                    int y = (o - ob) / ow;
+                    int x = (o - ob) % ow;
+                    float g = dout[o] / (kh * kw);
+                    for (int i = 0; i < kh; i++) {
+                        int iy = y * sh + i - ph;
+                        if (iy < 0 || iy >= h) {
+                            continue;
+                        }
+                        for (int j = 0; j < kw; j++) {
+                            int ix = x * sw + j - pw;
+                            if (ix >= 0 && ix < w) {
+                                din[ib + iy * w + ix] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Batch normalization, training: per channel c over its run of {@code count} values at
+     * stride layout [C][count] (spatial) or strided [count][C] (flat, {@code flat} true).
+     * Saves mean and 1/sqrt(var+eps) for backward; updates running statistics as PyTorch
+     * (momentum, unbiased variance).
+     */
+    public static void batchNormTrain(float[] x, float[] y, int channels, int count, boolean flat, float[] params, int gammaOff,
+                                      int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
+                                      float[] savedMean, float[] savedInvStd) {
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int i = 0; i < count; i++) {
+                sum += x[flat ? i * channels + c : c * count + i];
+            }
+            double mean = sum / count;
+            double sq = 0;
+            for (int i = 0; i < count; i++) {
+                double d = x[flat ? i * channels + c : c * count + i] - mean;
+                sq += d * d;
+            }
+            double var = sq / count;
+            float invStd = (float) (1.0 / Math.sqrt(var + eps));
+            savedMean[c] = (float) mean;
+            savedInvStd[c] = invStd;
+            float g = params[gammaOff + c];
+            float bta = params[betaOff + c];
+            for (int i = 0; i < count; i++) {
+                int k = flat ? i * channels + c : c * count + i;
+                y[k] = (float) ((x[k] - mean) * invStd) * g + bta;
+            }
+            double unbiased = count > 1 ? sq / (count - 1) : var;
+            state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
+            state[varOff + c] = (float) ((1 - momentum) * state[varOff + c] + momentum * unbiased);
+        }
+    }
+
+    public static void batchNormInfer(float[] x, float[] y, int channels, int count, boolean flat, float[] params, int gammaOff,
+                                      int betaOff, float[] state, int meanOff, int varOff, float eps) {
+        for (int c = 0; c < channels; c++) {
+            float scale = (float) (params[gammaOff + c] / Math.sqrt(state[varOff + c] + eps));
+            float shift = params[betaOff + c] - state[meanOff + c] * scale;
+            for (int i = 0; i < count; i++) {
+                int k = flat ? i * channels + c : c * count + i;
+                y[k] = x[k] * scale + shift;
+            }
+        }
+    }
+
+    /** dx, dgamma, dbeta of batch normalization in training (dx overwritten). */
+    public static void batchNormBackward(float[] x, float[] dy, float[] dx, int channels, int count, boolean flat, float[] params,
+                                         int gammaOff, float[] grads, int betaOff, float[] savedMean, float[] savedInvStd) {
+        for (int c = 0; c < channels; c++) {
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            float mean = savedMean[c];
+            float inv = savedInvStd[c];
+            for (int i = 0; i < count; i++) {
+                int k = flat ? i * channels + c : c * count + i;
+                sumDy += dy[k];
+                sumDyXhat += dy[k] * (x[k] - mean) * inv;
+            }
+            grads[gammaOff + c] = (float) sumDyXhat;
+            grads[betaOff + c] = (float) sumDy;
+            float g = params[gammaOff + c];
+            double meanDy = sumDy / count;
+            double meanDyXhat = sumDyXhat / count;
+            for (int i = 0; i < count; i++) {
+                int k = flat ? i * channels + c : c * count + i;
+                double xhat = (x[k] - mean) * inv;
+                dx[k] = (float) (g * inv * (dy[k] - meanDy - xhat * meanDyXhat));
+            }
+        }
+    }
+
+    /** Softmax over each row of [n][k], in place-safe (src may equal dst). */
+    public static void softmax(float[] src, float[] dst, int n, int k) {
+        for (int b = 0; b < n; b++) {
+            int base = b * k;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < k; i++) {
+                max = Math.max(max, src[base + i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < k; i++) {
+                float e = (float) Math.exp(src[base + i] - max);
+                dst[base + i] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            for (int i = 0; i < k; i++) {
+                dst[base + i] *= inv;
+            }
+        }
+    }
+
+    /** Backward of softmax: dx = y * (dy - sum(dy * y)) per row. */
+    public static void softmaxBackward(float[] y, float[] dy, float[] dx, int n, int k) {
+        for (int b = 0; b < n; b++) {
+            int base = b * k;
+            double dot = 0;
+            for (int i = 0; i < k; i++) {
+                dot += dy[base + i] * y[base + i];
+            }
+            for (int i = 0; i < k; i++) {
+                dx[base + i] = (float) (y[base + i] * (dy[base + i] - dot));
+            }
+        }
+    }
+
+    /** Fills a dropout mask: 0 with probability p, else 1/(1-p). Sequential, so thread count never changes it. */
+    public static void dropoutMask(java.util.SplittableRandom random, float[] mask, int count, float p) {
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < count; i++) {
+            mask[i] = random.nextDouble() < p ? 0f : keep;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.cnnc.runtime.kernels;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a loop over [0, n) on a fixed set of threads. Ranges are split statically (thread t
+ * always gets the same part), so results do not depend on timing: the same thread count gives
+ * the same floating-point results, bit for bit. The caller runs the first part itself.
+ */
+public final class Parallel implements AutoCloseable {
+    /** The body of a loop over [from, to). */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    private final int threads;
+    private final Worker[] workers;
+
+    public Parallel(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, is " + threads);
+        }
+        this.threads = threads;
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker("cnnc-worker-" + (i + 1));
+            workers[i].start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Splits [0, n) into up to {@code threads} parts of at least {@code grain} items each. */
+    public void forRange(int n, int grain, Range body) {
+        int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(parts - 1);
+        Throwable[] failure = new Throwable[1];
+        for (int p = 1; p < parts; p++) {
+            int from = (int) ((long) n * p / parts);
+            int to = (int) ((long) n * (p + 1) / parts);
+            workers[p - 1].submit(() -> {
+                try {
+                    body.run(from, to);
+                } catch (Throwable t) {
+                    synchronized (failure) {
+                        failure[0] = t;
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        body.run(0, (int) ((long) n / parts));
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        synchronized (failure) {
+            if (failure[0] instanceof RuntimeException r) {
+                throw r;
+            }
+            if (failure[0] instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Worker w : workers) {
+            w.interrupt();
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(4);
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void submit(Runnable task) {
+            try {
+                queue.put(task);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    queue.take().run();
+                }
+            } catch (InterruptedException e) {
+                // closed
+            }
+        }
+    }
+}

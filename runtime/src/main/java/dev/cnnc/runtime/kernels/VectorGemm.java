@@ -1,0 +1,181 @@
+package dev.cnnc.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API product: 6 rows x 2 vectors of C held in registers (12 accumulators, as BLIS
+ * does on AVX2), k-blocked so the panel of B being reused stays in cache. Columns that do not
+ * fill a whole tile fall back to scalar code.
+ */
+public final class VectorGemm implements Gemm {
+    public static final VectorGemm INSTANCE = new VectorGemm();
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    private static final int NR = 2 * VL;
+    private static final int MR = 6;
+    private static final int KC = 256;
+
+    private VectorGemm() {
+    }
+
+    /** Packing buffers, one pair per thread, grown once and reused: no allocation per call. */
+    private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    @Override
+    public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                         boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        if (k == 0 || rowFrom >= rowTo || colFrom >= colTo) {
+            if (!accumulate) {
+                for (int i = rowFrom; i < rowTo; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc + colFrom, cOff + i * ldc + colTo, 0f);
+                }
+            }
+            return;
+        }
+        int rows = rowTo - rowFrom;
+        float[][] packs = PACKS.get();
+        int aNeed = ((rows + MR - 1) / MR) * MR * KC;
+        if (packs[0].length < aNeed) {
+            packs[0] = new float[aNeed];
+        }
+        if (packs[1].length < KC * NR) {
+            packs[1] = new float[KC * NR];
+        }
+        float[] ap = packs[0];
+        float[] bp = packs[1];
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int p1 = Math.min(k, p0 + KC);
+            int kc = p1 - p0;
+            boolean load = accumulate || p0 > 0;
+            packA(a, aOff, lda, rowFrom, rowTo, p0, kc, ap);
+            int j = colFrom;
+            for (; j + NR <= colTo; j += NR) {
+                packB(b, bOff + p0 * ldb + j, ldb, kc, bp);
+                int i = rowFrom;
+                int t = 0;
+                for (; i + MR <= rowTo; i += MR, t++) {
+                    tile6(kc, ap, t * MR * KC, bp, c, cOff + i * ldc + j, ldc, load);
+                }
+                for (; i < rowTo; i++) {
+                    tile1(p0, p1, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, load);
+                }
+            }
+            if (j < colTo) {
+                ScalarTail.multiply(p0, p1, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, load, rowFrom, rowTo, j, colTo);
+            }
+        }
+    }
+
+    /** Rows [rowFrom, rowTo) of A, columns [p0, p0+kc), as tiles of MR rows: tile t holds ap[t*MR*KC + p*MR + r]. */
+    private static void packA(float[] a, int aOff, int lda, int rowFrom, int rowTo, int p0, int kc, float[] ap) {
+        int tiles = (rowTo - rowFrom) / MR;
+        for (int t = 0; t < tiles; t++) {
+            int base = t * MR * KC;
+            for (int r = 0; r < MR; r++) {
+                int src = aOff + (rowFrom + t * MR + r) * lda + p0;
+                for (int p = 0; p < kc; p++) {
+                    ap[base + p * MR + r] = a[src + p];
+                }
+            }
+        }
+    }
+
+    /** A kc x NR panel of B, contiguous. */
+    private static void packB(float[] b, int b0, int ldb, int kc, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            System.arraycopy(b, b0 + p * ldb, bp, p * NR, NR);
+        }
+    }
+
+    private static void tile6(int kc, float[] ap, int a0, float[] bp, float[] c, int c0, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, c0);
+            c01 = FloatVector.fromArray(S, c, c0 + VL);
+            c10 = FloatVector.fromArray(S, c, c0 + ldc);
+            c11 = FloatVector.fromArray(S, c, c0 + ldc + VL);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + VL);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + VL);
+            c40 = FloatVector.fromArray(S, c, c0 + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, c0 + 4 * ldc + VL);
+            c50 = FloatVector.fromArray(S, c, c0 + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, c0 + 5 * ldc + VL);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b_0 = FloatVector.fromArray(S, bp, p * NR);
+            FloatVector b_1 = FloatVector.fromArray(S, bp, p * NR + VL);
+            int ai = a0 + p * MR;
+            FloatVector a_ = FloatVector.broadcast(S, ap[ai]);
+            c00 = a_.fma(b_0, c00);
+            c01 = a_.fma(b_1, c01);
+            a_ = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a_.fma(b_0, c10);
+            c11 = a_.fma(b_1, c11);
+            a_ = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a_.fma(b_0, c20);
+            c21 = a_.fma(b_1, c21);
+            a_ = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a_.fma(b_0, c30);
+            c31 = a_.fma(b_1, c31);
+            a_ = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a_.fma(b_0, c40);
+            c41 = a_.fma(b_1, c41);
+            a_ = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a_.fma(b_0, c50);
+            c51 = a_.fma(b_1, c51);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + VL);
+        c10.intoArray(c, c0 + ldc);
+        c11.intoArray(c, c0 + ldc + VL);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c0 + 2 * ldc + VL);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c0 + 3 * ldc + VL);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c41.intoArray(c, c0 + 4 * ldc + VL);
+        c50.intoArray(c, c0 + 5 * ldc);
+        c51.intoArray(c, c0 + 5 * ldc + VL);
+    }
+
+    private static void tile1(int p0, int p1, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean load) {
+        FloatVector c0v = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c1v = load ? FloatVector.fromArray(S, c, c0 + VL) : FloatVector.zero(S);
+        for (int p = p0; p < p1; p++) {
+            int bp = b0 + p * ldb;
+            FloatVector a_ = FloatVector.broadcast(S, a[a0 + p]);
+            c0v = a_.fma(FloatVector.fromArray(S, b, bp), c0v);
+            c1v = a_.fma(FloatVector.fromArray(S, b, bp + VL), c1v);
+        }
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + VL);
+    }
+
+    /** Leftover columns: plain loops over one k-block. */
+    static final class ScalarTail {
+        private ScalarTail() {
+        }
+
+        static void multiply(int p0, int p1, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                             int ldc, boolean load, int rowFrom, int rowTo, int colFrom, int colTo) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                int ci = cOff + i * ldc;
+                if (!load) {
+                    java.util.Arrays.fill(c, ci + colFrom, ci + colTo, 0f);
+                }
+                for (int p = p0; p < p1; p++) {
+                    float aip = a[aOff + i * lda + p];
+                    int bp = bOff + p * ldb;
+                    for (int j = colFrom; j < colTo; j++) {
+                        c[ci + j] += aip * b[bp + j];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.cnnc.runtime.train;
+
+/**
+ * An update rule over the flat parameter array, with PyTorch's exact formulas (torch.optim.SGD
+ * and Adam, including L2 weight decay added to the gradient). State is allocated once.
+ */
+public interface Optimizer {
+    /** One step: params updated from grads. */
+    void step(float[] params, float[] grads);
+
+    static Optimizer sgd(int size, double lr, double momentum, boolean nesterov, double weightDecay) {
+        return new Sgd(size, lr, momentum, nesterov, weightDecay);
+    }
+
+    static Optimizer adam(int size, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        return new Adam(size, lr, beta1, beta2, eps, weightDecay);
+    }
+
+    final class Sgd implements Optimizer {
+        private final float[] velocity;
+        private final float lr;
+        private final float momentum;
+        private final boolean nesterov;
+        private final float weightDecay;
+        private boolean first = true;
+
+        Sgd(int size, double lr, double momentum, boolean nesterov, double weightDecay) {
+            this.velocity = momentum != 0 ? new float[size] : null;
+            this.lr = (float) lr;
+            this.momentum = (float) momentum;
+            this.nesterov = nesterov;
+            this.weightDecay = (float) weightDecay;
+        }
+
+        @Override
+        public void step(float[] params, float[] grads) {
+            for (int i = 0; i < params.length; i++) {
+                float g = grads[i];
+                if (weightDecay != 0) {
+                    g += weightDecay * params[i];
+                }
+                if (velocity != null) {
+                    // PyTorch: the buffer starts as the first gradient, then buf = momentum*buf + g (dampening 0).
+                    float v = first ? g : momentum * velocity[i] + g;
+                    velocity[i] = v;
+                    g = nesterov ? g + momentum * v : v;
+                }
+                params[i] -= lr * g;
+            }
+            first = false;
+        }
+    }
+
+    final class Adam implements Optimizer {
+        private final float[] m;
+        private final float[] v;
+        private final double lr;
+        private final float beta1;
+        private final float beta2;
+        private final float eps;
+        private final float weightDecay;
+        private int t;
+
+        Adam(int size, double lr, double beta1, double beta2, double eps, double weightDecay) {
+            m = new float[size];
+            v = new float[size];
+            this.lr = lr;
+            this.beta1 = (float) beta1;
+            this.beta2 = (float) beta2;
+            this.eps = (float) eps;
+            this.weightDecay = (float) weightDecay;
+        }
+
+        @Override
+        public void step(float[] params, float[] grads) {
+            t++;
+            double bc1 = 1 - Math.pow(beta1, t);
+            double bc2 = 1 - Math.pow(beta2, t);
+            float stepSize = (float) (lr / bc1);
+            float bc2Sqrt = (float) Math.sqrt(bc2);
+            for (int i = 0; i < params.length; i++) {
+                float g = grads[i];
+                if (weightDecay != 0) {
+                    g += weightDecay * params[i];
+                }
+                m[i] = beta1 * m[i] + (1 - beta1) * g;
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+                // PyTorch: denom = sqrt(v) / sqrt(bc2) + eps; p -= (lr / bc1) * m / denom
+                float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + eps;
+                params[i] -= stepSize * m[i] / denom;
+            }
+        }
+    }
+}
