@@ -64,6 +64,20 @@ public interface Network extends AutoCloseable {
     /** The mask dropout layer {@code index} (0-based) used in the last training forward: 0 or 1/(1-p) per value. */
     float[] dropoutMask(int index);
 
+    /** The ops of the compiled plan, in execution order ("conv1 + maxpool + relu"), for profiles. */
+    List<String> opNames();
+
+    /** Forward floating-point operations of each op, per example (a multiply-add counts as two). */
+    long[] opFlops();
+
+    /** Nanoseconds spent in each op's forward since construction (or {@link #resetTimes()}). */
+    long[] forwardNanos();
+
+    /** Nanoseconds spent in each op's backward since construction (or {@link #resetTimes()}). */
+    long[] backwardNanos();
+
+    void resetTimes();
+
     @Override
     void close();
 }

@@ -65,7 +65,7 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
         if (strideHeight != kernelHeight || strideWidth != kernelWidth) {
             b.append(" stride ").append(Windows.size(strideHeight, strideWidth));
         }
-        if (padding.mode() != Padding.Mode.VALID) {
+        if (padding.mode() != Padding.Mode.VALID && !(padding.mode() == Padding.Mode.EXPLICIT && padding.height() == 0 && padding.width() == 0)) {
             b.append(" pad ").append(padding);
         }
         return b.toString();

@@ -29,6 +29,7 @@ final class FuseEpilogues implements Pass {
                 Activation after = null;
                 Tensor last = c.output();
                 List<Span> spans = new ArrayList<>(c.spans());
+                long flops = c.flops();
                 int j = i + 1;
                 while (j < in.size() && singleConsumer(plan, last) && in.get(j).inputs().equals(List.of(last))) {
                     Op next = in.get(j);
@@ -42,6 +43,7 @@ final class FuseEpilogues implements Pass {
                         break;
                     }
                     spans.addAll(next.spans());
+                    flops += next.flops();
                     last = next.output();
                     j++;
                 }
@@ -49,7 +51,7 @@ final class FuseEpilogues implements Pass {
                     var poolSpec = pool == null ? null : new dev.cnnc.compiler.layers.Pool(pool.kind(), pool.kh(), pool.kw(), pool.sh(),
                             pool.sw(), dev.cnnc.compiler.syntax.Padding.explicit(pool.ph(), pool.pw()));
                     out.add(new Op.ConvOp(c.conv(), c.name(), c.input(), c.convShape(),
-                            new Op.Epilogue(before, poolSpec, pool == null ? null : pool.output().shape(), after), last, spans));
+                            new Op.Epilogue(before, poolSpec, pool == null ? null : pool.output().shape(), after), last, spans, flops));
                     i = j - 1;
                     continue;
                 }
@@ -57,7 +59,7 @@ final class FuseEpilogues implements Pass {
                     && in.get(i + 1) instanceof Op.ActivationOp a && a.input().equals(d.output()) && singleConsumer(plan, d.output())) {
                 List<Span> spans = new ArrayList<>(d.spans());
                 spans.addAll(a.spans());
-                out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans));
+                out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans, d.flops() + a.flops()));
                 i++;
                 continue;
             }

@@ -30,7 +30,7 @@ final class Linearize {
         Tensor out = l.nodes(model.nodes(), input);
         // The softmax that ends the model is folded into the loss when training.
         if (!l.ops.isEmpty() && l.ops.get(l.ops.size() - 1) instanceof Op.SoftmaxOp s) {
-            l.ops.set(l.ops.size() - 1, new Op.SoftmaxOp(true, s.input(), s.output(), s.spans()));
+            l.ops.set(l.ops.size() - 1, new Op.SoftmaxOp(true, s.input(), s.output(), s.spans(), s.flops()));
         }
         return new KernelPlan(model, ParamLayout.of(model), input, l.ops, out);
     }
@@ -43,7 +43,7 @@ final class Linearize {
                 Tensor main = nodes(r.main(), in);
                 Tensor shortcut = nodes(r.shortcut(), in);
                 Tensor sum = new Tensor(nextId++, r.output());
-                ops.add(new Op.AddOp(main, shortcut, sum, List.of(r.span())));
+                ops.add(new Op.AddOp(main, shortcut, sum, List.of(r.span()), r.addFlops()));
                 in = sum;
             }
         }
@@ -55,26 +55,26 @@ final class Linearize {
         List<Span> spans = List.of(l.span());
         Op op;
         if (l.spec() instanceof Conv c) {
-            op = new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans);
+            op = new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans, l.flops());
         } else if (l.spec() instanceof Dense d) {
-            op = new Op.DenseOp(d, l.name(), in, null, out, spans);
+            op = new Op.DenseOp(d, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Pool p) {
             int[] pad = p.pad();
-            op = new Op.PoolOp(p.op(), p.kernelHeight(), p.kernelWidth(), p.strideHeight(), p.strideWidth(), pad[0], pad[1], in, out, spans);
+            op = new Op.PoolOp(p.op(), p.kernelHeight(), p.kernelWidth(), p.strideHeight(), p.strideWidth(), pad[0], pad[1], in, out, spans, l.flops());
         } else if (l.spec() instanceof GlobalPool g) {
             int h = (int) in.shape().height();
             int w = (int) in.shape().width();
-            op = new Op.PoolOp(g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0, in, out, spans);
+            op = new Op.PoolOp(g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0, in, out, spans, l.flops());
         } else if (l.spec() instanceof Activation a) {
-            op = new Op.ActivationOp(a, in, out, spans);
+            op = new Op.ActivationOp(a, in, out, spans, l.flops());
         } else if (l.spec() instanceof BatchNorm b) {
-            op = new Op.BatchNormOp(b, l.name(), in, out, spans);
+            op = new Op.BatchNormOp(b, l.name(), in, out, spans, l.flops());
         } else if (l.spec() instanceof Dropout d) {
-            op = new Op.DropoutOp(d, dropouts++, in, out, spans);
+            op = new Op.DropoutOp(d, dropouts++, in, out, spans, l.flops());
         } else if (l.spec() instanceof Flatten) {
-            op = new Op.FlattenOp(in, out, spans);
+            op = new Op.FlattenOp(in, out, spans, l.flops());
         } else if (l.spec() instanceof Softmax) {
-            op = new Op.SoftmaxOp(false, in, out, spans);
+            op = new Op.SoftmaxOp(false, in, out, spans, l.flops());
         } else {
             throw new IllegalStateException("no lowering for " + l.spec().kind());
         }

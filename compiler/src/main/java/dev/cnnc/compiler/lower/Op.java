@@ -19,6 +19,9 @@ public sealed interface Op {
     /** The .cnn lines it came from, for the comment above its generated code. */
     List<Span> spans();
 
+    /** Forward floating-point operations per example (the checked layers it covers). */
+    long flops();
+
     /** What follows a conv or dense in the same pass over its output: at most an activation, a pool, an activation. */
     record Epilogue(Activation before, Pool pool, Shape pooled, Activation after) {
         public static final Epilogue NONE = new Epilogue(null, null, null, null);
@@ -29,61 +32,61 @@ public sealed interface Op {
     }
 
     /** conv + bias + epilogue; {@code convShape} is the convolution's own output (before any pool). */
-    record ConvOp(Conv conv, String name, Tensor input, Shape convShape, Epilogue epilogue, Tensor output, List<Span> spans)
+    record ConvOp(Conv conv, String name, Tensor input, Shape convShape, Epilogue epilogue, Tensor output, List<Span> spans, long flops)
             implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
-    record DenseOp(Dense dense, String name, Tensor input, Activation activation, Tensor output, List<Span> spans) implements Op {
+    record DenseOp(Dense dense, String name, Tensor input, Activation activation, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
     /** Window pooling; global pools are pools whose window is the whole input. */
-    record PoolOp(Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, Tensor input, Tensor output, List<Span> spans)
+    record PoolOp(Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, Tensor input, Tensor output, List<Span> spans, long flops)
             implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
-    record ActivationOp(Activation activation, Tensor input, Tensor output, List<Span> spans) implements Op {
+    record ActivationOp(Activation activation, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
-    record BatchNormOp(BatchNorm norm, String name, Tensor input, Tensor output, List<Span> spans) implements Op {
+    record BatchNormOp(BatchNorm norm, String name, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
     /** {@code index} numbers the dropout layers from 0 (Network.dropoutMask). */
-    record DropoutOp(Dropout dropout, int index, Tensor input, Tensor output, List<Span> spans) implements Op {
+    record DropoutOp(Dropout dropout, int index, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
-    record FlattenOp(Tensor input, Tensor output, List<Span> spans) implements Op {
+    record FlattenOp(Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
     /** {@code last}: the model's final layer, left out of training forward (folded into the loss). */
-    record SoftmaxOp(boolean last, Tensor input, Tensor output, List<Span> spans) implements Op {
+    record SoftmaxOp(boolean last, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
     }
 
     /** The join of a residual: output = a + b. */
-    record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans) implements Op {
+    record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(a, b);
         }

@@ -19,8 +19,12 @@ public final class VectorGemm implements Gemm {
     private VectorGemm() {
     }
 
-    /** Packing buffers, one pair per thread, grown once and reused: no allocation per call. */
-    private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Columns of B packed at once: a KC x NB block (512 KiB) stays in the 1 MiB L2 while its panels are used. */
+    private static final int NB = 512;
+
+    /** Packing buffers per thread (A block, B block, scratch tile), grown once and reused: no allocation per call. */
+    private static final ThreadLocal<float[][]> PACKS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[KC * NB], new float[MR * NR]});
 
     @Override
     public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
@@ -33,47 +37,71 @@ public final class VectorGemm implements Gemm {
             }
             return;
         }
-        int rows = rowTo - rowFrom;
         float[][] packs = PACKS.get();
-        int aNeed = ((rows + MR - 1) / MR) * MR * KC;
+        int aNeed = ((rowTo - rowFrom + MR - 1) / MR) * MR * KC;
         if (packs[0].length < aNeed) {
             packs[0] = new float[aNeed];
         }
-        if (packs[1].length < KC * NR) {
-            packs[1] = new float[KC * NR];
-        }
         float[] ap = packs[0];
         float[] bp = packs[1];
+        int vectorCols = colFrom + (colTo - colFrom) / NR * NR;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int p1 = Math.min(k, p0 + KC);
             int kc = p1 - p0;
             boolean load = accumulate || p0 > 0;
             packA(a, aOff, lda, rowFrom, rowTo, p0, kc, ap);
-            int j = colFrom;
-            for (; j + NR <= colTo; j += NR) {
-                packB(b, bOff + p0 * ldb + j, ldb, kc, bp);
-                int i = rowFrom;
-                int t = 0;
-                for (; i + MR <= rowTo; i += MR, t++) {
-                    tile6(kc, ap, t * MR * KC, bp, c, cOff + i * ldc + j, ldc, load);
-                }
-                for (; i < rowTo; i++) {
-                    tile1(p0, p1, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, load);
+            for (int j0 = colFrom; j0 < vectorCols; j0 += NB) {
+                int j1 = Math.min(vectorCols, j0 + NB);
+                packB(b, bOff + p0 * ldb, ldb, kc, j0, j1, bp);
+                for (int j = j0; j < j1; j += NR) {
+                    block(kc, ap, bp, (j - j0) * kc, c, cOff, ldc, load, rowFrom, rowTo, j, packs[2]);
                 }
             }
-            if (j < colTo) {
-                ScalarTail.multiply(p0, p1, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, load, rowFrom, rowTo, j, colTo);
+            if (vectorCols < colTo) {
+                ScalarTail.multiply(p0, p1, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo);
+            }
+        }
+    }
+
+    /** All row tiles against one packed panel of NR columns starting at column j. */
+    private static void block(int kc, float[] ap, float[] bp, int b0, float[] c, int cOff, int ldc, boolean load,
+                              int rowFrom, int rowTo, int j, float[] scratch) {
+        int i = rowFrom;
+        int t = 0;
+        for (; i + MR <= rowTo; i += MR, t++) {
+            tile6(kc, ap, t * MR * KC, bp, b0, c, cOff + i * ldc + j, ldc, load);
+        }
+        if (i < rowTo) {
+            // The last, partial tile: A was zero-padded to MR rows; compute into scratch, keep the real rows.
+            int left = rowTo - i;
+            for (int r = 0; r < MR; r++) {
+                if (load && r < left) {
+                    System.arraycopy(c, cOff + (i + r) * ldc + j, scratch, r * NR, NR);
+                } else {
+                    java.util.Arrays.fill(scratch, r * NR, (r + 1) * NR, 0f);
+                }
+            }
+            tile6(kc, ap, t * MR * KC, bp, b0, scratch, 0, NR, true);
+            for (int r = 0; r < left; r++) {
+                System.arraycopy(scratch, r * NR, c, cOff + (i + r) * ldc + j, NR);
             }
         }
     }
 
     /** Rows [rowFrom, rowTo) of A, columns [p0, p0+kc), as tiles of MR rows: tile t holds ap[t*MR*KC + p*MR + r]. */
     private static void packA(float[] a, int aOff, int lda, int rowFrom, int rowTo, int p0, int kc, float[] ap) {
-        int tiles = (rowTo - rowFrom) / MR;
+        int tiles = (rowTo - rowFrom + MR - 1) / MR;
         for (int t = 0; t < tiles; t++) {
             int base = t * MR * KC;
             for (int r = 0; r < MR; r++) {
-                int src = aOff + (rowFrom + t * MR + r) * lda + p0;
+                int row = rowFrom + t * MR + r;
+                if (row >= rowTo) {
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + p * MR + r] = 0f; // padding rows of the last tile
+                    }
+                    continue;
+                }
+                int src = aOff + row * lda + p0;
                 for (int p = 0; p < kc; p++) {
                     ap[base + p * MR + r] = a[src + p];
                 }
@@ -81,14 +109,20 @@ public final class VectorGemm implements Gemm {
         }
     }
 
-    /** A kc x NR panel of B, contiguous. */
-    private static void packB(float[] b, int b0, int ldb, int kc, float[] bp) {
+    /**
+     * Columns [j0, j1) of kc rows of B as consecutive panels of NR columns: panel q holds
+     * bp[q*NR*kc + p*NR + x]. Each row segment is read contiguously.
+     */
+    private static void packB(float[] b, int b0, int ldb, int kc, int j0, int j1, float[] bp) {
         for (int p = 0; p < kc; p++) {
-            System.arraycopy(b, b0 + p * ldb, bp, p * NR, NR);
+            int src = b0 + p * ldb;
+            for (int j = j0; j < j1; j += NR) {
+                System.arraycopy(b, src + j, bp, (j - j0) * kc + p * NR, NR);
+            }
         }
     }
 
-    private static void tile6(int kc, float[] ap, int a0, float[] bp, float[] c, int c0, int ldc, boolean load) {
+    private static void tile6(int kc, float[] ap, int a0, float[] bp, int b0, float[] c, int c0, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (load) {
             c00 = FloatVector.fromArray(S, c, c0);
@@ -107,8 +141,8 @@ public final class VectorGemm implements Gemm {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
         }
         for (int p = 0; p < kc; p++) {
-            FloatVector b_0 = FloatVector.fromArray(S, bp, p * NR);
-            FloatVector b_1 = FloatVector.fromArray(S, bp, p * NR + VL);
+            FloatVector b_0 = FloatVector.fromArray(S, bp, b0 + p * NR);
+            FloatVector b_1 = FloatVector.fromArray(S, bp, b0 + p * NR + VL);
             int ai = a0 + p * MR;
             FloatVector a_ = FloatVector.broadcast(S, ap[ai]);
             c00 = a_.fma(b_0, c00);
@@ -141,19 +175,6 @@ public final class VectorGemm implements Gemm {
         c41.intoArray(c, c0 + 4 * ldc + VL);
         c50.intoArray(c, c0 + 5 * ldc);
         c51.intoArray(c, c0 + 5 * ldc + VL);
-    }
-
-    private static void tile1(int p0, int p1, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean load) {
-        FloatVector c0v = load ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
-        FloatVector c1v = load ? FloatVector.fromArray(S, c, c0 + VL) : FloatVector.zero(S);
-        for (int p = p0; p < p1; p++) {
-            int bp = b0 + p * ldb;
-            FloatVector a_ = FloatVector.broadcast(S, a[a0 + p]);
-            c0v = a_.fma(FloatVector.fromArray(S, b, bp), c0v);
-            c1v = a_.fma(FloatVector.fromArray(S, b, bp + VL), c1v);
-        }
-        c0v.intoArray(c, c0);
-        c1v.intoArray(c, c0 + VL);
     }
 
     /** Leftover columns: plain loops over one k-block. */

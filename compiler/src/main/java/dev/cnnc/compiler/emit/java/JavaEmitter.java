@@ -84,7 +84,9 @@ public final class JavaEmitter {
                     .addParameter(int.class, "n").addParameter(boolean.class, "training")
                     .addJavadoc("$L\n", comment(op, plan))
                     .addCode(forward(op, k, ctx)).build());
+            forward.addStatement("long t$L = System.nanoTime()", k);
             forward.addStatement("$L(n, training)", name);
+            forward.addStatement("forwardNanos[$L] += System.nanoTime() - t$L", k, k);
         }
         forward.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output"));
 
@@ -109,7 +111,9 @@ public final class JavaEmitter {
             }
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
                     .addJavadoc("Backward of: $L\n", comment(op, plan)).addCode(body.build()).build());
+            backward.addStatement("long t$L = System.nanoTime()", k);
             backward.addStatement("$L(n)", name);
+            backward.addStatement("backwardNanos[$L] += System.nanoTime() - t$L", k, k);
         }
         backward.beginControlFlow("if (inputGradientEnabled)")
                 .addCode(sumSlots(plan.input(), plan, ctx))
@@ -125,6 +129,21 @@ public final class JavaEmitter {
         }
         type.addField(FieldSpec.builder(SPLITTABLE_RANDOM, "random", Modifier.PRIVATE).initializer("new $T(0)", SPLITTABLE_RANDOM).build());
         type.addField(boolean.class, "inputGradientEnabled", Modifier.PRIVATE);
+        type.addField(FieldSpec.builder(long[].class, "forwardNanos", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new long[$L]", plan.ops().size()).build());
+        type.addField(FieldSpec.builder(long[].class, "backwardNanos", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new long[$L]", plan.ops().size()).build());
+        CodeBlock.Builder names = CodeBlock.builder().add("$T.of(", List.class);
+        CodeBlock.Builder flops = CodeBlock.builder().add("{");
+        for (int k = 0; k < plan.ops().size(); k++) {
+            Op op = plan.ops().get(k);
+            names.add("$S$L", shortName(op), k + 1 < plan.ops().size() ? ", " : "");
+            flops.add("$LL$L", op.flops(), k + 1 < plan.ops().size() ? ", " : "");
+        }
+        type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(String.class)), "OP_NAMES",
+                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(names.add(")").build()).build());
+        type.addField(FieldSpec.builder(long[].class, "OP_FLOPS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer(flops.add("}").build()).build());
         type.addField(int.class, "lastBatch", Modifier.PRIVATE);
         MethodSpec.Builder ctor = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC)
                 .addJavadoc("Buffers for up to {@code maxBatch} examples, products on {@code threads} threads.\n")
@@ -231,8 +250,17 @@ public final class JavaEmitter {
         } else {
             what = "flatten";
         }
+        if (plan == null) {
+            return what + " -> ";
+        }
         return what + " -> " + op.output().shape() + " (" + plan.model().file() + " line" + (lines.size() > 1 ? "s " : " ")
                 + lines.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** "conv1 + maxpool 2 + relu": how an op is named in profiles. */
+    private static String shortName(Op op) {
+        String full = comment(op, null);
+        return full.substring(0, full.indexOf(" -> ")).replaceFirst(": [^+]*", "");
     }
 
     private static String epilogue(Op.Epilogue e) {
@@ -299,6 +327,13 @@ public final class JavaEmitter {
             type.addMethod(getter(p[0], float[].class, "return " + p[1]));
         }
         type.addMethod(getter("endsWithSoftmax", boolean.class, "return $L", plan.endsWithSoftmax()));
+        type.addMethod(MethodSpec.methodBuilder("opNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(String.class))).addStatement("return OP_NAMES").build());
+        type.addMethod(getter("opFlops", long[].class, "return OP_FLOPS.clone()"));
+        type.addMethod(getter("forwardNanos", long[].class, "return forwardNanos.clone()"));
+        type.addMethod(getter("backwardNanos", long[].class, "return backwardNanos.clone()"));
+        type.addMethod(MethodSpec.methodBuilder("resetTimes").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addStatement("java.util.Arrays.fill(forwardNanos, 0L)").addStatement("java.util.Arrays.fill(backwardNanos, 0L)").build());
         type.addMethod(MethodSpec.methodBuilder("setInputGradientEnabled").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(boolean.class, "enabled").addStatement("inputGradientEnabled = enabled").build());
         type.addMethod(MethodSpec.methodBuilder("setSeed").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)

@@ -1,0 +1,184 @@
+package dev.cnnc.cli;
+
+import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.train.TrainConfig;
+import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.data.Dataset;
+import dev.cnnc.runtime.data.Idx;
+import dev.cnnc.runtime.data.IdxDataDir;
+import dev.cnnc.runtime.io.Safetensors;
+import dev.cnnc.runtime.train.Initializer;
+import dev.cnnc.runtime.train.Optimizer;
+import dev.cnnc.runtime.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "train", description = {
+        "Train a model on IDX data (MNIST layout: train-images*, train-labels*, t10k-*, raw or .gz).",
+        "The file's train { } section gives the loss, optimizer and defaults; flags override it."})
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "the .cnn file")
+    Path file;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "the folder with the IDX files")
+    Path data;
+
+    @Option(names = "--init", paramLabel = "W.safetensors", description = "start from these weights (default: PyTorch's initialisation, seeded)")
+    Path init;
+
+    @Option(names = "--save", paramLabel = "W.safetensors", description = "write the trained weights here (atomically)")
+    Path save;
+
+    @Option(names = "--steps", paramLabel = "N", description = "stop after N optimizer steps")
+    Long steps;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training data (default: the file's, else 1)")
+    Integer epochs;
+
+    @Option(names = "--batch", paramLabel = "N", description = "examples per step (default: the file's, else 32)")
+    Integer batch;
+
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate (default: the file's)")
+    Double lr;
+
+    @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, shuffling and dropout (default: the file's, else 0)")
+    Long seed;
+
+    @Option(names = "--no-shuffle", description = "take batches in file order")
+    boolean noShuffle;
+
+    @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
+    int reportEvery = 100;
+
+    @Mixin
+    BuildOptions build;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InMemoryJavac.Failure {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(err);
+        } catch (Models.Stop stop) {
+            err.println("cnnc: error: " + stop.getMessage());
+            return stop.exitCode;
+        }
+    }
+
+    private int run(PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
+        CheckedModel model = Models.load(file, err);
+        TrainConfig train = model.train();
+        if (train == null) {
+            throw new Models.Stop(Main.FILE_ERRORS, file + " has no train { } section; add one, e.g. train { loss cross_entropy; optimizer adam lr 0.001 }");
+        }
+        if (train.loss().kind() != TrainConfig.Loss.Kind.CROSS_ENTROPY) {
+            throw new Models.Stop(Main.FILE_ERRORS, "cnnc train supports loss cross_entropy so far; " + file + " asks for "
+                    + train.loss().kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        int batchSize = batch != null ? batch : train.batch() != null ? train.batch() : 32;
+        if (batchSize < 1) {
+            throw new Models.Stop(Main.USAGE, "--batch must be at least 1");
+        }
+        long runSeed = seed != null ? seed : train.seed() != null ? train.seed() : 0;
+        TrainConfig.Normalization norm = train.normalize();
+        float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
+        float[] mean = norm == null ? new float[0] : toFloats(norm.mean());
+        float[] std = norm == null ? new float[0] : toFloats(norm.std());
+        int[] in = model.input().flat() ? new int[] {1, 1, (int) model.input().channels()}
+                : new int[] {(int) model.input().channels(), (int) model.input().height(), (int) model.input().width()};
+        IdxDataDir.Spec dataSpec = new IdxDataDir.Spec(in[0], in[1], in[2], (int) model.output().elements(), scale, mean, std);
+        Dataset trainSet;
+        Dataset testSet;
+        try {
+            trainSet = IdxDataDir.train(data, dataSpec);
+            testSet = IdxDataDir.test(data, dataSpec);
+        } catch (IOException | Idx.BadFile e) {
+            throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+        }
+        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+        try (Network net = JavaBackend.build(model, batchSize, build.threads(), build.backend())) {
+            if (init != null) {
+                try {
+                    Safetensors.load(net, init);
+                } catch (IOException | Safetensors.BadFile e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+                }
+            } else {
+                Initializer.pytorchDefault(net, runSeed);
+            }
+            TrainConfig.Optimizer o = train.optimizer();
+            double rate = lr != null ? lr : o.lr();
+            double decay = train.weightDecay() == null ? 0 : train.weightDecay();
+            Optimizer optimizer = o.kind() == TrainConfig.Optimizer.Kind.SGD
+                    ? Optimizer.sgd(net.parameters().length, rate, o.momentum(), o.nesterov(), decay)
+                    : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
+            int epochCount = epochs != null ? epochs : train.epochs() != null ? train.epochs() : 1;
+            out.printf("training %s on %s: %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
+                    testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
+                    steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
+                    build.threads() == 1 ? "" : "s");
+            Trainer.Result result;
+            try {
+                result = new Trainer(net, optimizer, out).train(trainSet, testSet,
+                        new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery));
+            } catch (IllegalStateException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+            }
+            out.printf("%d steps, %.0f images/s%n", result.steps(), result.imagesPerSecond());
+            if (save != null) {
+                try {
+                    Safetensors.save(net, save);
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, "cannot write " + save + ": " + e.getMessage());
+                }
+                out.println("saved " + save);
+            }
+        }
+        return Main.OK;
+    }
+
+    private static float[] toFloats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    /** Lets the runtime's PrintStream reporting go to picocli's writer (tests capture it). */
+    private static final class WriterOutputStream extends java.io.OutputStream {
+        private final PrintWriter writer;
+
+        WriterOutputStream(PrintWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void write(int b) {
+            writer.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            writer.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void flush() {
+            writer.flush();
+        }
+    }
+}

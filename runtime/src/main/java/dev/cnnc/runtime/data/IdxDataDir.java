@@ -1,0 +1,101 @@
+package dev.cnnc.runtime.data;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A folder in the MNIST layout: train-images*, train-labels*, t10k-images*, t10k-labels*
+ * (raw or .gz). Images are [N,H,W] (one channel) or [N,H,W,C] (channels last); they are
+ * checked against the model's input and converted to [N][C][H][W].
+ */
+public final class IdxDataDir {
+    /** What the network expects, and how to normalise: x' = (x * scale - mean[c]) / std[c]. */
+    public record Spec(int channels, int height, int width, int classes, float scale, float[] mean, float[] std) {
+    }
+
+    private IdxDataDir() {
+    }
+
+    public static Dataset train(Path dir, Spec spec) throws IOException, Idx.BadFile {
+        return load(dir, "train", spec);
+    }
+
+    /** The test split, or null when the folder has none. */
+    public static Dataset test(Path dir, Spec spec) throws IOException, Idx.BadFile {
+        return find(dir, "t10k-images") == null ? null : load(dir, "t10k", spec);
+    }
+
+    static Dataset load(Path dir, String prefix, Spec spec) throws IOException, Idx.BadFile {
+        Path imagesFile = find(dir, prefix + "-images");
+        Path labelsFile = find(dir, prefix + "-labels");
+        if (imagesFile == null || labelsFile == null) {
+            throw new Idx.BadFile(dir + ": no " + prefix + "-images and " + prefix + "-labels IDX files (raw or .gz) in this folder");
+        }
+        Idx.Array images = Idx.read(imagesFile);
+        Idx.Array labels = Idx.read(labelsFile);
+        int[] d = images.dims();
+        int h;
+        int w;
+        int c;
+        if (d.length == 3) {
+            h = d[1];
+            w = d[2];
+            c = 1;
+        } else if (d.length == 4) {
+            h = d[1];
+            w = d[2];
+            c = d[3];
+        } else {
+            throw new Idx.BadFile(imagesFile + ": images must be [N,H,W] or [N,H,W,C], but the file has " + d.length + " dimensions");
+        }
+        if (h != spec.height() || w != spec.width() || c != spec.channels()) {
+            throw new Idx.BadFile(imagesFile + ": images are " + h + "x" + w + "x" + c + ", but the model's input is "
+                    + spec.height() + "x" + spec.width() + "x" + spec.channels());
+        }
+        if (labels.dims().length != 1 || labels.count() != images.count()) {
+            throw new Idx.BadFile(labelsFile + ": " + labels.count() + " labels for " + images.count() + " images in " + imagesFile.getFileName());
+        }
+        int n = images.count();
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            float v = labels.values()[i];
+            if (v < 0 || v >= spec.classes() || v != Math.rint(v)) {
+                throw new Idx.BadFile(labelsFile + ": label " + v + " of example " + i + " is not a class of this model (0 to "
+                        + (spec.classes() - 1) + ")");
+            }
+            y[i] = (int) v;
+        }
+        int plane = h * w;
+        int size = c * plane;
+        float[] x = new float[n * size];
+        float[] src = images.values();
+        for (int e = 0; e < n; e++) {
+            for (int ch = 0; ch < c; ch++) {
+                float mean = spec.mean().length == 0 ? 0 : spec.mean()[spec.mean().length == 1 ? 0 : ch];
+                float std = spec.std().length == 0 ? 1 : spec.std()[spec.std().length == 1 ? 0 : ch];
+                for (int p = 0; p < plane; p++) {
+                    // channels last in the file ([H][W][C]) to channels first ([C][H][W])
+                    float v = src[e * size + p * c + ch];
+                    x[e * size + ch * plane + p] = (v * spec.scale() - mean) / std;
+                }
+            }
+        }
+        return new Dataset(prefix, x, y, n, size);
+    }
+
+    static Path find(Path dir, String prefix) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": not a folder");
+        }
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*")) {
+            files.forEach(found::add);
+        }
+        found.sort(null);
+        return found.isEmpty() ? null : found.get(0);
+    }
+}
