@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""The same network in PyTorch, for cross-checks and comparisons with cnnc.
+
+Reads the JSON description cnnc writes for a checked model (dev.cnnc.compiler.emit.TorchSpec),
+builds the equivalent torch.nn network with the same tensor names, and trains it on IDX data
+from safetensors weights, writing the result as safetensors. Needs only torch (Debian's
+python3-torch): safetensors and IDX files are read with the standard library.
+
+  torch_reference.py train --spec S.json --init W.safetensors --data DIR --steps N --batch B
+                           [--no-shuffle] --out OUT.safetensors [--losses L.json]
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", name
+        begin, end = info["data_offsets"]
+        raw = bytearray(data[8 + length + begin:8 + length + end])
+        out[name] = torch.frombuffer(raw, dtype=torch.float32).reshape(info["shape"]).clone()
+    return out
+
+
+def write_safetensors(path, tensors):
+    header = {"__metadata__": {"format": "pt", "producer": "torch_reference.py"}}
+    blobs = []
+    offset = 0
+    for name, t in tensors.items():
+        b = t.detach().contiguous().to(torch.float32).numpy().tobytes() if hasattr(t, "numpy") else bytes(t)
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def read_idx(path):
+    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack(">I", data[:4])[0]
+    rank = magic & 0xFF
+    dtype = (magic >> 8) & 0xFF
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    body = bytearray(data[4 + 4 * rank:])
+    if dtype == 0x08:
+        t = torch.frombuffer(body, dtype=torch.uint8)[: int(torch.tensor(dims).prod())].to(torch.float32)
+    else:
+        t = torch.frombuffer(body, dtype=torch.float32)
+    return t.reshape(dims)
+
+
+def find(folder, prefix):
+    names = sorted(n for n in os.listdir(folder) if n.startswith(prefix))
+    if not names:
+        sys.exit("no %s* file in %s" % (prefix, folder))
+    return os.path.join(folder, names[0])
+
+
+class Net(nn.Module):
+    """Walks the layer list; parameterised layers live in a ModuleDict under their cnnc names."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        self.mods = nn.ModuleDict()
+        self._build(spec["layers"])
+
+    def _build(self, layers):
+        for l in layers:
+            k = l["kind"]
+            if k == "residual":
+                self._build(l["main"])
+                self._build(l["shortcut"])
+            elif k == "conv":
+                self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
+                                                 tuple(l["padding"]), bias=l["bias"])
+            elif k == "dense":
+                self.mods[l["name"]] = nn.Linear(l["in"], l["out"], bias=l["bias"])
+            elif k == "batchnorm":
+                cls = nn.BatchNorm2d if l["spatial"] else nn.BatchNorm1d
+                self.mods[l["name"]] = cls(l["features"], eps=l["eps"], momentum=l["momentum"])
+
+    def forward(self, x):
+        return self._run(self.spec["layers"], x)
+
+    def _run(self, layers, x):
+        for l in layers:
+            k = l["kind"]
+            if k == "residual":
+                x = self._run(l["main"], x) + self._run(l["shortcut"], x)
+            elif k in ("conv", "dense", "batchnorm"):
+                x = self.mods[l["name"]](x)
+            elif k == "maxpool":
+                x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])
+            elif k == "minpool":
+                x = -F.max_pool2d(-x, l["kernel"], l["stride"], l["padding"])
+            elif k == "avgpool":
+                x = F.avg_pool2d(x, l["kernel"], l["stride"], l["padding"], count_include_pad=True)
+            elif k == "globalavgpool":
+                x = F.adaptive_avg_pool2d(x, 1)
+            elif k == "globalmaxpool":
+                x = F.adaptive_max_pool2d(x, 1)
+            elif k == "flatten":
+                x = torch.flatten(x, 1)
+            elif k == "dropout":
+                x = F.dropout(x, l["p"], self.training)
+            elif k == "relu":
+                x = F.relu(x)
+            elif k == "leakyrelu":
+                x = F.leaky_relu(x, l["slope"])
+            elif k == "sigmoid":
+                x = torch.sigmoid(x)
+            elif k == "tanh":
+                x = torch.tanh(x)
+            elif k == "softmax":
+                # cnnc folds the model's last softmax into cross-entropy when training
+                if not (self.training and l["last"]):
+                    x = F.softmax(x, dim=1)
+            else:
+                raise ValueError("unknown layer kind " + k)
+        return x
+
+    def load(self, tensors):
+        for name, t in tensors.items():
+            layer, param = name.rsplit(".", 1)
+            getattr(self.mods[layer], param).data.copy_(t)
+
+    def tensors(self):
+        out = {}
+        for layer, m in self.mods.items():
+            for pname, t in list(m.named_parameters()) + [(n, b) for n, b in m.named_buffers() if n != "num_batches_tracked"]:
+                out[layer + "." + pname] = t
+        return out
+
+
+def load_data(folder, spec):
+    images = read_idx(find(folder, "train-images"))
+    labels = read_idx(find(folder, "train-labels")).to(torch.long)
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    else:
+        images = images.permute(0, 3, 1, 2)
+    norm = spec.get("normalize") or {"scale": 1.0, "mean": [], "std": []}
+    images = images * norm["scale"]
+    if norm["mean"]:
+        mean = torch.tensor(norm["mean"]).reshape(1, -1, 1, 1)
+        std = torch.tensor(norm["std"]).reshape(1, -1, 1, 1)
+        images = (images - mean) / std
+    return images.contiguous(), labels
+
+
+def make_optimizer(params, o):
+    if o["kind"] == "sgd":
+        return torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"], weight_decay=o["weight_decay"])
+    return torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+
+
+def train(args):
+    spec = json.load(open(args.spec))
+    torch.set_num_threads(args.threads)
+    net = Net(spec)
+    net.load(read_safetensors(args.init))
+    images, labels = load_data(args.data, spec)
+    opt = make_optimizer(net.parameters(), spec["optimizer"])
+    net.train()
+    losses = []
+    n = images.shape[0]
+    for step in range(args.steps):
+        start = (step * args.batch) % n
+        x = images[start:start + args.batch]
+        y = labels[start:start + args.batch]
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    write_safetensors(args.out, net.tensors())
+    if args.losses:
+        json.dump(losses, open(args.losses, "w"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--spec", required=True)
+    t.add_argument("--init", required=True)
+    t.add_argument("--data", required=True)
+    t.add_argument("--steps", type=int, required=True)
+    t.add_argument("--batch", type=int, required=True)
+    t.add_argument("--out", required=True)
+    t.add_argument("--losses")
+    t.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    if args.command == "train":
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
