@@ -65,19 +65,30 @@ final class GradcheckCommand implements Callable<Integer> {
         try (Network net = JavaBackend.build(model, batch, build.threads(), build.backend())) {
             generated = GradCheck.againstReference(model, net, batch, new Random(seed + 1));
         }
+        // per layer: worst finite-difference error, worst generated error, and the noise floor that goes with it
         Map<String, double[]> perLayer = new LinkedHashMap<>();
-        fd.forEach(r -> perLayer.computeIfAbsent(r.layer(), k -> new double[] {0, 0})[0] = Math.max(perLayer.get(r.layer())[0], r.error()));
-        generated.forEach(r -> perLayer.computeIfAbsent(r.layer(), k -> new double[] {0, 0})[1] = Math.max(perLayer.get(r.layer())[1], r.error()));
-        out.printf(Locale.ROOT, "%-14s %22s %22s%n", "layer", "reference vs finite", "generated vs");
-        out.printf(Locale.ROOT, "%-14s %22s %22s%n", "", "differences", "reference");
-        boolean ok = true;
-        for (Map.Entry<String, double[]> e : perLayer.entrySet()) {
-            boolean fdOk = e.getValue()[0] < REFERENCE_TOLERANCE;
-            boolean genOk = e.getValue()[1] <= GENERATED_TOLERANCE;
-            ok &= fdOk && genOk;
-            out.printf(Locale.ROOT, "%-14s %20.2e %s %20.2e %s%n", e.getKey(), e.getValue()[0], fdOk ? " " : "!", e.getValue()[1], genOk ? " " : "!");
+        for (GradCheck.Row r : fd) {
+            double[] v = perLayer.computeIfAbsent(r.layer(), k -> new double[3]);
+            v[0] = Math.max(v[0], r.error());
         }
-        out.printf(Locale.ROOT, "%s (bounds: %.0e against finite differences, %.0e for generated code; float32 against double)%n",
+        boolean ok = true;
+        for (GradCheck.Row r : generated) {
+            double[] v = perLayer.computeIfAbsent(r.layer(), k -> new double[3]);
+            v[1] = Math.max(v[1], r.error());
+            v[2] = Math.max(v[2], r.floor());
+            ok &= r.within(GENERATED_TOLERANCE);
+        }
+        out.printf(Locale.ROOT, "%-14s %16s   %16s   %16s%n", "layer", "reference vs", "generated vs", "float32 noise");
+        out.printf(Locale.ROOT, "%-14s %16s   %16s   %16s%n", "", "finite diffs", "reference", "floor");
+        for (Map.Entry<String, double[]> e : perLayer.entrySet()) {
+            double[] v = e.getValue();
+            boolean fdOk = v[0] < REFERENCE_TOLERANCE;
+            boolean genOk = v[1] <= Math.max(GENERATED_TOLERANCE, 100 * v[2]);
+            ok &= fdOk;
+            out.printf(Locale.ROOT, "%-14s %16.2e %s %16.2e %s %16.2e%n", e.getKey(), v[0], fdOk ? " " : "!", v[1], genOk ? " " : "!", v[2]);
+        }
+        out.printf(Locale.ROOT, "%s (bounds: %.0e against finite differences; %.0e, or 100 x the noise floor where the model%n"
+                        + "amplifies float32 rounding, for generated code)%n",
                 ok ? "gradients agree" : "GRADIENTS DISAGREE", REFERENCE_TOLERANCE, GENERATED_TOLERANCE);
         return ok ? Main.OK : Main.FILE_ERRORS;
     }

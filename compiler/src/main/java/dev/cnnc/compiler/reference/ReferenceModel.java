@@ -38,6 +38,13 @@ public final class ReferenceModel {
     private IntFunction<float[]> masks;
     private int dropoutIndex;
 
+    /**
+     * When set, every layer's output and input gradient is rounded to float32, as generated code
+     * stores them; the arithmetic stays in double. Comparing with an unrounded run measures how
+     * much a model amplifies float32 storage rounding (its noise floor).
+     */
+    public boolean roundToFloat;
+
     private record Step(CheckedNode.Layer layer, double[] x, double[] y, Object saved) {
     }
 
@@ -81,7 +88,7 @@ public final class ReferenceModel {
             if (node instanceof CheckedNode.Layer l) {
                 boolean last = nodes == model.nodes() && i == nodes.size() - 1;
                 Object[] saved = new Object[1];
-                double[] y = layerForward(l, x, last, saved);
+                double[] y = round(layerForward(l, x, last, saved));
                 tape.add(new Step(l, x, y, saved[0]));
                 x = y;
             } else if (node instanceof CheckedNode.Residual r) {
@@ -104,7 +111,7 @@ public final class ReferenceModel {
         for (int i = tape.size() - 1; i >= 0; i--) {
             Object entry = tape.get(i);
             if (entry instanceof Step s) {
-                dy = layerBackward(s, dy);
+                dy = round(layerBackward(s, dy));
             } else if (entry instanceof Fork f) {
                 double[] da = backward(f.main(), dy);
                 double[] db = backward(f.shortcut(), dy);
@@ -116,6 +123,15 @@ public final class ReferenceModel {
             }
         }
         return dy;
+    }
+
+    private double[] round(double[] values) {
+        if (roundToFloat) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) values[i];
+            }
+        }
+        return values;
     }
 
     private double[] layerForward(CheckedNode.Layer l, double[] x, boolean last, Object[] saved) {

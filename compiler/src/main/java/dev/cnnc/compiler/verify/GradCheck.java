@@ -17,9 +17,25 @@ import java.util.function.IntFunction;
  * with the worst relative error found.
  */
 public final class GradCheck {
-    /** One compared tensor: what it is ("conv1.weight", "input gradient") and its worst relative error. */
-    public record Row(String layer, String what, double error) {
+    /**
+     * One compared tensor: what it is ("conv1.weight", "input gradient"), its worst relative
+     * error, and its float32 noise floor (how far the double-precision reference itself moves
+     * when parameters and input are perturbed by float32 rounding and every activation and
+     * gradient is stored as float32; 0 where not measured).
+     */
+    public record Row(String layer, String what, double error, double floor) {
+        public Row(String layer, String what, double error) {
+            this(layer, what, error, 0);
+        }
+
+        /** Whether the error is within {@code tolerance}, or within 100 times the noise floor of an ill-conditioned tensor. */
+        public boolean within(double tolerance) {
+            return error <= Math.max(tolerance, 100 * floor);
+        }
     }
+
+    /** Relative size of a float32 rounding error. */
+    private static final double FLOAT_ROUNDING = 0x1p-24;
 
     private GradCheck() {
     }
@@ -86,6 +102,7 @@ public final class GradCheck {
         net.setInputGradientEnabled(true);
         List<Row> rows = new ArrayList<>();
         for (int pass = 0; pass < 2; pass++) {
+            double[] stateBefore = ref.state.clone();
             poison(net.output(), net.gradients(), net.inputGradient());
             net.forward(x, n, true);
             double[] expected = ref.forward(xd, n, true, net::dropoutMask);
@@ -98,13 +115,25 @@ public final class GradCheck {
             double[] dyd = toDouble(dy, n * net.outputSize());
             net.backward(n);
             double[] dx = ref.backward(dyd);
+            // The same computation with float32-sized perturbations of parameters and input, and every
+            // activation and gradient stored as float32: how much of a difference this model's
+            // conditioning alone explains.
+            ReferenceModel shaken = new ReferenceModel(model);
+            shaken.roundToFloat = true;
+            shake(ref.params, shaken.params, random);
+            System.arraycopy(stateBefore, 0, shaken.state, 0, stateBefore.length);
+            double[] xs = xd.clone();
+            shake(xd, xs, random);
+            shaken.forward(xs, n, true, net::dropoutMask);
+            double[] dxs = shaken.backward(dyd);
             for (ParamLayout.Entry e : ref.layout().entries()) {
                 if (e.trainable()) {
-                    rows.add(new Row(e.layer(), e.name(), error(Arrays.copyOfRange(ref.grads, e.offset(), e.offset() + e.size()),
-                            Arrays.copyOfRange(net.gradients(), e.offset(), e.offset() + e.size()), e.size())));
+                    double[] expectedGrad = Arrays.copyOfRange(ref.grads, e.offset(), e.offset() + e.size());
+                    rows.add(new Row(e.layer(), e.name(), error(expectedGrad, Arrays.copyOfRange(net.gradients(), e.offset(), e.offset() + e.size()),
+                            e.size()), error(expectedGrad, Arrays.copyOfRange(shaken.grads, e.offset(), e.offset() + e.size()))));
                 }
             }
-            rows.add(new Row("input", "input gradient", error(dx, net.inputGradient(), n * net.inputSize())));
+            rows.add(new Row("input", "input gradient", error(dx, net.inputGradient(), n * net.inputSize()), error(dx, dxs)));
         }
         poison(net.output());
         net.forward(x, n, false);
@@ -138,6 +167,27 @@ public final class GradCheck {
         return worst;
     }
 
+    /** The same measure between two double arrays. */
+    static double error(double[] expected, double[] actual) {
+        double scale = 0;
+        for (double v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        scale = Math.max(scale, 1e-2);
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / scale);
+        }
+        return scale < 1e-9 ? 0 : worst;
+    }
+
+    /** to[i] = from[i] * (1 + u), u uniform within one float32 rounding. */
+    private static void shake(double[] from, double[] to, Random random) {
+        for (int i = 0; i < from.length; i++) {
+            to[i] = from[i] * (1 + (random.nextDouble() * 2 - 1) * FLOAT_ROUNDING);
+        }
+    }
+
     private static List<Row> worstPerTensor(List<Row> rows) {
         List<Row> out = new ArrayList<>();
         for (Row r : rows) {
@@ -149,8 +199,9 @@ public final class GradCheck {
             }
             if (at < 0) {
                 out.add(r);
-            } else if (r.error() > out.get(at).error()) {
-                out.set(at, r);
+            } else {
+                Row old = out.get(at);
+                out.set(at, new Row(r.layer(), r.what(), Math.max(old.error(), r.error()), Math.max(old.floor(), r.floor())));
             }
         }
         return out;

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Generated code against the double-precision reference, for every layer kind and fusion, on
  * random shapes and random data, in every build variant (Vector API or plain Java, fused or
  * not, one thread or two). Outputs and gradients are poisoned with NaN before each run, so a
- * value the code forgets to write cannot pass. Relative error per tensor at most 1e-4.
+ * value the code forgets to write cannot pass. Relative error per tensor at most 1e-4, or 100
+ * times the tensor's float32 noise floor where the model itself amplifies rounding.
  */
 class GeneratedVsReferenceTest {
     static final double TOLERANCE = 1e-4;
@@ -49,7 +50,8 @@ class GeneratedVsReferenceTest {
                 try (Network net = JavaBackend.instantiate(classes.get(v.pkg() + ".M" + m), 4, v.threads())) {
                     for (GradCheck.Row row : GradCheck.againstReference(models.get(m), net, 3, new Random(m))) {
                         String body = bodies.get(m);
-                        assertTrue(row.error() <= TOLERANCE, () -> row.what() + ": relative error " + row.error() + " in " + v + "\n" + body);
+                        assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
+                                + row.floor() + ") in " + v + "\n" + body);
                     }
                 }
             }

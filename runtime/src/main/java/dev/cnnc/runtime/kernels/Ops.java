@@ -231,7 +231,7 @@ public final class Ops {
      */
     public static void batchNormTrain(float[] x, float[] y, int channels, int count, boolean flat, float[] params, int gammaOff,
                                       int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
-                                      float[] savedMean, float[] savedInvStd) {
+                                      double[] savedMean, double[] savedInvStd) {
         for (int c = 0; c < channels; c++) {
             double sum = 0;
             for (int i = 0; i < count; i++) {
@@ -244,14 +244,15 @@ public final class Ops {
                 sq += d * d;
             }
             double var = sq / count;
-            float invStd = (float) (1.0 / Math.sqrt(var + eps));
-            savedMean[c] = (float) mean;
+            // kept in double: with a small batch variance, x - mean would lose digits in float
+            double invStd = 1.0 / Math.sqrt(var + eps);
+            savedMean[c] = mean;
             savedInvStd[c] = invStd;
             float g = params[gammaOff + c];
             float bta = params[betaOff + c];
             for (int i = 0; i < count; i++) {
                 int k = flat ? i * channels + c : c * count + i;
-                y[k] = (float) ((x[k] - mean) * invStd) * g + bta;
+                y[k] = (float) ((x[k] - mean) * invStd * g + bta);
             }
             double unbiased = count > 1 ? sq / (count - 1) : var;
             state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
@@ -273,12 +274,12 @@ public final class Ops {
 
     /** dx, dgamma, dbeta of batch normalization in training (dx overwritten). */
     public static void batchNormBackward(float[] x, float[] dy, float[] dx, int channels, int count, boolean flat, float[] params,
-                                         int gammaOff, float[] grads, int betaOff, float[] savedMean, float[] savedInvStd) {
+                                         int gammaOff, float[] grads, int betaOff, double[] savedMean, double[] savedInvStd) {
         for (int c = 0; c < channels; c++) {
             double sumDy = 0;
             double sumDyXhat = 0;
-            float mean = savedMean[c];
-            float inv = savedInvStd[c];
+            double mean = savedMean[c];
+            double inv = savedInvStd[c];
             for (int i = 0; i < count; i++) {
                 int k = flat ? i * channels + c : c * count + i;
                 sumDy += dy[k];

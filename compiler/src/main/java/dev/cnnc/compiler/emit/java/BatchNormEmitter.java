@@ -10,8 +10,8 @@ import java.util.Map;
 final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
     @Override
     public void declare(Op.BatchNormOp op, int k, JavaEmitContext ctx) {
-        ctx.floats("mean" + k, Long.toString(op.input().shape().channels()));
-        ctx.floats("invStd" + k, Long.toString(op.input().shape().channels()));
+        ctx.doubles("mean" + k, Long.toString(op.input().shape().channels()));
+        ctx.doubles("invStd" + k, Long.toString(op.input().shape().channels()));
     }
 
     private static String layout(Shape s) {

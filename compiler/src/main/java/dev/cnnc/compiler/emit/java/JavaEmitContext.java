@@ -29,6 +29,10 @@ final class JavaEmitContext {
         buffers.putIfAbsent(name, new String[] {"float[]", size});
     }
 
+    void doubles(String name, String size) {
+        buffers.putIfAbsent(name, new String[] {"double[]", size});
+    }
+
     void ints(String name, String size) {
         buffers.putIfAbsent(name, new String[] {"int[]", size});
     }

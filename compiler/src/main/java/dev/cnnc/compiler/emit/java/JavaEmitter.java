@@ -161,7 +161,11 @@ public final class JavaEmitter {
                 .addStatement("this.outputGradient = new float[maxBatch * OUTPUT_SIZE]")
                 .addStatement("this.inputGradient = new float[maxBatch * INPUT_SIZE]");
         for (Map.Entry<String, String[]> b : ctx.buffers.entrySet()) {
-            TypeName t = b.getValue()[0].equals("int[]") ? TypeName.get(int[].class) : TypeName.get(float[].class);
+            TypeName t = switch (b.getValue()[0]) {
+                case "int[]" -> TypeName.get(int[].class);
+                case "double[]" -> TypeName.get(double[].class);
+                default -> TypeName.get(float[].class);
+            };
             type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             ctor.addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
         }
@@ -260,7 +264,7 @@ public final class JavaEmitter {
     /** "conv1 + maxpool 2 + relu": how an op is named in profiles. */
     private static String shortName(Op op) {
         String full = comment(op, null);
-        return full.substring(0, full.indexOf(" -> ")).replaceFirst(": [^+]*", "");
+        return full.substring(0, full.indexOf(" -> ")).replaceFirst(": [^+]*?( \\+ |$)", "$1");
     }
 
     private static String epilogue(Op.Epilogue e) {

@@ -1,0 +1,72 @@
+package dev.cnnc.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Both products against a double-precision triple loop, on random shapes (tails, partial tiles, k-blocks) and random data. */
+class GemmTest {
+    @Test
+    void productsMatchDoublePrecision() {
+        Random r = new Random(5);
+        try (Parallel one = new Parallel(1); Parallel two = new Parallel(2)) {
+            for (int round = 0; round < 60; round++) {
+                int m = 1 + r.nextInt(40);
+                int n = 1 + r.nextInt(round < 50 ? 80 : 1200);
+                int k = r.nextInt(round % 7 == 0 ? 700 : 40); // includes k = 0 and k over one block
+                boolean accumulate = r.nextBoolean();
+                float[] a = random(r, m * k + 3);
+                float[] b = random(r, k * n + 5);
+                float[] c0 = random(r, m * n + 7);
+                double[] expected = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = accumulate ? c0[7 + i * n + j] : 0;
+                        for (int p = 0; p < k; p++) {
+                            s += (double) a[3 + i * k + p] * b[5 + p * n + j];
+                        }
+                        expected[i * n + j] = s;
+                    }
+                }
+                for (Gemm g : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                    for (Parallel par : new Parallel[] {one, two}) {
+                        float[] c = c0.clone();
+                        g.multiply(par, m, n, k, a, 3, k, b, 5, n, c, 7, n, accumulate);
+                        for (int i = 0; i < m * n; i++) {
+                            double err = Math.abs(c[7 + i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+                            final int at = i;
+                            assertTrue(err < 1e-5, () -> g.getClass().getSimpleName() + " " + m + "x" + n + "x" + k + " at " + at + ": "
+                                    + c[7 + at] + " vs " + expected[at]);
+                        }
+                        assertEquals(c0[0], c[0]); // the offset's prefix is untouched
+                        assertTrue(Arrays.equals(Arrays.copyOfRange(c0, 0, 7), Arrays.copyOfRange(c, 0, 7)));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void transposeIsExact() {
+        Random r = new Random(1);
+        float[] src = random(r, 2 + 37 * 53);
+        float[] dst = new float[1 + 37 * 53];
+        Gemm.transpose(src, 2, 37, 53, dst, 1);
+        for (int i = 0; i < 37; i++) {
+            for (int j = 0; j < 53; j++) {
+                assertEquals(src[2 + i * 53 + j], dst[1 + j * 37 + i]);
+            }
+        }
+    }
+
+    static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+}
