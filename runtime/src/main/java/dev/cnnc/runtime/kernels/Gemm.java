@@ -30,11 +30,43 @@ public interface Gemm {
         }
     }
 
+    /**
+     * C[m][n] = A[m][k] x B[n][k]^T (+ C): both operands contiguous along k, so no transpose is
+     * needed for a conv's weight gradient (dz x col^T) or a dense layer's forward (x x W^T).
+     * Computes rows [rowFrom, rowTo) of C.
+     */
+    void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                            boolean accumulate, int rowFrom, int rowTo);
+
+    /** The whole NT product, split across the threads by rows of C. */
+    default void multiplyTransposed(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                                    int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (parallel.threads() == 1 || (long) m * n * k < 1 << 16) {
+            multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m);
+        } else {
+            parallel.forRange(m, 1, (from, to) -> multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, from, to));
+        }
+    }
+
+    /** dst[cols][rows] = src[rows][cols], split across the threads by source rows. */
+    static void transpose(Parallel parallel, float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        if (parallel.threads() == 1 || (long) rows * cols < 1 << 15) {
+            transpose(src, srcOff, rows, cols, dst, dstOff);
+            return;
+        }
+        parallel.forRange((rows + 31) / 32, 1, (from, to) -> transposeRows(src, srcOff, rows, cols, dst, dstOff, from * 32,
+                Math.min(rows, to * 32)));
+    }
+
     /** dst[cols][rows] = src[rows][cols]. */
     static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        transposeRows(src, srcOff, rows, cols, dst, dstOff, 0, rows);
+    }
+
+    private static void transposeRows(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff, int rowFrom, int rowTo) {
         final int tile = 32;
-        for (int i0 = 0; i0 < rows; i0 += tile) {
-            int i1 = Math.min(rows, i0 + tile);
+        for (int i0 = rowFrom; i0 < rowTo; i0 += tile) {
+            int i1 = Math.min(rowTo, i0 + tile);
             for (int j0 = 0; j0 < cols; j0 += tile) {
                 int j1 = Math.min(cols, j0 + tile);
                 for (int i = i0; i < i1; i++) {

@@ -95,6 +95,17 @@ public final class Ops {
                                 }
                                 int s = src + (b * oh + y) * ow;
                                 int rowBase = plane + iy * w;
+                                if (sw == 1) {
+                                    // ix = x + j - pw must lie in [0, w): a contiguous run of x
+                                    int shift = j - pw;
+                                    int lo = Math.max(0, -shift);
+                                    int hi = Math.min(ow, w - shift);
+                                    int dst = rowBase + shift;
+                                    for (int x = lo; x < hi; x++) {
+                                        din[dst + x] += dcol[s + x];
+                                    }
+                                    continue;
+                                }
                                 for (int x = 0; x < ow; x++) {
                                     int ix = x * sw + j - pw;
                                     if (ix >= 0 && ix < w) {

@@ -9,6 +9,22 @@ public final class ScalarGemm implements Gemm {
     }
 
     @Override
+    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        for (int i = rowFrom; i < rowTo; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0;
+                int ai = aOff + i * lda;
+                int bj = bOff + j * ldb;
+                for (int p = 0; p < k; p++) {
+                    s += a[ai + p] * b[bj + p];
+                }
+                c[cOff + i * ldc + j] = accumulate ? c[cOff + i * ldc + j] + s : s;
+            }
+        }
+    }
+
+    @Override
     public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                          boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
         if (!accumulate) {

@@ -1,6 +1,7 @@
 package dev.cnnc.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -63,6 +64,98 @@ public final class VectorGemm implements Gemm {
         }
     }
 
+    /** Length of the k-blocks of the NT product: 4 rows of A and 3 of B (14 KiB) stay in L1. */
+    private static final int KT = 2048;
+
+    @Override
+    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        if (!accumulate) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        int kv = k / VL * VL;
+        for (int p0 = 0; p0 < kv; p0 += KT) {
+            int p1 = Math.min(kv, p0 + KT);
+            int i = rowFrom;
+            for (; i + 4 <= rowTo; i += 4) {
+                int j = 0;
+                for (; j + 3 <= n; j += 3) {
+                    dots4x3(p0, p1, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc);
+                }
+                for (; j < n; j++) {
+                    for (int r = 0; r < 4; r++) {
+                        c[cOff + (i + r) * ldc + j] += dot(p0, p1, a, aOff + (i + r) * lda, b, bOff + j * ldb);
+                    }
+                }
+            }
+            for (; i < rowTo; i++) {
+                for (int j = 0; j < n; j++) {
+                    c[cOff + i * ldc + j] += dot(p0, p1, a, aOff + i * lda, b, bOff + j * ldb);
+                }
+            }
+        }
+        if (kv < k) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = 0;
+                    for (int p = kv; p < k; p++) {
+                        s += a[aOff + i * lda + p] * b[bOff + j * ldb + p];
+                    }
+                    c[cOff + i * ldc + j] += s;
+                }
+            }
+        }
+    }
+
+    /** Twelve dot products at once: rows a0..a0+3 of A against rows b0..b0+2 of B over [p0, p1). */
+    private static void dots4x3(int p0, int p1, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s10 = s00, s11 = s00, s12 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s30 = s00, s31 = s00, s32 = s00;
+        for (int p = p0; p < p1; p += VL) {
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + p);
+            FloatVector x1 = FloatVector.fromArray(S, b, b0 + ldb + p);
+            FloatVector x2 = FloatVector.fromArray(S, b, b0 + 2 * ldb + p);
+            FloatVector y = FloatVector.fromArray(S, a, a0 + p);
+            s00 = y.fma(x0, s00);
+            s01 = y.fma(x1, s01);
+            s02 = y.fma(x2, s02);
+            y = FloatVector.fromArray(S, a, a0 + lda + p);
+            s10 = y.fma(x0, s10);
+            s11 = y.fma(x1, s11);
+            s12 = y.fma(x2, s12);
+            y = FloatVector.fromArray(S, a, a0 + 2 * lda + p);
+            s20 = y.fma(x0, s20);
+            s21 = y.fma(x1, s21);
+            s22 = y.fma(x2, s22);
+            y = FloatVector.fromArray(S, a, a0 + 3 * lda + p);
+            s30 = y.fma(x0, s30);
+            s31 = y.fma(x1, s31);
+            s32 = y.fma(x2, s32);
+        }
+        c[c0] += s00.reduceLanes(VectorOperators.ADD);
+        c[c0 + 1] += s01.reduceLanes(VectorOperators.ADD);
+        c[c0 + 2] += s02.reduceLanes(VectorOperators.ADD);
+        c[c0 + ldc] += s10.reduceLanes(VectorOperators.ADD);
+        c[c0 + ldc + 1] += s11.reduceLanes(VectorOperators.ADD);
+        c[c0 + ldc + 2] += s12.reduceLanes(VectorOperators.ADD);
+        c[c0 + 2 * ldc] += s20.reduceLanes(VectorOperators.ADD);
+        c[c0 + 2 * ldc + 1] += s21.reduceLanes(VectorOperators.ADD);
+        c[c0 + 2 * ldc + 2] += s22.reduceLanes(VectorOperators.ADD);
+        c[c0 + 3 * ldc] += s30.reduceLanes(VectorOperators.ADD);
+        c[c0 + 3 * ldc + 1] += s31.reduceLanes(VectorOperators.ADD);
+        c[c0 + 3 * ldc + 2] += s32.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dot(int p0, int p1, float[] a, int a0, float[] b, int b0) {
+        FloatVector s = FloatVector.zero(S);
+        for (int p = p0; p < p1; p += VL) {
+            s = FloatVector.fromArray(S, a, a0 + p).fma(FloatVector.fromArray(S, b, b0 + p), s);
+        }
+        return s.reduceLanes(VectorOperators.ADD);
+    }
+
     /** All row tiles against one packed panel of NR columns starting at column j. */
     private static void block(int kc, float[] ap, float[] bp, int b0, float[] c, int cOff, int ldc, boolean load,
                               int rowFrom, int rowTo, int j, float[] scratch) {
@@ -108,6 +201,7 @@ public final class VectorGemm implements Gemm {
             }
         }
     }
+
 
     /**
      * Columns [j0, j1) of kc rows of B as consecutive panels of NR columns: panel q holds

@@ -50,11 +50,52 @@ class GemmTest {
     }
 
     @Test
+    void transposedProductsMatchDoublePrecision() {
+        Random r = new Random(6);
+        try (Parallel two = new Parallel(2)) {
+            for (int round = 0; round < 40; round++) {
+                int m = 1 + r.nextInt(30);
+                int n = 1 + r.nextInt(30);
+                int k = r.nextInt(round % 5 == 0 ? 3000 : 60);
+                boolean accumulate = r.nextBoolean();
+                float[] a = random(r, m * k + 1);
+                float[] b = random(r, n * k + 2);
+                float[] c0 = random(r, m * n + 3);
+                for (Gemm g : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                    float[] c = c0.clone();
+                    g.multiplyTransposed(two, m, n, k, a, 1, k, b, 2, k, c, 3, n, accumulate);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double s = accumulate ? c0[3 + i * n + j] : 0;
+                            double magnitude = Math.abs(s);
+                            for (int p = 0; p < k; p++) {
+                                s += (double) a[1 + i * k + p] * b[2 + j * k + p];
+                                magnitude += Math.abs((double) a[1 + i * k + p] * b[2 + j * k + p]);
+                            }
+                            final double expected = s;
+                            final int at = i * n + j;
+                            // float summation error grows with the sum of |terms|, not with the result
+                            final double bound = 1e-6 * (1 + magnitude);
+                            assertTrue(Math.abs(c[3 + at] - expected) <= bound,
+                                    () -> g.getClass().getSimpleName() + " NT " + m + "x" + n + "x" + k + " at " + at + ": " + c[3 + at] + " vs " + expected);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void transposeIsExact() {
         Random r = new Random(1);
         float[] src = random(r, 2 + 37 * 53);
         float[] dst = new float[1 + 37 * 53];
         Gemm.transpose(src, 2, 37, 53, dst, 1);
+        float[] parallel = new float[dst.length];
+        try (Parallel two = new Parallel(2)) {
+            Gemm.transpose(two, src, 2, 37, 53, parallel, 1);
+        }
+        assertTrue(Arrays.equals(dst, parallel));
         for (int i = 0; i < 37; i++) {
             for (int j = 0; j < 53; j++) {
                 assertEquals(src[2 + i * 53 + j], dst[1 + j * 37 + i]);

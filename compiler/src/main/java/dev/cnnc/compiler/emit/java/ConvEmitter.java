@@ -32,9 +32,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         Dims d = dims(op);
         String perExample = Integer.toString(d.oh * d.ow);
         ctx.floats("col" + k, d.ckk + " * maxBatch * " + perExample);
-        ctx.floats("dzT" + k, "maxBatch * " + perExample + " * " + d.f);
-        ctx.floats("dwT" + k, Integer.toString(d.ckk * d.f));
         ctx.floats("wT" + k, Integer.toString(d.ckk * d.f));
+        ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
             ctx.floats("z" + k, "maxBatch * " + (d.f * d.oh * d.ow));
             ctx.floats("dz" + k, "maxBatch * " + (d.f * d.oh * d.ow));
@@ -98,32 +97,75 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         b.beginControlFlow("for (int oy = 0; oy < $L; oy++)", poh);
         b.beginControlFlow("for (int ox = 0; ox < $L; ox++)", pow);
         boolean avg = pool.op() == Pool.Op.AVG;
-        if (avg) {
-            b.addStatement("float acc = 0f");
+        boolean padded = pp[0] > 0 || pp[1] > 0; // without padding every window lies inside the plane
+        if (!padded && pool.kernelHeight() * pool.kernelWidth() <= 25) {
+            // The window is a constant: unrolled. The max is a fold of Math.max, and the argmax (needed only
+            // for training) comes from the first set bit of an equality mask: random data makes any branch
+            // on "v > best" mispredict about half the time, which costs more than the arithmetic.
+            b.addStatement("final int at0 = zb + oy * $L + ox * $L", pool.strideHeight() * d.ow, pool.strideWidth());
+            java.util.List<String> vs = new java.util.ArrayList<>();
+            for (int i = 0; i < pool.kernelHeight(); i++) {
+                for (int j = 0; j < pool.kernelWidth(); j++) {
+                    String at = i == 0 && j == 0 ? "at0" : "at0 + " + (i * d.ow + j);
+                    String v = "v" + i + "_" + j;
+                    b.addStatement("final float x$L_$L = $L[$L] + bias", i, j, z, at);
+                    b.addStatement("final float $L = $L", v, ActivationCode.apply(e.before(), "x" + i + "_" + j));
+                    vs.add(v);
+                }
+            }
+            if (avg) {
+                b.addStatement("final float acc = $L", String.join(" + ", vs));
+            } else {
+                String fold = vs.get(0);
+                String fn = pool.op() == Pool.Op.MAX ? "Math.max" : "Math.min";
+                for (int q = 1; q < vs.size(); q++) {
+                    fold = fn + "(" + fold + ", " + vs.get(q) + ")";
+                }
+                b.addStatement("final float best = $L", fold);
+                b.beginControlFlow("if (training)");
+                StringBuilder mask = new StringBuilder();
+                for (int q = 0; q < vs.size(); q++) {
+                    String v = vs.get(q);
+                    mask.append(q == 0 ? "" : " | ").append("((").append(v).append(" == best) | (").append(v).append(" != ").append(v)
+                            .append(") ? ").append(1 << q).append(" : 0)");
+                }
+                b.addStatement("final int first = Integer.numberOfTrailingZeros($L)", mask);
+                b.addStatement("arg$L[yb + oy * $L + ox] = at0 + (first / $L) * $L + first % $L", k, pow, pool.kernelWidth(), d.ow,
+                        pool.kernelWidth());
+                b.endControlFlow();
+            }
         } else {
-            b.addStatement("float best = 0f");
-            b.addStatement("int arg = -1");
+            if (avg) {
+                b.addStatement("float acc = 0f");
+            } else {
+                b.addStatement("float best = 0f");
+                b.addStatement("int arg = -1");
+            }
+            b.beginControlFlow("for (int i = 0; i < $L; i++)", pool.kernelHeight());
+            b.addStatement("final int iy = oy * $L + i$L", pool.strideHeight(), padded ? " - " + pp[0] : "");
+            if (padded) {
+                b.beginControlFlow("if (iy < 0 || iy >= $L)", d.oh).addStatement("continue").endControlFlow();
+            }
+            b.beginControlFlow("for (int j = 0; j < $L; j++)", pool.kernelWidth());
+            b.addStatement("final int ix = ox * $L + j$L", pool.strideWidth(), padded ? " - " + pp[1] : "");
+            if (padded) {
+                b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
+            }
+            b.addStatement("final int at = zb + iy * $L + ix", d.ow);
+            b.addStatement("final float x = $L[at] + bias", z);
+            b.addStatement("final float v = $L", ActivationCode.apply(e.before(), "x"));
+            if (avg) {
+                b.addStatement("acc += v");
+            } else {
+                String better = pool.op() == Pool.Op.MAX ? "v > best" : "v < best";
+                b.beginControlFlow("if (arg < 0 || $L || v != v)", better);
+                b.addStatement("best = v").addStatement("arg = at");
+                b.endControlFlow();
+            }
+            b.endControlFlow().endControlFlow();
         }
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", pool.kernelHeight());
-        b.addStatement("final int iy = oy * $L + i - $L", pool.strideHeight(), pp[0]);
-        b.beginControlFlow("if (iy < 0 || iy >= $L)", d.oh).addStatement("continue").endControlFlow();
-        b.beginControlFlow("for (int j = 0; j < $L; j++)", pool.kernelWidth());
-        b.addStatement("final int ix = ox * $L + j - $L", pool.strideWidth(), pp[1]);
-        b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
-        b.addStatement("final int at = zb + iy * $L + ix", d.ow);
-        b.addStatement("final float x = $L[at] + bias", z(op, k, ctx));
-        b.addStatement("final float v = $L", ActivationCode.apply(e.before(), "x"));
-        if (avg) {
-            b.addStatement("acc += v");
-        } else {
-            String better = pool.op() == Pool.Op.MAX ? "v > best" : "v < best";
-            b.beginControlFlow("if (arg < 0 || $L || v != v)", better);
-            b.addStatement("best = v").addStatement("arg = at");
-            b.endControlFlow();
-        }
-        b.endControlFlow().endControlFlow();
         b.addStatement("final float pooled = $L", avg ? "acc / " + (pool.kernelHeight() * pool.kernelWidth()) + "f" : "best");
-        if (!avg) {
+        if (!avg && (padded || pool.kernelHeight() * pool.kernelWidth() > 25)) {
             b.addStatement("arg$L[yb + oy * $L + ox] = arg", k, pow);
         }
         b.addStatement("$L[yb + oy * $L + ox] = $L", y, pow, ActivationCode.apply(e.after(), "pooled"));
@@ -142,13 +184,22 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String y = ctx.value(op.output());
         CodeBlock.Builder b = CodeBlock.builder();
         b.addStatement("final int cols = n * $L", d.oh * d.ow);
+        boolean hasBias = p.containsKey("bias");
         if (e.pool() == null) {
-            if (e.before() != null) {
-                b.add("// epilogue backward: $L, in place\n", e.before().describe());
+            if (e.before() != null || hasBias) {
+                b.add("// epilogue backward$L, one pass per plane\n", (e.before() == null ? "" : ": " + e.before().describe() + ", in place")
+                        + (hasBias ? " (with the bias gradient)" : ""));
                 b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
-                b.beginControlFlow("for (int i = from * $L; i < to * $L; i++)", d.oh * d.ow, d.oh * d.ow);
-                b.addStatement("final float y = $L[i]", y);
-                b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(e.before(), "y"));
+                b.beginControlFlow("for (int plane = from; plane < to; plane++)");
+                b.addStatement("double sum = 0");
+                b.beginControlFlow("for (int i = plane * $L; i < (plane + 1) * $L; i++)", d.oh * d.ow, d.oh * d.ow);
+                if (e.before() != null) {
+                    b.addStatement("final float y = $L[i]", y);
+                    b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(e.before(), "y"));
+                }
+                b.addStatement("sum += $L[i]", dy);
+                b.endControlFlow();
+                b.addStatement("biasPart$L[plane] = sum", k);
                 b.endControlFlow();
                 b.unindent().add("});\n");
             }
@@ -157,13 +208,15 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             int[] pp = pool.pad();
             int poh = (int) e.pooled().height();
             int pow = (int) e.pooled().width();
-            String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + plane / n]" : "0f";
-            b.add("// epilogue backward: $L, in one pass\n", e.after() == null ? pool.describe() : e.after().describe() + ", " + pool.describe());
+            String bias = hasBias ? "params[" + p.get("bias").offset() + " + plane / n]" : "0f";
+            b.add("// epilogue backward: $L, one pass per plane (with the bias gradient)\n",
+                    e.after() == null ? pool.describe() : e.after().describe() + ", " + pool.describe());
             b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
             b.beginControlFlow("for (int plane = from; plane < to; plane++)");
             b.addStatement("final float bias = $L", bias);
             b.addStatement("final int zb = plane * $L", d.oh * d.ow);
             b.addStatement("final int yb = plane * $L", poh * pow);
+            b.addStatement("double sum = 0");
             b.addStatement("java.util.Arrays.fill($L, zb, zb + $L, 0f)", dz, d.oh * d.ow);
             b.beginControlFlow("for (int o = 0; o < $L; o++)", poh * pow);
             b.addStatement("final float y = $L[yb + o]", y);
@@ -185,16 +238,24 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "share");
                 b.endControlFlow().endControlFlow();
             }
-            b.endControlFlow().endControlFlow();
+            b.endControlFlow();
+            b.addStatement("biasPart$L[plane] = sum", k);
+            b.endControlFlow();
             b.unindent().add("});\n");
         }
-        if (p.containsKey("bias")) {
-            b.addStatement("$T.sumRows($L, $L, cols, grads, $L)", JavaEmitContext.OPS, dz, d.f, p.get("bias").offset());
+        if (hasBias) {
+            b.add("// bias gradient: the planes' sums, added in a fixed order (the same result for any thread count)\n");
+            b.beginControlFlow("for (int f = 0; f < $L; f++)", d.f);
+            b.addStatement("double s = 0");
+            b.beginControlFlow("for (int e = 0; e < n; e++)");
+            b.addStatement("s += biasPart$L[f * n + e]", k);
+            b.endControlFlow();
+            b.addStatement("grads[$L + f] = (float) s", p.get("bias").offset());
+            b.endControlFlow();
         }
-        b.add("// weight gradient: dW[F][CKK] = dz[F][cols] x col^T, computed as (col x dz^T)^T\n");
-        b.addStatement("$T.transpose($L, 0, $L, cols, dzT$L, 0)", JavaEmitContext.GEMM, dz, d.f, k);
-        b.addStatement("gemm.multiply(par, $L, $L, cols, col$L, 0, cols, dzT$L, 0, $L, dwT$L, 0, $L, false)", d.ckk, d.f, k, k, d.f, k, d.f);
-        b.addStatement("$T.transpose(dwT$L, 0, $L, $L, grads, $L)", JavaEmitContext.GEMM, k, d.ckk, d.f, p.get("weight").offset());
+        b.add("// weight gradient: dW[F][CKK] = dz[F][cols] x col[CKK][cols]^T\n");
+        b.addStatement("gemm.multiplyTransposed(par, $L, $L, cols, $L, 0, cols, col$L, 0, cols, grads, $L, $L, false)", d.f, d.ckk, dz, k,
+                p.get("weight").offset(), d.ckk);
         if (inputGradient) {
             b.add("// input gradient: dcol = W^T x dz, then col2im\n");
             b.addStatement("$T.transpose(params, $L, $L, $L, wT$L, 0)", JavaEmitContext.GEMM, p.get("weight").offset(), d.f, d.ckk, k);
@@ -209,10 +270,13 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private static void addBeforeDerivative(CodeBlock.Builder b, Activation before, String z, String at, String dz, String g) {
         if (before == null) {
             b.addStatement("$L[$L] += $L", dz, at, g);
+            b.addStatement("sum += $L", g);
         } else {
             b.addStatement("final float x = $L[$L] + bias", z, at);
             b.addStatement("final float v = $L", ActivationCode.apply(before, "x"));
-            b.addStatement("$L[$L] += $L * $L", dz, at, g, ActivationCode.derivative(before, "v"));
+            b.addStatement("final float gz = $L * $L", g, ActivationCode.derivative(before, "v"));
+            b.addStatement("$L[$L] += gz", dz, at);
+            b.addStatement("sum += gz");
         }
     }
 }

@@ -11,7 +11,6 @@ final class DenseEmitter implements OpEmitter<Op.DenseOp> {
     public void declare(Op.DenseOp op, int k, JavaEmitContext ctx) {
         int in = (int) op.input().perExample();
         int out = op.dense().units();
-        ctx.floats("wT" + k, Integer.toString(in * out));
         ctx.floats("dzT" + k, "maxBatch * " + out);
     }
 
@@ -22,8 +21,9 @@ final class DenseEmitter implements OpEmitter<Op.DenseOp> {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String y = ctx.value(op.output());
         CodeBlock.Builder b = CodeBlock.builder();
-        b.addStatement("$T.transpose(params, $L, $L, $L, wT$L, 0)", JavaEmitContext.GEMM, p.get("weight").offset(), out, in, k);
-        b.addStatement("gemm.multiply(par, n, $L, $L, $L, 0, $L, wT$L, 0, $L, $L, 0, $L, false)", out, in, ctx.value(op.input()), in, k, out, y, out);
+        b.add("// y[n][O] = x[n][I] x W[O][I]^T\n");
+        b.addStatement("gemm.multiplyTransposed(par, n, $L, $L, $L, 0, $L, params, $L, $L, $L, 0, $L, false)", out, in, ctx.value(op.input()), in,
+                p.get("weight").offset(), in, y, out);
         if (p.containsKey("bias") || op.activation() != null) {
             b.add("// epilogue: bias$L, in place\n", op.activation() == null ? "" : " + " + op.activation().describe());
             b.beginControlFlow("for (int row = 0; row < n; row++)");
