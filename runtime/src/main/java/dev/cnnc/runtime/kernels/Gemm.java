@@ -18,7 +18,7 @@ public interface Gemm {
     default void multiply(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, boolean accumulate) {
         long work = (long) m * n * k;
-        if (parallel.threads() == 1 || work < 1 << 16) {
+        if (parallel.threads() == 1 || work < 1 << 20) {
             multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, 0, n);
         } else if (n >= m) {
             int blocks = (n + 15) / 16; // split on 16-column boundaries so vector tiles stay whole
@@ -41,7 +41,7 @@ public interface Gemm {
     /** The whole NT product, split across the threads by rows of C. */
     default void multiplyTransposed(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
                                     int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (parallel.threads() == 1 || (long) m * n * k < 1 << 16) {
+        if (parallel.threads() == 1 || (long) m * n * k < 1 << 20) {
             multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m);
         } else {
             parallel.forRange(m, 1, (from, to) -> multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, from, to));
@@ -50,7 +50,7 @@ public interface Gemm {
 
     /** dst[cols][rows] = src[rows][cols], split across the threads by source rows. */
     static void transpose(Parallel parallel, float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
-        if (parallel.threads() == 1 || (long) rows * cols < 1 << 15) {
+        if (parallel.threads() == 1 || (long) rows * cols < 1 << 17) {
             transpose(src, srcOff, rows, cols, dst, dstOff);
             return;
         }

@@ -11,18 +11,28 @@ public final class Ops {
 
     /** [n][C][HW] (PyTorch's order, as examples arrive) to [C][n][HW]. */
     public static void toChannelMajor(float[] src, float[] dst, int n, int channels, int plane) {
+        toChannelMajor(src, 0, dst, n, channels, plane);
+    }
+
+    /** The same, reading examples from {@code src} starting at {@code srcOff}. */
+    public static void toChannelMajor(float[] src, int srcOff, float[] dst, int n, int channels, int plane) {
         for (int b = 0; b < n; b++) {
             for (int c = 0; c < channels; c++) {
-                System.arraycopy(src, (b * channels + c) * plane, dst, (c * n + b) * plane, plane);
+                System.arraycopy(src, srcOff + (b * channels + c) * plane, dst, (c * n + b) * plane, plane);
             }
         }
     }
 
     /** [C][n][HW] to [n][C][HW]: flatten in PyTorch's C,H,W order, and the input gradient. */
     public static void toExampleMajor(float[] src, float[] dst, int n, int channels, int plane) {
+        toExampleMajor(src, dst, 0, n, channels, plane);
+    }
+
+    /** The same, writing examples into {@code dst} starting at {@code dstOff}. */
+    public static void toExampleMajor(float[] src, float[] dst, int dstOff, int n, int channels, int plane) {
         for (int c = 0; c < channels; c++) {
             for (int b = 0; b < n; b++) {
-                System.arraycopy(src, (c * n + b) * plane, dst, (b * channels + c) * plane, plane);
+                System.arraycopy(src, (c * n + b) * plane, dst, dstOff + (b * channels + c) * plane, plane);
             }
         }
     }
@@ -35,7 +45,7 @@ public final class Ops {
                               int sh, int sw, int ph, int pw, int oh, int ow) {
         int rows = channels * kh * kw;
         int cols = n * oh * ow;
-        par.forRange(rows, 1, (from, to) -> {
+        par.forRange(rows, Parallel.grain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int c = r / (kh * kw);
                 int i = (r / kw) % kh;
@@ -80,7 +90,7 @@ public final class Ops {
     public static void col2im(Parallel par, float[] dcol, float[] din, int n, int channels, int h, int w, int kh, int kw,
                               int sh, int sw, int ph, int pw, int oh, int ow) {
         int cols = n * oh * ow;
-        par.forRange(channels, 1, (from, to) -> {
+        par.forRange(channels, Parallel.grain((long) cols * kh * kw), (from, to) -> {
             java.util.Arrays.fill(din, from * n * h * w, to * n * h * w, 0f);
             for (int c = from; c < to; c++) {
                 for (int i = 0; i < kh; i++) {
@@ -149,7 +159,7 @@ public final class Ops {
      */
     public static void pool(Parallel par, int op, float[] in, float[] out, int[] argIndex, int planes, int h, int w,
                             int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
-        par.forRange(planes, 1, (from, to) -> {
+        par.forRange(planes, Parallel.grain((long) oh * ow * kh * kw), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int ib = p * h * w;
                 int ob = p * oh * ow;
@@ -204,7 +214,7 @@ public final class Ops {
     /** Backward of {@link #pool}: dIn overwritten. */
     public static void poolBackward(Parallel par, int op, float[] dout, float[] din, int[] argIndex, int planes, int h, int w,
                                     int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
-        par.forRange(planes, 1, (from, to) -> {
+        par.forRange(planes, Parallel.grain((long) oh * ow * kh * kw), (from, to) -> {
             java.util.Arrays.fill(din, from * h * w, to * h * w, 0f);
             for (int p = from; p < to; p++) {
                 int ib = p * h * w;

@@ -83,6 +83,17 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /** About 50 microseconds of spinning before a worker parks. */
+    private static final int SPINS = 20_000;
+
+    /** Below about this many elementary operations, a part is not worth handing to another thread. */
+    public static final int MIN_WORK = 1 << 15;
+
+    /** The grain for items of {@code workPerItem} operations each: parts of at least {@link #MIN_WORK}. */
+    public static int grain(long workPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_WORK / Math.max(1, workPerItem)));
+    }
+
     private static final class Worker extends Thread {
         private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(4);
 
@@ -104,7 +115,16 @@ public final class Parallel implements AutoCloseable {
         public void run() {
             try {
                 while (true) {
-                    queue.take().run();
+                    // A forward or backward pass hands out work every few microseconds: spin a little
+                    // before parking, so that the next part does not wait for a thread to wake up.
+                    Runnable task = null;
+                    for (int spin = 0; spin < SPINS && task == null; spin++) {
+                        task = queue.poll();
+                        if (task == null) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    (task != null ? task : queue.take()).run();
                 }
             } catch (InterruptedException e) {
                 // closed

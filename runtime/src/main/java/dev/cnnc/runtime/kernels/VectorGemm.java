@@ -59,7 +59,31 @@ public final class VectorGemm implements Gemm {
                 }
             }
             if (vectorCols < colTo) {
-                ScalarTail.multiply(p0, p1, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo);
+                tail(kc, ap, b, bOff + p0 * ldb, ldb, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo, bp, packs[2]);
+            }
+        }
+    }
+
+    /** The last columns (fewer than NR): a zero-padded panel through the same tiles, written back in part. */
+    private static void tail(int kc, float[] ap, float[] b, int b0, int ldb, float[] c, int cOff, int ldc, boolean load,
+                             int rowFrom, int rowTo, int colFrom, int colTo, float[] bp, float[] scratch) {
+        int width = colTo - colFrom;
+        for (int p = 0; p < kc; p++) {
+            System.arraycopy(b, b0 + p * ldb + colFrom, bp, p * NR, width);
+            java.util.Arrays.fill(bp, p * NR + width, (p + 1) * NR, 0f);
+        }
+        int t = 0;
+        for (int i = rowFrom; i < rowTo; i += MR, t++) {
+            int rows = Math.min(MR, rowTo - i);
+            for (int r = 0; r < MR; r++) {
+                java.util.Arrays.fill(scratch, r * NR, (r + 1) * NR, 0f);
+                if (load && r < rows) {
+                    System.arraycopy(c, cOff + (i + r) * ldc + colFrom, scratch, r * NR, width);
+                }
+            }
+            tile6(kc, ap, t * MR * KC, bp, 0, scratch, 0, NR, true);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(scratch, r * NR, c, cOff + (i + r) * ldc + colFrom, width);
             }
         }
     }
@@ -91,7 +115,11 @@ public final class VectorGemm implements Gemm {
                 }
             }
             for (; i < rowTo; i++) {
-                for (int j = 0; j < n; j++) {
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    dots1x4(p0, p1, a, aOff + i * lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j);
+                }
+                for (; j < n; j++) {
                     c[cOff + i * ldc + j] += dot(p0, p1, a, aOff + i * lda, b, bOff + j * ldb);
                 }
             }
@@ -146,6 +174,22 @@ public final class VectorGemm implements Gemm {
         c[c0 + 3 * ldc] += s30.reduceLanes(VectorOperators.ADD);
         c[c0 + 3 * ldc + 1] += s31.reduceLanes(VectorOperators.ADD);
         c[c0 + 3 * ldc + 2] += s32.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One row of A against four rows of B: four independent chains, so the FMA latency is hidden. */
+    private static void dots1x4(int p0, int p1, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = p0; p < p1; p += VL) {
+            FloatVector y = FloatVector.fromArray(S, a, a0 + p);
+            s0 = y.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+            s1 = y.fma(FloatVector.fromArray(S, b, b0 + ldb + p), s1);
+            s2 = y.fma(FloatVector.fromArray(S, b, b0 + 2 * ldb + p), s2);
+            s3 = y.fma(FloatVector.fromArray(S, b, b0 + 3 * ldb + p), s3);
+        }
+        c[c0] += s0.reduceLanes(VectorOperators.ADD);
+        c[c0 + 1] += s1.reduceLanes(VectorOperators.ADD);
+        c[c0 + 2] += s2.reduceLanes(VectorOperators.ADD);
+        c[c0 + 3] += s3.reduceLanes(VectorOperators.ADD);
     }
 
     private static float dot(int p0, int p1, float[] a, int a0, float[] b, int b0) {
@@ -269,28 +313,5 @@ public final class VectorGemm implements Gemm {
         c41.intoArray(c, c0 + 4 * ldc + VL);
         c50.intoArray(c, c0 + 5 * ldc);
         c51.intoArray(c, c0 + 5 * ldc + VL);
-    }
-
-    /** Leftover columns: plain loops over one k-block. */
-    static final class ScalarTail {
-        private ScalarTail() {
-        }
-
-        static void multiply(int p0, int p1, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
-                             int ldc, boolean load, int rowFrom, int rowTo, int colFrom, int colTo) {
-            for (int i = rowFrom; i < rowTo; i++) {
-                int ci = cOff + i * ldc;
-                if (!load) {
-                    java.util.Arrays.fill(c, ci + colFrom, ci + colTo, 0f);
-                }
-                for (int p = p0; p < p1; p++) {
-                    float aip = a[aOff + i * lda + p];
-                    int bp = bOff + p * ldb;
-                    for (int j = colFrom; j < colTo; j++) {
-                        c[ci + j] += aip * b[bp + j];
-                    }
-                }
-            }
-        }
     }
 }

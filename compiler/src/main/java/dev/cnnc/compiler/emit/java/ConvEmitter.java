@@ -71,7 +71,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 return b.build();
             }
             b.add("// epilogue: bias$L, in place\n", e.before() == null ? "" : " + " + e.before().describe());
-            b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
+            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
             b.beginControlFlow("for (int plane = from; plane < to; plane++)");
             b.addStatement("final float bias = $L", bias);
             b.addStatement("final int base = plane * $L", d.oh * d.ow);
@@ -89,7 +89,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String y = ctx.value(op.output());
         b.add("// epilogue: bias$L + $L$L, one pass over the product\n", e.before() == null ? "" : " + " + e.before().describe(),
                 pool.describe(), e.after() == null ? "" : " + " + e.after().describe());
-        b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
+        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
         b.beginControlFlow("for (int plane = from; plane < to; plane++)");
         b.addStatement("final float bias = $L", bias);
         b.addStatement("final int zb = plane * $L", d.oh * d.ow);
@@ -189,7 +189,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             if (e.before() != null || hasBias) {
                 b.add("// epilogue backward$L, one pass per plane\n", (e.before() == null ? "" : ": " + e.before().describe() + ", in place")
                         + (hasBias ? " (with the bias gradient)" : ""));
-                b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
+                b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
                 b.beginControlFlow("for (int plane = from; plane < to; plane++)");
                 b.addStatement("double sum = 0");
                 b.beginControlFlow("for (int i = plane * $L; i < (plane + 1) * $L; i++)", d.oh * d.ow, d.oh * d.ow);
@@ -211,7 +211,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             String bias = hasBias ? "params[" + p.get("bias").offset() + " + plane / n]" : "0f";
             b.add("// epilogue backward: $L, one pass per plane (with the bias gradient)\n",
                     e.after() == null ? pool.describe() : e.after().describe() + ", " + pool.describe());
-            b.beginControlFlow("par.forRange($L * n, 1, (from, to) ->", d.f);
+            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
             b.beginControlFlow("for (int plane = from; plane < to; plane++)");
             b.addStatement("final float bias = $L", bias);
             b.addStatement("final int zb = plane * $L", d.oh * d.ow);

@@ -74,8 +74,13 @@ public final class JavaEmitter {
         MethodSpec.Builder forward = MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(float[].class, "input").addParameter(int.class, "n").addParameter(boolean.class, "training");
         forward.addStatement("checkBatch(n)");
-        forward.addStatement("lastBatch = n");
-        forward.addStatement(toInternal(plan.input(), "input", ctx.value(plan.input())));
+        forward.addStatement("lastBatch = training ? n : 0");
+        forward.addStatement("run(input, 0, n, training)");
+        MethodSpec.Builder run = MethodSpec.methodBuilder("run").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Forward for examples [start, start + n) of {@code input}.\n")
+                .addParameter(float[].class, "input").addParameter(int.class, "start").addParameter(int.class, "n")
+                .addParameter(boolean.class, "training");
+        run.addStatement(toInternal(plan.input(), "input", "start * INPUT_SIZE", ctx.value(plan.input())));
         List<MethodSpec> opMethods = new ArrayList<>();
         for (int k = 0; k < plan.ops().size(); k++) {
             Op op = plan.ops().get(k);
@@ -84,19 +89,20 @@ public final class JavaEmitter {
                     .addParameter(int.class, "n").addParameter(boolean.class, "training")
                     .addJavadoc("$L\n", comment(op, plan))
                     .addCode(forward(op, k, ctx)).build());
-            forward.addStatement("long t$L = System.nanoTime()", k);
-            forward.addStatement("$L(n, training)", name);
-            forward.addStatement("forwardNanos[$L] += System.nanoTime() - t$L", k, k);
+            run.addStatement("long t$L = System.nanoTime()", k);
+            run.addStatement("$L(n, training)", name);
+            run.addStatement("forwardNanos[$L] += System.nanoTime() - t$L", k, k);
         }
-        forward.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output"));
+        run.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output", "start * OUTPUT_SIZE"));
 
         MethodSpec.Builder backward = MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(int.class, "n");
         backward.addStatement("checkBatch(n)");
         backward.beginControlFlow("if (n != lastBatch)")
-                .addStatement("throw new IllegalStateException(\"backward(\" + n + \") after forward(\" + lastBatch + \")\")")
+                .addStatement("throw new IllegalStateException(lastBatch == 0 ? \"backward needs a training forward first\" "
+                        + ": \"backward(\" + n + \") after forward(\" + lastBatch + \")\")")
                 .endControlFlow();
-        backward.addStatement(toInternal(plan.output(), "outputGradient", ctx.grad(plan.output())));
+        backward.addStatement(toInternal(plan.output(), "outputGradient", "0", ctx.grad(plan.output())));
         for (int k = plan.ops().size() - 1; k >= 0; k--) {
             Op op = plan.ops().get(k);
             String name = "backward" + k + label(op);
@@ -117,7 +123,7 @@ public final class JavaEmitter {
         }
         backward.beginControlFlow("if (inputGradientEnabled)")
                 .addCode(sumSlots(plan.input(), plan, ctx))
-                .addStatement(toExternal(plan.input(), ctx.grad(plan.input()), "inputGradient"))
+                .addStatement(toExternal(plan.input(), ctx.grad(plan.input()), "inputGradient", "0"))
                 .endControlFlow();
 
         // Fields last: emitting the ops may declare buffers.
@@ -171,6 +177,7 @@ public final class JavaEmitter {
         }
         type.addMethod(ctor.build());
         type.addMethod(forward.build());
+        type.addMethod(run.build());
         type.addMethod(backward.build());
         type.addMethods(opMethods);
         addAccessors(type, plan, className, in);
@@ -196,17 +203,19 @@ public final class JavaEmitter {
         return b.unindent().add(")").build();
     }
 
-    /** Example-major [n][C][H*W] to the internal [C][n][H*W] (a copy for flat tensors). */
-    private static String toInternal(Tensor t, String from, String to) {
+    /** Example-major [n][C][H*W] (from an offset) to the internal [C][n][H*W] (a copy for flat tensors). */
+    private static String toInternal(Tensor t, String from, String fromOffset, String to) {
         Shape s = t.shape();
-        return s.flat() ? "System.arraycopy(" + from + ", 0, " + to + ", 0, n * " + s.channels() + ")"
-                : "dev.cnnc.runtime.kernels.Ops.toChannelMajor(" + from + ", " + to + ", n, " + s.channels() + ", " + s.height() * s.width() + ")";
+        return s.flat() ? "System.arraycopy(" + from + ", " + fromOffset + ", " + to + ", 0, n * " + s.channels() + ")"
+                : "dev.cnnc.runtime.kernels.Ops.toChannelMajor(" + from + ", " + fromOffset + ", " + to + ", n, " + s.channels() + ", "
+                + s.height() * s.width() + ")";
     }
 
-    private static String toExternal(Tensor t, String from, String to) {
+    private static String toExternal(Tensor t, String from, String to, String toOffset) {
         Shape s = t.shape();
-        return s.flat() ? "System.arraycopy(" + from + ", 0, " + to + ", 0, n * " + s.channels() + ")"
-                : "dev.cnnc.runtime.kernels.Ops.toExampleMajor(" + from + ", " + to + ", n, " + s.channels() + ", " + s.height() * s.width() + ")";
+        return s.flat() ? "System.arraycopy(" + from + ", 0, " + to + ", " + toOffset + ", n * " + s.channels() + ")"
+                : "dev.cnnc.runtime.kernels.Ops.toExampleMajor(" + from + ", " + to + ", " + toOffset + ", n, " + s.channels() + ", "
+                + s.height() * s.width() + ")";
     }
 
     /** A tensor read by several ops gets a gradient slot per reader; sum them before its producer's backward. */
