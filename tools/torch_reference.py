@@ -7,7 +7,8 @@ from safetensors weights, writing the result as safetensors. Needs only torch (D
 python3-torch): safetensors and IDX files are read with the standard library.
 
   torch_reference.py train --spec S.json --init W.safetensors --data DIR --steps N --batch B
-                           [--no-shuffle] --out OUT.safetensors [--losses L.json]
+                           --out OUT.safetensors [--losses L.json]
+  torch_reference.py bench --spec S.json --mode train|infer --batch B [--seconds S] [--threads T]
 """
 import argparse
 import gzip
@@ -201,6 +202,51 @@ def train(args):
         json.dump(losses, open(args.losses, "w"))
 
 
+def bench(args):
+    """Images per second on random data, timed like cnnc bench: warm-up, then the median of timed runs."""
+    import time
+    spec = json.load(open(args.spec))
+    torch.set_num_threads(args.threads)
+    net = Net(spec)
+    shape = [args.batch] + list(spec["input"])
+    x = torch.rand(shape)
+    classes = spec_output(spec)
+    y = torch.randint(0, classes, (args.batch,))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+    if args.mode == "train":
+        net.train()
+
+        def step():
+            opt.zero_grad()
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+    else:
+        net.eval()
+
+        def step():
+            with torch.no_grad():
+                net(x)
+    end = time.time() + args.warmup
+    while time.time() < end:
+        step()
+    rates = []
+    for _ in range(args.repeat):
+        n = 0
+        start = time.time()
+        while time.time() - start < args.seconds:
+            step()
+            n += 1
+        rates.append(n * args.batch / (time.time() - start))
+    rates.sort()
+    print(json.dumps({"images_per_second": rates[len(rates) // 2], "min": rates[0], "max": rates[-1], "torch": torch.__version__,
+                      "threads": args.threads}))
+
+
+def spec_output(spec):
+    last = [l for l in spec["layers"] if l["kind"] == "dense"]
+    return last[-1]["out"] if last else 10
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -213,9 +259,19 @@ def main():
     t.add_argument("--out", required=True)
     t.add_argument("--losses")
     t.add_argument("--threads", type=int, default=1)
+    b = sub.add_parser("bench")
+    b.add_argument("--spec", required=True)
+    b.add_argument("--mode", choices=["train", "infer"], default="train")
+    b.add_argument("--batch", type=int, default=64)
+    b.add_argument("--warmup", type=float, default=5)
+    b.add_argument("--repeat", type=int, default=5)
+    b.add_argument("--seconds", type=float, default=2)
+    b.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     if args.command == "train":
         train(args)
+    elif args.command == "bench":
+        bench(args)
 
 
 if __name__ == "__main__":

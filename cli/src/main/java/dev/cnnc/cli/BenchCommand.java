@@ -8,24 +8,17 @@ import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Optimizer;
 import dev.cnnc.runtime.train.SoftmaxCrossEntropy;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "bench", description = "Measure a model's training or inference speed, per op and in images/s, on random data.")
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
-
-    @Parameters(paramLabel = "FILE", description = "the .cnn file")
-    Path file;
 
     @Option(names = "--mode", paramLabel = "train|infer", description = "train: forward, loss, backward and an Adam step; infer: forward only (default: train)")
     Mode mode = Mode.train;
@@ -45,24 +38,15 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     BuildOptions build;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @Override
+    void validate() throws Models.Stop {
+        if (batch < 1 || repeat < 1 || seconds <= 0 || warmup < 0) {
+            throw new Models.Stop(Main.USAGE, "--batch and --repeat must be at least 1, --seconds above 0, --warmup at least 0");
+        }
+    }
 
     @Override
-    public Integer call() throws InMemoryJavac.Failure {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        CheckedModel model;
-        try {
-            model = Models.load(file, err);
-        } catch (Models.Stop stop) {
-            err.println("cnnc: error: " + stop.getMessage());
-            return stop.exitCode;
-        }
-        if (batch < 1 || repeat < 1 || seconds <= 0 || warmup < 0) {
-            err.println("cnnc: error: --batch and --repeat must be at least 1, --seconds above 0, --warmup at least 0");
-            return Main.USAGE;
-        }
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws InMemoryJavac.Failure {
         try (Network net = JavaBackend.build(model, batch, build.threads(), build.backend())) {
             Initializer.pytorchDefault(net, 1);
             SplittableRandom random = new SplittableRandom(1);

@@ -6,19 +6,14 @@ import dev.cnnc.compiler.model.CheckedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "compile", description = "Compile a .cnn file to source code: one Java class implementing dev.cnnc.runtime.Network.")
-final class CompileCommand implements Callable<Integer> {
+final class CompileCommand extends ModelCommand {
     enum Backend { java, opencl }
-
-    @Parameters(paramLabel = "FILE", description = "the .cnn file")
-    Path file;
 
     @Option(names = "--backend", paramLabel = "java", description = "what to generate (default: java)")
     Backend backend = Backend.java;
@@ -32,28 +27,18 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     BuildOptions build;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws IOException {
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
+    void validate() throws Models.Stop {
         if (backend == Backend.opencl) {
-            err.println("cnnc: error: the OpenCL backend is not available yet; use --backend java");
-            return Main.USAGE;
+            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
         }
         if (!packageName.isEmpty() && !packageName.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
-            err.println("cnnc: error: --package " + packageName + " is not a Java package name");
-            return Main.USAGE;
+            throw new Models.Stop(Main.USAGE, "--package " + packageName + " is not a Java package name");
         }
-        CheckedModel model;
-        try {
-            model = Models.load(file, err);
-        } catch (Models.Stop stop) {
-            err.println("cnnc: error: " + stop.getMessage());
-            return stop.exitCode;
-        }
+    }
+
+    @Override
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws IOException {
         JavaFile source = JavaBackend.source(model, packageName, build.backend());
         Path written = source.writeToPath(output);
         out.println("wrote " + written + " (" + Files.readAllLines(written).size() + " lines)");

@@ -6,29 +6,22 @@ import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.verify.GradCheck;
 import dev.cnnc.runtime.Network;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "gradcheck", description = {
         "Check the gradients of your model on random data: the reference implementation against",
         "finite differences, and the generated code against the reference. Prints the worst",
         "relative error per layer."})
-final class GradcheckCommand implements Callable<Integer> {
+final class GradcheckCommand extends ModelCommand {
     static final double REFERENCE_TOLERANCE = 1e-6;
     static final double GENERATED_TOLERANCE = 1e-4;
-
-    @Parameters(paramLabel = "FILE", description = "the .cnn file")
-    Path file;
 
     @Option(names = "--batch", paramLabel = "N", description = "examples per check (default: 2)")
     int batch = 2;
@@ -42,24 +35,15 @@ final class GradcheckCommand implements Callable<Integer> {
     @Mixin
     BuildOptions build;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @Override
+    void validate() throws Models.Stop {
+        if (batch < 1) {
+            throw new Models.Stop(Main.USAGE, "--batch must be at least 1");
+        }
+    }
 
     @Override
-    public Integer call() throws InMemoryJavac.Failure {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        CheckedModel model;
-        try {
-            model = Models.load(file, err);
-        } catch (Models.Stop stop) {
-            err.println("cnnc: error: " + stop.getMessage());
-            return stop.exitCode;
-        }
-        if (batch < 1) {
-            err.println("cnnc: error: --batch must be at least 1");
-            return Main.USAGE;
-        }
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws InMemoryJavac.Failure {
         List<GradCheck.Row> fd = GradCheck.finiteDifferences(model, batch, samples, new Random(seed));
         List<GradCheck.Row> generated;
         try (Network net = JavaBackend.build(model, batch, build.threads(), build.backend())) {

@@ -17,20 +17,14 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "train", description = {
         "Train a model on IDX data (MNIST layout: train-images*, train-labels*, t10k-*, raw or .gz).",
         "The file's train { } section gives the loss, optimizer and defaults; flags override it."})
-final class TrainCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE", description = "the .cnn file")
-    Path file;
-
+final class TrainCommand extends ModelCommand {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "the folder with the IDX files")
     Path data;
 
@@ -64,22 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     BuildOptions build;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws InMemoryJavac.Failure {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(err);
-        } catch (Models.Stop stop) {
-            err.println("cnnc: error: " + stop.getMessage());
-            return stop.exitCode;
-        }
-    }
-
-    private int run(PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
-        CheckedModel model = Models.load(file, err);
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
         TrainConfig train = model.train();
         if (train == null) {
             throw new Models.Stop(Main.FILE_ERRORS, file + " has no train { } section; add one, e.g. train { loss cross_entropy; optimizer adam lr 0.001 }");
@@ -108,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException | Idx.BadFile e) {
             throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
-        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+        PrintStream progress = new PrintStream(new WriterOutputStream(out), true);
         try (Network net = JavaBackend.build(model, batchSize, build.threads(), build.backend())) {
             if (init != null) {
                 try {
@@ -126,25 +106,25 @@ final class TrainCommand implements Callable<Integer> {
                     ? Optimizer.sgd(net.parameters().length, rate, o.momentum(), o.nesterov(), decay)
                     : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
             int epochCount = epochs != null ? epochs : train.epochs() != null ? train.epochs() : 1;
-            out.printf("training %s on %s: %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
+            progress.printf("training %s on %s: %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
                     testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
                     steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
                     build.threads() == 1 ? "" : "s");
             Trainer.Result result;
             try {
-                result = new Trainer(net, optimizer, out).train(trainSet, testSet,
+                result = new Trainer(net, optimizer, progress).train(trainSet, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery));
             } catch (IllegalStateException e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
-            out.printf("%d steps, %.0f images/s%n", result.steps(), result.imagesPerSecond());
+            progress.printf("%d steps, %.0f images/s%n", result.steps(), result.imagesPerSecond());
             if (save != null) {
                 try {
                     Safetensors.save(net, save);
                 } catch (IOException e) {
                     throw new Models.Stop(Main.FILE_ERRORS, "cannot write " + save + ": " + e.getMessage());
                 }
-                out.println("saved " + save);
+                progress.println("saved " + save);
             }
         }
         return Main.OK;

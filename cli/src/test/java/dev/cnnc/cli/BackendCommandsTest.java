@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnc.runtime.data.Idx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -134,7 +135,7 @@ class BackendCommandsTest {
                 }
             }
         }
-        Files.write(dir.resolve("train-images-idx3-ubyte"), dev.cnnc.runtime.data.IdxTestSupport.idx(0x803, new int[] {count, 8, 8}, pixels));
-        Files.write(dir.resolve("train-labels-idx1-ubyte"), dev.cnnc.runtime.data.IdxTestSupport.idx(0x801, new int[] {count}, labels));
+        Idx.writeUnsignedBytes(dir.resolve("train-images-idx3-ubyte"), new int[] {count, 8, 8}, pixels);
+        Idx.writeUnsignedBytes(dir.resolve("train-labels-idx1-ubyte"), new int[] {count}, labels);
     }
 }

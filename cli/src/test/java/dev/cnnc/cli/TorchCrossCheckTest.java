@@ -10,9 +10,9 @@ import dev.cnnc.compiler.emit.JavaBackend;
 import dev.cnnc.compiler.emit.TorchSpec;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.io.Safetensors;
 import dev.cnnc.runtime.train.Initializer;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,21 +99,13 @@ class TorchCrossCheckTest {
     }
 
     static void writeRandomIdx(Path dir, int count, Random random) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve("train-images-idx3-ubyte")))) {
-            out.writeInt(0x00000803);
-            out.writeInt(count);
-            out.writeInt(28);
-            out.writeInt(28);
-            byte[] pixels = new byte[count * 28 * 28];
-            random.nextBytes(pixels);
-            out.write(pixels);
+        byte[] pixels = new byte[count * 28 * 28];
+        random.nextBytes(pixels);
+        byte[] labels = new byte[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = (byte) random.nextInt(10);
         }
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve("train-labels-idx1-ubyte")))) {
-            out.writeInt(0x00000801);
-            out.writeInt(count);
-            for (int i = 0; i < count; i++) {
-                out.writeByte(random.nextInt(10));
-            }
-        }
+        Idx.writeUnsignedBytes(dir.resolve("train-images-idx3-ubyte"), new int[] {count, 28, 28}, pixels);
+        Idx.writeUnsignedBytes(dir.resolve("train-labels-idx1-ubyte"), new int[] {count}, labels);
     }
 }

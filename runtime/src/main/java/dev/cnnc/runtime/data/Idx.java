@@ -81,6 +81,23 @@ public final class Idx {
         return new Array(dims, values);
     }
 
+    /** Writes unsigned bytes as an IDX file (magic 0x0000080N), gzipped when the name ends in .gz, atomically. */
+    public static void writeUnsignedBytes(Path file, int[] dims, byte[] data) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(16 + data.length);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(file.toString().endsWith(".gz")
+                ? new java.util.zip.GZIPOutputStream(bytes) : bytes)) {
+            out.writeInt(0x0800 | dims.length);
+            for (int d : dims) {
+                out.writeInt(d);
+            }
+            out.write(data);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Files.write(tmp, bytes.toByteArray());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     static byte[] readMaybeGzipped(Path file) throws IOException {
         byte[] raw = Files.readAllBytes(file);
         if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {

@@ -10,11 +10,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IdxTest {
+    /** Raw IDX bytes with any magic number (Idx.writeUnsignedBytes writes only valid ones). */
     static byte[] idx(int magic, int[] dims, byte[] body) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -26,20 +26,12 @@ class IdxTest {
         return bytes.toByteArray();
     }
 
-    static byte[] gzip(byte[] raw) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream z = new GZIPOutputStream(bytes)) {
-            z.write(raw);
-        }
-        return bytes.toByteArray();
-    }
-
     @Test
     void readsRawAndGzippedChannelsLast(@TempDir Path dir) throws Exception {
         // two 2x2 images with 2 channels, channels last: pixel (y,x) = [c0, c1]
         byte[] pixels = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-        Files.write(dir.resolve("train-images-idx4-ubyte.gz"), gzip(idx(0x804, new int[] {2, 2, 2, 2}, pixels)));
-        Files.write(dir.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[] {2}, new byte[] {1, 0}));
+        Idx.writeUnsignedBytes(dir.resolve("train-images-idx4-ubyte.gz"), new int[] {2, 2, 2, 2}, pixels);
+        Idx.writeUnsignedBytes(dir.resolve("train-labels-idx1-ubyte"), new int[] {2}, new byte[] {1, 0});
         Dataset d = IdxDataDir.train(dir, new IdxDataDir.Spec(2, 2, 2, 3, 0.5f, new float[0], new float[0]));
         assertEquals(2, d.count());
         // example 0, channel 0: pixels 1,3,5,7 scaled by 0.5; channel 1: 2,4,6,8
