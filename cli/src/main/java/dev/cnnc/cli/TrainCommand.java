@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
         "Train a model on IDX data (MNIST layout: train-images*, train-labels*, t10k-*, raw or .gz).",
         "The file's train { } section gives the loss, optimizer and defaults; flags override it."})
 final class TrainCommand extends ModelCommand {
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "the folder with the IDX files")
+    @Option(names = "--data", paramLabel = "DIR", description = {"the folder with the IDX files (default: $CNNC_DATA, else",
+            "/usr/share/datasets/fashion-mnist, else the small subset shipped in samples/data)"})
     Path data;
 
     @Option(names = "--init", paramLabel = "W.safetensors", description = "start from these weights (default: PyTorch's initialisation, seeded)")
@@ -80,6 +81,11 @@ final class TrainCommand extends ModelCommand {
         int[] in = model.input().flat() ? new int[] {1, 1, (int) model.input().channels()}
                 : new int[] {(int) model.input().channels(), (int) model.input().height(), (int) model.input().width()};
         IdxDataDir.Spec dataSpec = new IdxDataDir.Spec(in[0], in[1], in[2], (int) model.output().elements(), scale, mean, std);
+        DataLocator.Found found = DataLocator.locate(data, System.getenv(), DataLocator.DEBIAN, DataLocator.shipped());
+        if (found.note() != null) {
+            out.println(found.note());
+        }
+        Path data = found.dir();
         Dataset trainSet;
         Dataset testSet;
         try {
