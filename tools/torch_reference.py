@@ -9,6 +9,7 @@ python3-torch): safetensors and IDX files are read with the standard library.
   torch_reference.py train --spec S.json --init W.safetensors --data DIR --steps N --batch B
                            --out OUT.safetensors [--losses L.json]
   torch_reference.py bench --spec S.json --mode train|infer --batch B [--seconds S] [--threads T]
+  torch_reference.py losses --input CASE.json     (each loss and its gradient, as JSON)
 """
 import argparse
 import gzip
@@ -242,6 +243,30 @@ def bench(args):
                       "threads": args.threads}))
 
 
+def losses(args):
+    """Every loss of cnnc computed by torch.nn, with the gradient of its input, for the tests."""
+    case = json.load(open(args.input))
+    x = torch.tensor(case["output"], dtype=torch.float64)
+    labels = torch.tensor(case["labels"], dtype=torch.long)
+    targets = torch.tensor(case["targets"], dtype=torch.float64)
+    delta = case["delta"]
+    fns = {
+        "cross_entropy": lambda v: F.cross_entropy(v, labels),
+        "nll": lambda v: F.nll_loss(v, labels),
+        "mse": lambda v: F.mse_loss(v, targets),
+        "mae": lambda v: F.l1_loss(v, targets),
+        "huber": lambda v: F.huber_loss(v, targets, delta=delta),
+        "hinge": lambda v: F.multi_margin_loss(v, labels),
+    }
+    out = {}
+    for name, fn in fns.items():
+        v = x.clone().requires_grad_(True)
+        loss = fn(v)
+        loss.backward()
+        out[name] = {"loss": loss.item(), "grad": v.grad.tolist()}
+    print(json.dumps(out))
+
+
 def spec_output(spec):
     last = [l for l in spec["layers"] if l["kind"] == "dense"]
     return last[-1]["out"] if last else 10
@@ -267,8 +292,12 @@ def main():
     b.add_argument("--repeat", type=int, default=5)
     b.add_argument("--seconds", type=float, default=2)
     b.add_argument("--threads", type=int, default=2)
+    l = sub.add_parser("losses")
+    l.add_argument("--input", required=True)
     args = p.parse_args()
-    if args.command == "train":
+    if args.command == "losses":
+        losses(args)
+    elif args.command == "train":
         train(args)
     elif args.command == "bench":
         bench(args)

@@ -10,7 +10,9 @@ import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.io.Safetensors;
 import dev.cnnc.runtime.train.Initializer;
+import dev.cnnc.runtime.train.Loss;
 import dev.cnnc.runtime.train.Optimizer;
+import dev.cnnc.runtime.train.Schedule;
 import dev.cnnc.runtime.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,10 +67,6 @@ final class TrainCommand extends ModelCommand {
         if (train == null) {
             throw new Models.Stop(Main.FILE_ERRORS, file + " has no train { } section; add one, e.g. train { loss cross_entropy; optimizer adam lr 0.001 }");
         }
-        if (train.loss().kind() != TrainConfig.Loss.Kind.CROSS_ENTROPY) {
-            throw new Models.Stop(Main.FILE_ERRORS, "cnnc train supports loss cross_entropy so far; " + file + " asks for "
-                    + train.loss().kind().name().toLowerCase(java.util.Locale.ROOT));
-        }
         int batchSize = batch != null ? batch : train.batch() != null ? train.batch() : 32;
         if (batchSize < 1) {
             throw new Models.Stop(Main.USAGE, "--batch must be at least 1");
@@ -112,6 +110,16 @@ final class TrainCommand extends ModelCommand {
                     ? Optimizer.sgd(net.parameters().length, rate, o.momentum(), o.nesterov(), decay)
                     : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
             int epochCount = epochs != null ? epochs : train.epochs() != null ? train.epochs() : 1;
+            Loss loss = Loss.valueOf(train.loss().kind().name());
+            if (loss.classification() == trainSet.regression()) {
+                throw new Models.Stop(Main.FILE_ERRORS, "loss " + loss.name().toLowerCase(java.util.Locale.ROOT) + " needs "
+                        + (loss.classification() ? "class labels (a ubyte IDX labels file)" : "float targets (a float IDX labels file)")
+                        + ", but " + data + " has " + (trainSet.regression() ? "float targets" : "class labels"));
+            }
+            TrainConfig.Schedule s = train.schedule();
+            Schedule schedule = s == null ? Schedule.CONSTANT : s.kind() == TrainConfig.Schedule.Kind.STEP
+                    ? new Schedule(Schedule.Kind.STEP, s.stepEpochs(), s.gamma(), epochCount)
+                    : new Schedule(Schedule.Kind.COSINE, 0, 0, epochCount);
             progress.printf("training %s on %s: %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
                     testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
                     steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
@@ -119,8 +127,9 @@ final class TrainCommand extends ModelCommand {
             Trainer.Result result;
             try {
                 result = new Trainer(net, optimizer, progress).train(trainSet, testSet,
-                        new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery));
-            } catch (IllegalStateException e) {
+                        new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
+                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1()));
+            } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
             progress.printf("%d steps, %.0f images/s%n", result.steps(), result.imagesPerSecond());

@@ -21,7 +21,7 @@ public final class Idx {
     }
 
     /** The contents: dimensions and values (unsigned bytes widened, or floats). */
-    public record Array(int[] dims, float[] values) {
+    public record Array(int[] dims, float[] values, boolean floats) {
         public int count() {
             return dims.length == 0 ? 0 : dims[0];
         }
@@ -78,7 +78,7 @@ public final class Idx {
         } else {
             buf.asFloatBuffer().get(values);
         }
-        return new Array(dims, values);
+        return new Array(dims, values, type == 0x0D);
     }
 
     /** Writes unsigned bytes as an IDX file (magic 0x0000080N), gzipped when the name ends in .gz, atomically. */

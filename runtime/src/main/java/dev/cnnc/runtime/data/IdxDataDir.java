@@ -56,12 +56,26 @@ public final class IdxDataDir {
             throw new Idx.BadFile(imagesFile + ": images are " + h + "x" + w + "x" + c + ", but the model's input is "
                     + spec.height() + "x" + spec.width() + "x" + spec.channels());
         }
-        if (labels.dims().length != 1 || labels.count() != images.count()) {
+        if (labels.count() != images.count()) {
             throw new Idx.BadFile(labelsFile + ": " + labels.count() + " labels for " + images.count() + " images in " + imagesFile.getFileName());
         }
         int n = images.count();
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
+        int[] y = null;
+        float[] targets = null;
+        if (labels.floats()) {
+            // float labels: regression targets, one row of the model's output per example
+            if (labels.exampleSize() != spec.classes()) {
+                throw new Idx.BadFile(labelsFile + ": " + labels.exampleSize() + " target values per example, but the model has "
+                        + spec.classes() + " outputs");
+            }
+            targets = labels.values();
+        } else if (labels.dims().length != 1) {
+            throw new Idx.BadFile(labelsFile + ": class labels must be one byte per example ([N]), but the file is "
+                    + java.util.Arrays.toString(labels.dims()));
+        } else {
+            y = new int[n];
+        }
+        for (int i = 0; y != null && i < n; i++) {
             float v = labels.values()[i];
             if (v < 0 || v >= spec.classes() || v != Math.rint(v)) {
                 throw new Idx.BadFile(labelsFile + ": label " + v + " of example " + i + " is not a class of this model (0 to "
@@ -84,7 +98,7 @@ public final class IdxDataDir {
                 }
             }
         }
-        return new Dataset(prefix, x, y, n, size);
+        return new Dataset(prefix, x, y, targets, targets == null ? 0 : spec.classes(), n, size);
     }
 
     static Path find(Path dir, String prefix) throws IOException {

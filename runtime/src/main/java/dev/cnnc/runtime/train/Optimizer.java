@@ -8,6 +8,20 @@ public interface Optimizer {
     /** One step: params updated from grads. */
     void step(float[] params, float[] grads);
 
+    /** Changes the learning rate (schedules call this once per epoch). */
+    void setLearningRate(double lr);
+
+    /**
+     * Adds the gradient of an L1 penalty {@code l1 * sum |p|} to grads: l1 * sign(p) (0 at 0,
+     * as PyTorch's sign). Applied before the update, like the loss term it stands for.
+     */
+    static void addL1(float[] params, float[] grads, double l1) {
+        float w = (float) l1;
+        for (int i = 0; i < params.length; i++) {
+            grads[i] += w * Math.signum(params[i]);
+        }
+    }
+
     static Optimizer sgd(int size, double lr, double momentum, boolean nesterov, double weightDecay) {
         return new Sgd(size, lr, momentum, nesterov, weightDecay);
     }
@@ -18,7 +32,7 @@ public interface Optimizer {
 
     final class Sgd implements Optimizer {
         private final float[] velocity;
-        private final float lr;
+        private float lr;
         private final float momentum;
         private final boolean nesterov;
         private final float weightDecay;
@@ -49,12 +63,17 @@ public interface Optimizer {
             }
             first = false;
         }
+
+        @Override
+        public void setLearningRate(double rate) {
+            lr = (float) rate;
+        }
     }
 
     final class Adam implements Optimizer {
         private final float[] m;
         private final float[] v;
-        private final double lr;
+        private double lr;
         private final float beta1;
         private final float beta2;
         private final float eps;
@@ -89,6 +108,11 @@ public interface Optimizer {
                 float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + eps;
                 params[i] -= stepSize * m[i] / denom;
             }
+        }
+
+        @Override
+        public void setLearningRate(double rate) {
+            lr = rate;
         }
     }
 }

@@ -1,22 +1,34 @@
 package dev.cnnc.runtime.train;
 
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.TensorInfo;
 import dev.cnnc.runtime.data.Dataset;
+import dev.cnnc.runtime.kernels.Ops;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Mini-batch training with cross-entropy: shuffle (seeded) or file order, forward, loss and
- * its gradient in one pass, backward, optimizer step. Reports loss, accuracy and images/s.
+ * Mini-batch training: shuffle (seeded) or file order, forward, loss and its gradient in one
+ * pass, backward, optional L1, optimizer step; the learning rate follows the schedule per epoch.
+ * Reports loss, accuracy (for classification) and images/s. A non-finite loss or gradient stops
+ * training with the step and the first tensor affected.
  */
 public final class Trainer {
     /** steps &lt;= 0 means run whole epochs. */
-    public record Config(int batch, int epochs, long steps, boolean shuffle, long seed, int reportEvery) {
+    public record Config(int batch, int epochs, long steps, boolean shuffle, long seed, int reportEvery, Loss loss, double huberDelta,
+                         Schedule schedule, double baseLearningRate, double l1) {
     }
 
     /** What a run measured. */
     public record Result(long steps, double lastLoss, double imagesPerSecond, double testAccuracy) {
+    }
+
+    /** Training cannot go on (a non-finite loss or gradient); the message names the step. */
+    public static final class Diverged extends RuntimeException {
+        Diverged(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private final Network net;
@@ -31,27 +43,36 @@ public final class Trainer {
 
     public Result train(Dataset train, Dataset test, Config config) {
         int batch = Math.min(config.batch(), net.maxBatch());
+        int width = net.outputSize();
         float[] x = new float[batch * net.inputSize()];
         int[] y = new int[batch];
+        float[] t = new float[batch * width];
+        float[] probabilities = new float[batch * width];
+        float[] probabilityGradient = new float[batch * width];
         int[] order = new int[train.count()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
+        // cross_entropy and nll take the logits when the model ends in softmax (nll of a softmax is cross-entropy)
+        boolean logits = net.endsWithSoftmax() && (config.loss() == Loss.CROSS_ENTROPY || config.loss() == Loss.NLL);
+        Loss loss = logits ? Loss.CROSS_ENTROPY : config.loss();
+        boolean softmaxInTrainer = net.endsWithSoftmax() && !logits;
         SplittableRandom shuffler = new SplittableRandom(config.seed());
         net.setSeed(config.seed() ^ 0x9E3779B97F4A7C15L);
         long step = 0;
-        double loss = Double.NaN;
+        double lastLoss = Double.NaN;
         long started = System.nanoTime();
         long images = 0;
         int epochs = config.steps() > 0 ? Integer.MAX_VALUE : config.epochs();
         outer:
         for (int epoch = 1; epoch <= epochs; epoch++) {
+            optimizer.setLearningRate(config.schedule().rate(config.baseLearningRate(), epoch - 1));
             if (config.shuffle()) {
                 for (int i = order.length - 1; i > 0; i--) {
                     int j = shuffler.nextInt(i + 1);
-                    int t = order[i];
+                    int tmp = order[i];
                     order[i] = order[j];
-                    order[j] = t;
+                    order[j] = tmp;
                 }
             }
             double epochLoss = 0;
@@ -60,37 +81,69 @@ public final class Trainer {
             long epochStart = System.nanoTime();
             for (int from = 0; from < train.count(); from += batch) {
                 int n = Math.min(batch, train.count() - from);
-                train.gather(order, from, n, x, y);
+                train.gather(order, from, n, x, y, t);
                 net.forward(x, n, true);
-                loss = SoftmaxCrossEntropy.lossAndGradient(net.output(), y, 0, n, net.outputSize(), net.outputGradient());
-                if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException(String.format(Locale.ROOT, "the loss became %s at step %d; lower the learning rate", loss, step + 1));
+                double value;
+                if (softmaxInTrainer) {
+                    Ops.softmax(net.output(), probabilities, n, width);
+                    value = loss.lossAndGradient(probabilities, y, t, 0, n, width, config.huberDelta(), probabilityGradient);
+                    Ops.softmaxBackward(probabilities, probabilityGradient, net.outputGradient(), n, width);
+                } else {
+                    value = loss.lossAndGradient(net.output(), y, t, 0, n, width, config.huberDelta(), net.outputGradient());
                 }
-                epochCorrect += correct(net.output(), y, n, net.outputSize());
-                net.backward(n);
-                optimizer.step(net.parameters(), net.gradients());
                 step++;
+                if (!Double.isFinite(value)) {
+                    throw new Diverged(String.format(Locale.ROOT, "the loss became %s at step %d (epoch %d); lower the learning rate "
+                            + "or check the data's normalisation", value, step, epoch));
+                }
+                if (!train.regression()) {
+                    epochCorrect += correct(net.output(), y, n, width);
+                }
+                net.backward(n);
+                checkGradients(step);
+                if (config.l1() > 0) {
+                    Optimizer.addL1(net.parameters(), net.gradients(), config.l1());
+                }
+                optimizer.step(net.parameters(), net.gradients());
+                lastLoss = value;
                 images += n;
-                epochLoss += loss * n;
+                epochLoss += value * n;
                 epochSeen += n;
                 if (config.reportEvery() > 0 && step % config.reportEvery() == 0) {
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    out.printf(Locale.ROOT, "step %d  loss %.4f  %.0f images/s%n", step, loss, images / seconds);
+                    out.printf(Locale.ROOT, "step %d  loss %.4f  %.0f images/s%n", step, value, images / seconds);
                 }
                 if (config.steps() > 0 && step >= config.steps()) {
                     break outer;
                 }
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
-            out.printf(Locale.ROOT, "epoch %d  loss %.4f  train accuracy %.4f  %.1f s  %.0f images/s%n", epoch, epochLoss / epochSeen,
-                    epochCorrect / (double) epochSeen, seconds, epochSeen / seconds);
+            out.printf(Locale.ROOT, "epoch %d  loss %.4f%s  %.1f s  %.0f images/s%n", epoch, epochLoss / epochSeen,
+                    train.regression() ? "" : String.format(Locale.ROOT, "  train accuracy %.4f", epochCorrect / (double) epochSeen),
+                    seconds, epochSeen / seconds);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        double accuracy = test == null ? Double.NaN : accuracy(test, batch);
-        if (test != null) {
+        double accuracy = test == null || test.regression() ? Double.NaN : accuracy(test, batch);
+        if (!Double.isNaN(accuracy)) {
             out.printf(Locale.ROOT, "test accuracy %.4f (%d images)%n", accuracy, test.count());
         }
-        return new Result(step, loss, images / seconds, accuracy);
+        return new Result(step, lastLoss, images / seconds, accuracy);
+    }
+
+    /** The first tensor, in layer order, whose gradient is not finite. */
+    private void checkGradients(long step) {
+        float[] g = net.gradients();
+        for (TensorInfo info : net.tensors()) {
+            if (!info.trainable()) {
+                continue;
+            }
+            for (int i = info.offset(); i < info.offset() + info.size(); i++) {
+                if (!Float.isFinite(g[i])) {
+                    throw new Diverged(String.format(Locale.ROOT, "the gradient of %s became %s at step %d; lower the learning rate "
+                            + "or check the data's normalisation", info.name(), g[i], step));
+                }
+            }
+        }
     }
 
     /** Accuracy in inference mode. */
@@ -105,7 +158,7 @@ public final class Trainer {
         long right = 0;
         for (int from = 0; from < data.count(); from += batch) {
             int n = Math.min(batch, data.count() - from);
-            data.gather(order, from, n, x, y);
+            data.gather(order, from, n, x, y, null);
             net.forward(x, n, false);
             right += correct(net.output(), y, n, net.outputSize());
         }
