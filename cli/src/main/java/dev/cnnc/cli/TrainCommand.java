@@ -9,6 +9,7 @@ import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.io.Safetensors;
+import dev.cnnc.runtime.train.Checkpoint;
 import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Loss;
 import dev.cnnc.runtime.train.Optimizer;
@@ -17,6 +18,7 @@ import dev.cnnc.runtime.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -54,6 +56,18 @@ final class TrainCommand extends ModelCommand {
 
     @Option(names = "--no-shuffle", description = "take batches in file order")
     boolean noShuffle;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "write a checkpoint here at every epoch's end (atomically)")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "also write one every N steps")
+    long checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "DIR|FILE", description = "continue a run from its checkpoint, exactly where it stopped")
+    Path resume;
+
+    /** A test hook: runs between writing a checkpoint and renaming it into place. */
+    static Runnable beforeCheckpointRename;
 
     @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
     int reportEvery = 100;
@@ -124,11 +138,24 @@ final class TrainCommand extends ModelCommand {
                     testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
                     steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
                     build.threads() == 1 ? "" : "s");
+            Checkpoint resumed = null;
+            if (resume != null) {
+                try {
+                    resumed = Checkpoint.load(resume, net, optimizer);
+                } catch (IOException | Checkpoint.Corrupt e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+                }
+            }
+            if (checkpointEvery < 0) {
+                throw new Models.Stop(Main.USAGE, "--checkpoint-every must be at least 0");
+            }
+            Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume : null;
             Trainer.Result result;
             try {
                 result = new Trainer(net, optimizer, progress).train(trainSet, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
-                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1()));
+                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1()),
+                        new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }

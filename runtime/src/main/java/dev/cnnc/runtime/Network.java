@@ -61,6 +61,12 @@ public interface Network extends AutoCloseable {
     /** Seeds dropout; the masks then depend only on the seed and the sequence of training forwards. */
     void setSeed(long seed);
 
+    /** The dropout generator's state, for checkpoints. */
+    long randomState();
+
+    /** Restores the dropout generator's state from a checkpoint. */
+    void setRandomState(long state);
+
     /** The mask dropout layer {@code index} (0-based) used in the last training forward: 0 or 1/(1-p) per value. */
     float[] dropoutMask(int index);
 

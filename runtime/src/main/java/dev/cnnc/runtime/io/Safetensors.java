@@ -49,7 +49,20 @@ public final class Safetensors {
     }
 
     public static void write(Path file, Map<String, float[]> data, Map<String, int[]> shapes) throws IOException {
-        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\",\"producer\":\"cnnc\"}");
+        write(file, data, shapes, Map.of(), null);
+    }
+
+    /**
+     * Writes tensors with extra string metadata. {@code beforeRename} runs after the temporary
+     * file is complete and synced, before it replaces {@code file} (tests simulate a crash there).
+     */
+    public static void write(Path file, Map<String, float[]> data, Map<String, int[]> shapes, Map<String, String> metadata,
+                             Runnable beforeRename) throws IOException {
+        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\",\"producer\":\"cnnc\"");
+        for (Map.Entry<String, String> m : metadata.entrySet()) {
+            header.append(",\"").append(m.getKey()).append("\":\"").append(m.getValue()).append('"');
+        }
+        header.append('}');
         long offset = 0;
         for (Map.Entry<String, float[]> e : data.entrySet()) {
             long bytes = 4L * e.getValue().length;
@@ -86,7 +99,38 @@ public final class Safetensors {
             Files.deleteIfExists(tmp);
             throw e;
         }
+        if (beforeRename != null) {
+            beforeRename.run();
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // the rename itself survives a power cut
+        } catch (IOException ignored) {
+            // some file systems cannot sync a directory; the rename is still atomic
+        }
+    }
+
+    /** The string metadata of a file ({@code __metadata__}). */
+    public static Map<String, String> metadata(Path file) throws IOException, BadFile {
+        byte[] head = new byte[8];
+        try (var in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 8) < 8) {
+                throw new BadFile(file + ": too short to be a safetensors file");
+            }
+            long length = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (length < 2 || length > MAX_HEADER) {
+                throw new BadFile(file + ": not a safetensors file (header length " + length + ")");
+            }
+            byte[] json = in.readNBytes((int) length);
+            Object parsed = JsonReader.parse(new String(json, StandardCharsets.UTF_8));
+            Map<String, String> out = new LinkedHashMap<>();
+            if (parsed instanceof Map<?, ?> h && h.get("__metadata__") instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+            }
+            return out;
+        } catch (JsonReader.MalformedJson e) {
+            throw new BadFile(file + ": corrupt header: " + e.getMessage());
+        }
     }
 
     /** Reads every F32 tensor of a file: name to (shape, values). */

@@ -355,7 +355,7 @@ public final class Ops {
     }
 
     /** Fills a dropout mask: 0 with probability p, else 1/(1-p). Sequential, so thread count never changes it. */
-    public static void dropoutMask(java.util.SplittableRandom random, float[] mask, int count, float p) {
+    public static void dropoutMask(dev.cnnc.runtime.train.Rng random, float[] mask, int count, float p) {
         float keep = 1f / (1f - p);
         for (int i = 0; i < count; i++) {
             mask[i] = random.nextDouble() < p ? 0f : keep;

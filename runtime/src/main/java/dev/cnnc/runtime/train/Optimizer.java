@@ -11,6 +11,14 @@ public interface Optimizer {
     /** Changes the learning rate (schedules call this once per epoch). */
     void setLearningRate(double lr);
 
+    /** Named state arrays (momentum buffers, moments), for checkpoints; restored in place. */
+    java.util.Map<String, float[]> stateArrays();
+
+    /** Scalar state (steps taken), for checkpoints. */
+    long steps();
+
+    void setSteps(long steps);
+
     /**
      * Adds the gradient of an L1 penalty {@code l1 * sum |p|} to grads: l1 * sign(p) (0 at 0,
      * as PyTorch's sign). Applied before the update, like the loss term it stands for.
@@ -68,6 +76,21 @@ public interface Optimizer {
         public void setLearningRate(double rate) {
             lr = (float) rate;
         }
+
+        @Override
+        public java.util.Map<String, float[]> stateArrays() {
+            return velocity == null ? java.util.Map.of() : java.util.Map.of("optimizer.momentum_buffer", velocity);
+        }
+
+        @Override
+        public long steps() {
+            return first ? 0 : 1;
+        }
+
+        @Override
+        public void setSteps(long steps) {
+            first = steps == 0;
+        }
     }
 
     final class Adam implements Optimizer {
@@ -113,6 +136,24 @@ public interface Optimizer {
         @Override
         public void setLearningRate(double rate) {
             lr = rate;
+        }
+
+        @Override
+        public java.util.Map<String, float[]> stateArrays() {
+            java.util.Map<String, float[]> out = new java.util.LinkedHashMap<>();
+            out.put("optimizer.exp_avg", m);
+            out.put("optimizer.exp_avg_sq", v);
+            return out;
+        }
+
+        @Override
+        public long steps() {
+            return t;
+        }
+
+        @Override
+        public void setSteps(long steps) {
+            t = (int) steps;
         }
     }
 }

@@ -6,7 +6,6 @@ import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.kernels.Ops;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Mini-batch training: shuffle (seeded) or file order, forward, loss and its gradient in one
@@ -18,6 +17,11 @@ public final class Trainer {
     /** steps &lt;= 0 means run whole epochs. */
     public record Config(int batch, int epochs, long steps, boolean shuffle, long seed, int reportEvery, Loss loss, double huberDelta,
                          Schedule schedule, double baseLearningRate, double l1) {
+    }
+
+    /** Where to keep checkpoints (null: none), how often besides each epoch's end (0: only then), and a test hook. */
+    public record Checkpoints(java.nio.file.Path dir, long every, Runnable beforeRename) {
+        public static final Checkpoints NONE = new Checkpoints(null, 0, null);
     }
 
     /** What a run measured. */
@@ -42,6 +46,14 @@ public final class Trainer {
     }
 
     public Result train(Dataset train, Dataset test, Config config) {
+        return train(train, test, config, Checkpoints.NONE, null);
+    }
+
+    /**
+     * Trains from the start, or from {@code resume} (a checkpoint already loaded into the network
+     * and optimizer): the same batches, masks and updates as a run never interrupted.
+     */
+    public Result train(Dataset train, Dataset test, Config config, Checkpoints checkpoints, Checkpoint resume) {
         int batch = Math.min(config.batch(), net.maxBatch());
         int width = net.outputSize();
         float[] x = new float[batch * net.inputSize()];
@@ -50,23 +62,35 @@ public final class Trainer {
         float[] probabilities = new float[batch * width];
         float[] probabilityGradient = new float[batch * width];
         int[] order = new int[train.count()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
         // cross_entropy and nll take the logits when the model ends in softmax (nll of a softmax is cross-entropy)
         boolean logits = net.endsWithSoftmax() && (config.loss() == Loss.CROSS_ENTROPY || config.loss() == Loss.NLL);
         Loss loss = logits ? Loss.CROSS_ENTROPY : config.loss();
         boolean softmaxInTrainer = net.endsWithSoftmax() && !logits;
-        SplittableRandom shuffler = new SplittableRandom(config.seed());
+        Rng shuffler = new Rng(config.seed());
         net.setSeed(config.seed() ^ 0x9E3779B97F4A7C15L);
         long step = 0;
+        int firstEpoch = 1;
+        int firstBatch = 0;
+        if (resume != null) {
+            firstEpoch = resume.epoch();
+            firstBatch = resume.batch();
+            step = resume.step();
+            shuffler.setState(resume.shuffleState());
+            net.setRandomState(resume.dropoutState());
+            out.printf(Locale.ROOT, "resuming at epoch %d, step %d%n", firstEpoch, step);
+        }
         double lastLoss = Double.NaN;
         long started = System.nanoTime();
         long images = 0;
         int epochs = config.steps() > 0 ? Integer.MAX_VALUE : config.epochs();
         outer:
-        for (int epoch = 1; epoch <= epochs; epoch++) {
+        for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             optimizer.setLearningRate(config.schedule().rate(config.baseLearningRate(), epoch - 1));
+            // Each epoch's order depends only on the generator's state at its start, which checkpoints keep.
+            long epochShuffleState = shuffler.state();
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
             if (config.shuffle()) {
                 for (int i = order.length - 1; i > 0; i--) {
                     int j = shuffler.nextInt(i + 1);
@@ -79,7 +103,9 @@ public final class Trainer {
             long epochCorrect = 0;
             int epochSeen = 0;
             long epochStart = System.nanoTime();
-            for (int from = 0; from < train.count(); from += batch) {
+            int startBatch = epoch == firstEpoch ? firstBatch : 0;
+            firstBatch = 0;
+            for (int from = startBatch * batch; from < train.count(); from += batch) {
                 int n = Math.min(batch, train.count() - from);
                 train.gather(order, from, n, x, y, t);
                 net.forward(x, n, true);
@@ -113,9 +139,22 @@ public final class Trainer {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     out.printf(Locale.ROOT, "step %d  loss %.4f  %.0f images/s%n", step, value, images / seconds);
                 }
-                if (config.steps() > 0 && step >= config.steps()) {
+                int nextBatch = from / batch + 1;
+                boolean stop = config.steps() > 0 && step >= config.steps();
+                boolean lastOfEpoch = from + batch >= train.count();
+                if (checkpoints.dir() != null) {
+                    if (!lastOfEpoch && (stop || checkpoints.every() > 0 && step % checkpoints.every() == 0)) {
+                        save(checkpoints, new Checkpoint(epoch, nextBatch, step, epochShuffleState, net.randomState()));
+                    } else if (lastOfEpoch && stop) {
+                        save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState()));
+                    }
+                }
+                if (stop) {
                     break outer;
                 }
+            }
+            if (checkpoints.dir() != null) {
+                save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState()));
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             out.printf(Locale.ROOT, "epoch %d  loss %.4f%s  %.1f s  %.0f images/s%n", epoch, epochLoss / epochSeen,
@@ -128,6 +167,14 @@ public final class Trainer {
             out.printf(Locale.ROOT, "test accuracy %.4f (%d images)%n", accuracy, test.count());
         }
         return new Result(step, lastLoss, images / seconds, accuracy);
+    }
+
+    private void save(Checkpoints checkpoints, Checkpoint checkpoint) {
+        try {
+            checkpoint.save(checkpoints.dir(), net, optimizer, checkpoints.beforeRename());
+        } catch (java.io.IOException e) {
+            throw new Diverged("cannot write a checkpoint in " + checkpoints.dir() + ": " + e.getMessage());
+        }
     }
 
     /** The first tensor, in layer order, whose gradient is not finite. */

@@ -36,7 +36,7 @@ public final class JavaEmitter {
     private static final ClassName NETWORK = ClassName.get("dev.cnnc.runtime", "Network");
     private static final ClassName TENSOR_INFO = ClassName.get("dev.cnnc.runtime", "TensorInfo");
     private static final ClassName PARALLEL = ClassName.get("dev.cnnc.runtime.kernels", "Parallel");
-    private static final ClassName SPLITTABLE_RANDOM = ClassName.get("java.util", "SplittableRandom");
+    private static final ClassName RNG = ClassName.get("dev.cnnc.runtime.train", "Rng");
 
     private JavaEmitter() {
     }
@@ -133,7 +133,7 @@ public final class JavaEmitter {
         for (String f : List.of("params", "grads", "state", "output", "outputGradient", "inputGradient")) {
             type.addField(float[].class, f, Modifier.PRIVATE, Modifier.FINAL);
         }
-        type.addField(FieldSpec.builder(SPLITTABLE_RANDOM, "random", Modifier.PRIVATE).initializer("new $T(0)", SPLITTABLE_RANDOM).build());
+        type.addField(FieldSpec.builder(RNG, "random", Modifier.PRIVATE, Modifier.FINAL).initializer("new $T(0)", RNG).build());
         type.addField(boolean.class, "inputGradientEnabled", Modifier.PRIVATE);
         type.addField(FieldSpec.builder(long[].class, "forwardNanos", Modifier.PRIVATE, Modifier.FINAL)
                 .initializer("new long[$L]", plan.ops().size()).build());
@@ -350,7 +350,10 @@ public final class JavaEmitter {
         type.addMethod(MethodSpec.methodBuilder("setInputGradientEnabled").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(boolean.class, "enabled").addStatement("inputGradientEnabled = enabled").build());
         type.addMethod(MethodSpec.methodBuilder("setSeed").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addParameter(long.class, "seed").addStatement("random = new $T(seed)", SPLITTABLE_RANDOM).build());
+                .addParameter(long.class, "seed").addStatement("random.setState(seed)").build());
+        type.addMethod(getter("randomState", long.class, "return random.state()"));
+        type.addMethod(MethodSpec.methodBuilder("setRandomState").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(long.class, "state").addStatement("random.setState(state)").build());
         MethodSpec.Builder masks = MethodSpec.methodBuilder("dropoutMask").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(float[].class).addParameter(int.class, "index");
         masks.beginControlFlow("switch (index)");

@@ -1,0 +1,115 @@
+package dev.cnnc.runtime.train;
+
+import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.TensorInfo;
+import dev.cnnc.runtime.io.Safetensors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where a run stands: weights, running statistics and optimizer state as tensors, and the
+ * position (epoch, next batch, step) and generator states as metadata, with a SHA-256 of all the
+ * tensors. One file, {@code checkpoint.safetensors}, written atomically: a crash at any moment
+ * leaves either the previous checkpoint or the new one, never a torn one.
+ */
+public record Checkpoint(int epoch, int batch, long step, long shuffleState, long dropoutState) {
+    public static final String FILE = "checkpoint.safetensors";
+
+    /** A checkpoint that cannot be used; the message names the file and the problem. */
+    public static final class Corrupt extends Exception {
+        public Corrupt(String message) {
+            super(message);
+        }
+    }
+
+    public void save(Path dir, Network net, Optimizer optimizer, Runnable beforeRename) throws IOException {
+        Map<String, float[]> data = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (TensorInfo t : net.tensors()) {
+            float[] src = t.trainable() ? net.parameters() : net.state();
+            float[] copy = new float[t.size()];
+            System.arraycopy(src, t.offset(), copy, 0, t.size());
+            data.put(t.name(), copy);
+            shapes.put(t.name(), t.shape());
+        }
+        for (Map.Entry<String, float[]> e : optimizer.stateArrays().entrySet()) {
+            data.put(e.getKey(), e.getValue().clone());
+            shapes.put(e.getKey(), new int[] {e.getValue().length});
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("batch", Integer.toString(batch));
+        meta.put("step", Long.toString(step));
+        meta.put("shuffle_state", Long.toString(shuffleState));
+        meta.put("dropout_state", Long.toString(dropoutState));
+        meta.put("optimizer_steps", Long.toString(optimizer.steps()));
+        meta.put("sha256", digest(data));
+        Files.createDirectories(dir);
+        Safetensors.write(dir.resolve(FILE), data, shapes, meta, beforeRename);
+    }
+
+    /** Reads a checkpoint (a file, or a folder holding one) into the network and optimizer, after checking its digest. */
+    public static Checkpoint load(Path path, Network net, Optimizer optimizer) throws IOException, Corrupt {
+        Path file = Files.isDirectory(path) ? path.resolve(FILE) : path;
+        if (!Files.exists(file)) {
+            throw new Corrupt(file + ": no checkpoint here");
+        }
+        Map<String, Map.Entry<int[], float[]>> tensors;
+        Map<String, String> meta;
+        try {
+            tensors = Safetensors.read(file);
+            meta = Safetensors.metadata(file);
+        } catch (Safetensors.BadFile e) {
+            throw new Corrupt("corrupted checkpoint: " + e.getMessage());
+        }
+        Map<String, float[]> data = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> data.put(k, v.getValue()));
+        if (!digest(data).equals(meta.get("sha256"))) {
+            throw new Corrupt("corrupted checkpoint: " + file + ": its contents do not match their SHA-256 checksum");
+        }
+        for (TensorInfo t : net.tensors()) {
+            Map.Entry<int[], float[]> found = tensors.get(t.name());
+            if (found == null || found.getValue().length != t.size()) {
+                throw new Corrupt(file + ": a checkpoint of another model (no " + t.name() + " of " + t.size() + " values)");
+            }
+            System.arraycopy(found.getValue(), 0, t.trainable() ? net.parameters() : net.state(), t.offset(), t.size());
+        }
+        for (Map.Entry<String, float[]> e : optimizer.stateArrays().entrySet()) {
+            Map.Entry<int[], float[]> found = tensors.get(e.getKey());
+            if (found == null || found.getValue().length != e.getValue().length) {
+                throw new Corrupt(file + ": its optimizer state does not match this optimizer (" + e.getKey() + ")");
+            }
+            System.arraycopy(found.getValue(), 0, e.getValue(), 0, e.getValue().length);
+        }
+        try {
+            optimizer.setSteps(Long.parseLong(meta.get("optimizer_steps")));
+            return new Checkpoint(Integer.parseInt(meta.get("epoch")), Integer.parseInt(meta.get("batch")), Long.parseLong(meta.get("step")),
+                    Long.parseLong(meta.get("shuffle_state")), Long.parseLong(meta.get("dropout_state")));
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new Corrupt(file + ": not a cnnc checkpoint (its position is missing)");
+        }
+    }
+
+    static String digest(Map<String, float[]> data) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, float[]> e : data.entrySet()) {
+                sha.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ByteBuffer b = ByteBuffer.allocate(4 * e.getValue().length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(e.getValue());
+                sha.update(b);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
