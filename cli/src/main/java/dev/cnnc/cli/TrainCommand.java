@@ -12,6 +12,7 @@ import dev.cnnc.runtime.io.Safetensors;
 import dev.cnnc.runtime.train.Checkpoint;
 import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Loss;
+import dev.cnnc.runtime.train.Metrics;
 import dev.cnnc.runtime.train.Optimizer;
 import dev.cnnc.runtime.train.Schedule;
 import dev.cnnc.runtime.train.Trainer;
@@ -68,6 +69,17 @@ final class TrainCommand extends ModelCommand {
 
     /** A test hook: runs between writing a checkpoint and renaming it into place. */
     static Runnable beforeCheckpointRename;
+
+    @Option(names = "--val-split", paramLabel = "F", description = "hold out this fraction of the training data (seeded) for validation; "
+            + "without it the test set is watched")
+    Double valSplit;
+
+    @Option(names = "--patience", paramLabel = "N", description = "stop when the validation loss has not improved for N epochs, "
+            + "restoring the best weights (default: the file's early_stopping)")
+    Integer patience;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "where metrics.csv and metrics.json go (default: runs/MODEL)")
+    Path runDir;
 
     @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
     int reportEvery = 100;
@@ -150,16 +162,29 @@ final class TrainCommand extends ModelCommand {
                 throw new Models.Stop(Main.USAGE, "--checkpoint-every must be at least 0");
             }
             Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume : null;
+            Dataset validation = null;
+            if (valSplit != null) {
+                if (!(valSplit > 0 && valSplit < 1)) {
+                    throw new Models.Stop(Main.USAGE, "--val-split must be between 0 and 1, is " + valSplit);
+                }
+                Dataset[] parts = trainSet.split(valSplit, runSeed);
+                trainSet = parts[0];
+                validation = parts[1];
+                progress.printf("validation: %,d of the training examples%n", validation.count());
+            }
+            int patienceEpochs = patience != null ? patience : train.earlyStoppingPatience() != null ? train.earlyStoppingPatience() : 0;
+            Path metricsDir = runDir != null ? runDir : Path.of("runs", model.name());
             Trainer.Result result;
             try {
-                result = new Trainer(net, optimizer, progress).train(trainSet, testSet,
+                result = new Trainer(net, optimizer, progress).metrics(new Metrics(metricsDir, model.name()))
+                        .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
-                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1()),
+                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs),
                         new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
-            progress.printf("%d steps, %.0f images/s%n", result.steps(), result.imagesPerSecond());
+            progress.printf("%d steps, %.0f images/s; metrics in %s%n", result.steps(), result.imagesPerSecond(), metricsDir);
             if (save != null) {
                 try {
                     Safetensors.save(net, save);

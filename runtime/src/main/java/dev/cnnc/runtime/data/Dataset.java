@@ -22,4 +22,33 @@ public record Dataset(String name, float[] images, int[] labels, float[] targets
             }
         }
     }
+
+    /**
+     * Splits off a seeded random {@code fraction} of the examples for validation: the first
+     * dataset trains, the second validates. The same seed gives the same split.
+     */
+    public Dataset[] split(double fraction, long seed) {
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        dev.cnnc.runtime.train.Rng rng = new dev.cnnc.runtime.train.Rng(seed ^ 0x5DEECE66DL);
+        for (int i = count - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int validation = (int) Math.round(count * fraction);
+        return new Dataset[] {subset(name, order, 0, count - validation), subset("validation", order, count - validation, count)};
+    }
+
+    private Dataset subset(String subsetName, int[] order, int from, int to) {
+        int n = to - from;
+        float[] x = new float[n * exampleSize];
+        int[] y = labels == null ? null : new int[n];
+        float[] t = targets == null ? null : new float[n * targetWidth];
+        gather(order, from, n, x, y == null ? new int[n] : y, t);
+        return new Dataset(subsetName, x, y, t, targetWidth, n, exampleSize);
+    }
 }

@@ -14,9 +14,9 @@ import java.util.Locale;
  * training with the step and the first tensor affected.
  */
 public final class Trainer {
-    /** steps &lt;= 0 means run whole epochs. */
+    /** steps &lt;= 0 means run whole epochs; patience &lt;= 0 means no early stopping. */
     public record Config(int batch, int epochs, long steps, boolean shuffle, long seed, int reportEvery, Loss loss, double huberDelta,
-                         Schedule schedule, double baseLearningRate, double l1) {
+                         Schedule schedule, double baseLearningRate, double l1, int patience) {
     }
 
     /** Where to keep checkpoints (null: none), how often besides each epoch's end (0: only then), and a test hook. */
@@ -24,8 +24,8 @@ public final class Trainer {
         public static final Checkpoints NONE = new Checkpoints(null, 0, null);
     }
 
-    /** What a run measured. */
-    public record Result(long steps, double lastLoss, double imagesPerSecond, double testAccuracy) {
+    /** What a run measured; test is null without a test set. */
+    public record Result(long steps, double lastLoss, double imagesPerSecond, Evaluation test) {
     }
 
     /** Training cannot go on (a non-finite loss or gradient); the message names the step. */
@@ -38,6 +38,8 @@ public final class Trainer {
     private final Network net;
     private final Optimizer optimizer;
     private final PrintStream out;
+    private Metrics metrics;
+    private boolean terminal;
 
     public Trainer(Network net, Optimizer optimizer, PrintStream out) {
         this.net = net;
@@ -45,15 +47,30 @@ public final class Trainer {
         this.out = out;
     }
 
+    /** Writes metrics.csv and metrics.json after every epoch. */
+    public Trainer metrics(Metrics m) {
+        this.metrics = m;
+        return this;
+    }
+
+    /** Draws a progress bar on one line (for terminals) instead of printing only epoch summaries. */
+    public Trainer terminal(boolean isTerminal) {
+        this.terminal = isTerminal;
+        return this;
+    }
+
     public Result train(Dataset train, Dataset test, Config config) {
-        return train(train, test, config, Checkpoints.NONE, null);
+        return train(train, null, test, config, Checkpoints.NONE, null);
     }
 
     /**
      * Trains from the start, or from {@code resume} (a checkpoint already loaded into the network
      * and optimizer): the same batches, masks and updates as a run never interrupted.
+     * {@code validation} (or else {@code test}) is evaluated after every epoch; with patience,
+     * training stops when its loss has not improved for that many epochs and the best weights
+     * are restored.
      */
-    public Result train(Dataset train, Dataset test, Config config, Checkpoints checkpoints, Checkpoint resume) {
+    public Result train(Dataset train, Dataset validation, Dataset test, Config config, Checkpoints checkpoints, Checkpoint resume) {
         int batch = Math.min(config.batch(), net.maxBatch());
         int width = net.outputSize();
         float[] x = new float[batch * net.inputSize()];
@@ -66,6 +83,7 @@ public final class Trainer {
         boolean logits = net.endsWithSoftmax() && (config.loss() == Loss.CROSS_ENTROPY || config.loss() == Loss.NLL);
         Loss loss = logits ? Loss.CROSS_ENTROPY : config.loss();
         boolean softmaxInTrainer = net.endsWithSoftmax() && !logits;
+        Dataset watched = validation != null ? validation : test;
         Rng shuffler = new Rng(config.seed());
         net.setSeed(config.seed() ^ 0x9E3779B97F4A7C15L);
         long step = 0;
@@ -80,12 +98,19 @@ public final class Trainer {
             out.printf(Locale.ROOT, "resuming at epoch %d, step %d%n", firstEpoch, step);
         }
         double lastLoss = Double.NaN;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int bestEpoch = 0;
+        int sinceBest = 0;
+        float[] bestParams = null;
+        float[] bestState = null;
         long started = System.nanoTime();
         long images = 0;
         int epochs = config.steps() > 0 ? Integer.MAX_VALUE : config.epochs();
+        int batchesPerEpoch = (train.count() + batch - 1) / batch;
         outer:
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
-            optimizer.setLearningRate(config.schedule().rate(config.baseLearningRate(), epoch - 1));
+            double rate = config.schedule().rate(config.baseLearningRate(), epoch - 1);
+            optimizer.setLearningRate(rate);
             // Each epoch's order depends only on the generator's state at its start, which checkpoints keep.
             long epochShuffleState = shuffler.state();
             for (int i = 0; i < order.length; i++) {
@@ -103,8 +128,10 @@ public final class Trainer {
             long epochCorrect = 0;
             int epochSeen = 0;
             long epochStart = System.nanoTime();
+            long lastDrawn = 0;
             int startBatch = epoch == firstEpoch ? firstBatch : 0;
             firstBatch = 0;
+            boolean stopped = false;
             for (int from = startBatch * batch; from < train.count(); from += batch) {
                 int n = Math.min(batch, train.count() - from);
                 train.gather(order, from, n, x, y, t);
@@ -135,11 +162,17 @@ public final class Trainer {
                 images += n;
                 epochLoss += value * n;
                 epochSeen += n;
-                if (config.reportEvery() > 0 && step % config.reportEvery() == 0) {
+                int done = from / batch + 1;
+                if (terminal && (System.nanoTime() - lastDrawn > 200_000_000L || done == batchesPerEpoch)) {
+                    lastDrawn = System.nanoTime();
+                    drawProgress(epoch, epochs, done, batchesPerEpoch, epochLoss / epochSeen,
+                            train.regression() ? Double.NaN : epochCorrect / (double) epochSeen, epochSeen, epochStart);
+                }
+                if (config.reportEvery() > 0 && step % config.reportEvery() == 0 && !terminal) {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     out.printf(Locale.ROOT, "step %d  loss %.4f  %.0f images/s%n", step, value, images / seconds);
                 }
-                int nextBatch = from / batch + 1;
+                int nextBatch = done;
                 boolean stop = config.steps() > 0 && step >= config.steps();
                 boolean lastOfEpoch = from + batch >= train.count();
                 if (checkpoints.dir() != null) {
@@ -150,23 +183,130 @@ public final class Trainer {
                     }
                 }
                 if (stop) {
-                    break outer;
+                    stopped = true;
+                    break;
                 }
+            }
+            double seconds = (System.nanoTime() - epochStart) / 1e9;
+            double trainLoss = epochLoss / Math.max(1, epochSeen);
+            double trainAccuracy = train.regression() ? Double.NaN : epochCorrect / (double) Math.max(1, epochSeen);
+            Evaluation val = watched == null || stopped ? null : evaluate(watched, batch, config);
+            if (terminal) {
+                out.print("\r\033[K");
+            }
+            out.printf(Locale.ROOT, "epoch %d  loss %.4f%s%s  %.1f s  %.0f images/s%n", epoch, trainLoss,
+                    train.regression() ? "" : String.format(Locale.ROOT, "  train accuracy %.4f", trainAccuracy),
+                    val == null ? "" : String.format(Locale.ROOT, "  %s loss %.4f%s", validation != null ? "val" : "test", val.loss(),
+                            Double.isNaN(val.accuracy()) ? "" : String.format(Locale.ROOT, "  %s accuracy %.4f",
+                                    validation != null ? "val" : "test", val.accuracy())),
+                    seconds, epochSeen / seconds);
+            record(new Metrics.Epoch(epoch, trainLoss, trainAccuracy, val == null ? Double.NaN : val.loss(),
+                    val == null ? Double.NaN : val.accuracy(), rate, seconds, epochSeen / seconds));
+            if (stopped) {
+                break;
             }
             if (checkpoints.dir() != null) {
                 save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState()));
             }
-            double seconds = (System.nanoTime() - epochStart) / 1e9;
-            out.printf(Locale.ROOT, "epoch %d  loss %.4f%s  %.1f s  %.0f images/s%n", epoch, epochLoss / epochSeen,
-                    train.regression() ? "" : String.format(Locale.ROOT, "  train accuracy %.4f", epochCorrect / (double) epochSeen),
-                    seconds, epochSeen / seconds);
+            if (config.patience() > 0 && val != null) {
+                if (val.loss() < bestLoss) {
+                    bestLoss = val.loss();
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    bestParams = net.parameters().clone();
+                    bestState = net.state().clone();
+                } else if (++sinceBest >= config.patience()) {
+                    System.arraycopy(bestParams, 0, net.parameters(), 0, bestParams.length);
+                    System.arraycopy(bestState, 0, net.state(), 0, bestState.length);
+                    out.printf(Locale.ROOT, "early stopping: the %s loss has not improved for %d epochs; restored the weights of epoch %d%n",
+                            validation != null ? "validation" : "test", sinceBest, bestEpoch);
+                    break;
+                }
+            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        double accuracy = test == null || test.regression() ? Double.NaN : accuracy(test, batch);
-        if (!Double.isNaN(accuracy)) {
-            out.printf(Locale.ROOT, "test accuracy %.4f (%d images)%n", accuracy, test.count());
+        Evaluation testResult = test == null ? null : evaluate(test, batch, config);
+        if (testResult != null) {
+            out.printf(Locale.ROOT, "test loss %.4f%s (%d images)%n", testResult.loss(),
+                    Double.isNaN(testResult.accuracy()) ? "" : String.format(Locale.ROOT, "  test accuracy %.4f", testResult.accuracy()),
+                    testResult.count());
+            out.print(testResult.confusionText());
+            if (metrics != null) {
+                try {
+                    metrics.test(testResult);
+                } catch (java.io.IOException e) {
+                    throw new Diverged("cannot write the metrics: " + e.getMessage());
+                }
+            }
         }
-        return new Result(step, lastLoss, images / seconds, accuracy);
+        return new Result(step, lastLoss, images / seconds, testResult);
+    }
+
+    private void record(Metrics.Epoch e) {
+        if (metrics != null) {
+            try {
+                metrics.add(e);
+            } catch (java.io.IOException ex) {
+                throw new Diverged("cannot write the metrics: " + ex.getMessage());
+            }
+        }
+    }
+
+    private void drawProgress(int epoch, int epochs, int done, int total, double loss, double accuracy, int seen, long epochStart) {
+        double seconds = (System.nanoTime() - epochStart) / 1e9;
+        int width = 30;
+        int filled = (int) ((long) width * done / total);
+        double eta = done == 0 ? 0 : seconds / done * (total - done);
+        out.printf(Locale.ROOT, "\r\033[Kepoch %d%s [%s%s] %3d%%  loss %.4f%s  %.0f images/s  ETA %.0f s", epoch,
+                epochs == Integer.MAX_VALUE ? "" : "/" + epochs, "=".repeat(filled), " ".repeat(width - filled), 100 * done / total, loss,
+                Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "  accuracy %.4f", accuracy), seen / Math.max(1e-9, seconds), eta);
+        out.flush();
+    }
+
+    /** Loss (and for classification accuracy and confusion) in inference mode. */
+    public Evaluation evaluate(Dataset data, int batch, Config config) {
+        batch = Math.min(batch, net.maxBatch());
+        int width = net.outputSize();
+        float[] x = new float[batch * net.inputSize()];
+        int[] y = new int[batch];
+        float[] t = new float[batch * width];
+        float[] scratch = new float[batch * width];
+        int[] order = new int[data.count()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        boolean classes = !data.regression();
+        long[][] confusion = classes ? new long[width][width] : null;
+        double total = 0;
+        long right = 0;
+        for (int from = 0; from < data.count(); from += batch) {
+            int n = Math.min(batch, data.count() - from);
+            data.gather(order, from, n, x, y, t);
+            net.forward(x, n, false);
+            float[] o = net.output();
+            if (net.endsWithSoftmax() && (config.loss() == Loss.CROSS_ENTROPY || config.loss() == Loss.NLL)) {
+                for (int b = 0; b < n; b++) {
+                    total -= Math.log(Math.max(o[b * width + y[b]], 1e-45f)); // the output is already probabilities
+                }
+            } else {
+                total += n * config.loss().lossAndGradient(o, y, t, 0, n, width, config.huberDelta(), scratch);
+            }
+            if (classes) {
+                for (int b = 0; b < n; b++) {
+                    int best = 0;
+                    for (int i = 1; i < width; i++) {
+                        if (o[b * width + i] > o[b * width + best]) {
+                            best = i;
+                        }
+                    }
+                    confusion[y[b]][best]++;
+                    if (best == y[b]) {
+                        right++;
+                    }
+                }
+            }
+        }
+        return new Evaluation(total / data.count(), classes ? right / (double) data.count() : Double.NaN, confusion, data.count());
     }
 
     private void save(Checkpoints checkpoints, Checkpoint checkpoint) {
@@ -191,25 +331,6 @@ public final class Trainer {
                 }
             }
         }
-    }
-
-    /** Accuracy in inference mode. */
-    public double accuracy(Dataset data, int batch) {
-        batch = Math.min(batch, net.maxBatch());
-        float[] x = new float[batch * net.inputSize()];
-        int[] y = new int[batch];
-        int[] order = new int[data.count()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        long right = 0;
-        for (int from = 0; from < data.count(); from += batch) {
-            int n = Math.min(batch, data.count() - from);
-            data.gather(order, from, n, x, y, null);
-            net.forward(x, n, false);
-            right += correct(net.output(), y, n, net.outputSize());
-        }
-        return right / (double) data.count();
     }
 
     static int correct(float[] scores, int[] labels, int n, int classes) {

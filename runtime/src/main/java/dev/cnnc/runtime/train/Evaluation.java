@@ -1,0 +1,30 @@
+package dev.cnnc.runtime.train;
+
+import java.util.Locale;
+
+/**
+ * A model's loss and, for classification, accuracy and confusion matrix on a dataset, in
+ * inference mode. {@code confusion[true][predicted]} counts examples.
+ */
+public record Evaluation(double loss, double accuracy, long[][] confusion, int count) {
+    /** The confusion matrix as text: one row per true class, one column per predicted class. */
+    public String confusionText() {
+        if (confusion == null) {
+            return "";
+        }
+        int k = confusion.length;
+        StringBuilder b = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n      ");
+        for (int j = 0; j < k; j++) {
+            b.append(String.format(Locale.ROOT, "%6d", j));
+        }
+        b.append('\n');
+        for (int i = 0; i < k; i++) {
+            b.append(String.format(Locale.ROOT, "%6d", i));
+            for (int j = 0; j < k; j++) {
+                b.append(String.format(Locale.ROOT, "%6d", confusion[i][j]));
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+}
