@@ -1,0 +1,142 @@
+package dev.cnnc.cli;
+
+import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.train.TrainConfig;
+import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.data.Dataset;
+import dev.cnnc.runtime.data.Idx;
+import dev.cnnc.runtime.data.IdxDataDir;
+import dev.cnnc.runtime.data.Images;
+import dev.cnnc.runtime.io.Safetensors;
+import dev.cnnc.runtime.kernels.Ops;
+import dev.cnnc.runtime.train.Evaluation;
+import dev.cnnc.runtime.train.Loss;
+import dev.cnnc.runtime.train.Schedule;
+import dev.cnnc.runtime.train.Trainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "predict", description = "Run a trained model: accuracy on IDX data, or the most likely classes of image files.")
+final class PredictCommand extends ModelCommand {
+    static final class Source {
+        @Option(names = "--data", paramLabel = "DIR", description = "IDX data: the test split (t10k-*), else the training split")
+        Path data;
+
+        @Option(names = "--image", paramLabel = "FILE", arity = "1..*", description = "image files (PNG, JPEG...), resized to the model's input")
+        List<Path> images;
+    }
+
+    @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "the trained weights")
+    Path weights;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--top", paramLabel = "K", description = "classes to show per image (default: 3)")
+    int top = 3;
+
+    @Option(names = "--classes", paramLabel = "FILE", description = "class names, one per line (default: class numbers)")
+    Path classes;
+
+    @Mixin
+    BuildOptions build;
+
+    @Override
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
+        TrainConfig.Normalization norm = model.train() == null ? null : model.train().normalize();
+        float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
+        float[] mean = norm == null ? new float[0] : floats(norm.mean());
+        float[] std = norm == null ? new float[0] : floats(norm.std());
+        int c = (int) model.input().channels();
+        int h = model.input().flat() ? 1 : (int) model.input().height();
+        int w = model.input().flat() ? 1 : (int) model.input().width();
+        int outputs = (int) model.output().elements();
+        List<String> names = new ArrayList<>();
+        try {
+            if (classes != null) {
+                names = Files.readAllLines(classes);
+            }
+        } catch (IOException e) {
+            throw new Models.Stop(Main.USAGE, "cannot read " + classes + ": " + e.getMessage());
+        }
+        try (Network net = JavaBackend.build(model, 64, build.threads(), build.backend())) {
+            try {
+                Safetensors.load(net, weights);
+            } catch (IOException | Safetensors.BadFile e) {
+                throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+            }
+            if (source.data != null) {
+                IdxDataDir.Spec spec = new IdxDataDir.Spec(c, h, w, outputs, scale, mean, std);
+                Dataset data;
+                try {
+                    data = IdxDataDir.test(source.data, spec);
+                    if (data == null) {
+                        data = IdxDataDir.train(source.data, spec);
+                    }
+                } catch (IOException | Idx.BadFile e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+                }
+                Loss loss = model.train() == null ? Loss.CROSS_ENTROPY : Loss.valueOf(model.train().loss().kind().name());
+                Evaluation e = new Trainer(net, null, System.out).evaluate(data, 64, new Trainer.Config(64, 1, 0, false, 0, 0, loss,
+                        model.train() == null ? 1 : model.train().loss().delta(), Schedule.CONSTANT, 0, 0, 0));
+                out.printf(Locale.ROOT, "%s on %s: %,d examples, loss %.4f%s%n", model.name(), source.data, e.count(), e.loss(),
+                        Double.isNaN(e.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", e.accuracy()));
+                out.print(e.confusionText());
+                return Main.OK;
+            }
+            for (Path image : source.images) {
+                float[] x;
+                try {
+                    x = Images.read(image, c, h, w);
+                } catch (IOException | Idx.BadFile e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+                }
+                int plane = h * w;
+                for (int ch = 0; ch < c; ch++) {
+                    float m = mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : ch];
+                    float s = std.length == 0 ? 1 : std[std.length == 1 ? 0 : ch];
+                    for (int p = 0; p < plane; p++) {
+                        x[ch * plane + p] = (x[ch * plane + p] * scale - m) / s;
+                    }
+                }
+                net.forward(x, 1, false);
+                float[] p = java.util.Arrays.copyOf(net.output(), outputs);
+                if (!net.endsWithSoftmax()) {
+                    Ops.softmax(p, p, 1, outputs);
+                }
+                Integer[] order = new Integer[outputs];
+                for (int i = 0; i < outputs; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+                StringBuilder line = new StringBuilder(image.toString()).append(':');
+                for (int k = 0; k < Math.min(Math.max(1, top), outputs); k++) {
+                    int cls = order[k];
+                    String name = cls < names.size() ? names.get(cls) : "class " + cls;
+                    line.append(k == 0 ? " " : ", ").append(String.format(Locale.ROOT, "%s (%.3f)", name, p[cls]));
+                }
+                out.println(line);
+            }
+        }
+        return Main.OK;
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+}
