@@ -89,7 +89,7 @@ final class PredictCommand extends ModelCommand {
                 }
                 Loss loss = model.train() == null ? Loss.CROSS_ENTROPY : Loss.valueOf(model.train().loss().kind().name());
                 Evaluation e = new Trainer(net, null, System.out).evaluate(data, 64, new Trainer.Config(64, 1, 0, false, 0, 0, loss,
-                        model.train() == null ? 1 : model.train().loss().delta(), Schedule.CONSTANT, 0, 0, 0));
+                        model.train() == null ? 1 : model.train().loss().delta(), Schedule.CONSTANT, 0, 0, 0, null));
                 out.printf(Locale.ROOT, "%s on %s: %,d examples, loss %.4f%s%n", model.name(), source.data, e.count(), e.loss(),
                         Double.isNaN(e.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", e.accuracy()));
                 out.print(e.confusionText());

@@ -9,6 +9,7 @@ import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.io.Safetensors;
+import dev.cnnc.runtime.train.Augmenter;
 import dev.cnnc.runtime.train.Checkpoint;
 import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Loss;
@@ -179,7 +180,8 @@ final class TrainCommand extends ModelCommand {
                 result = new Trainer(net, optimizer, progress).metrics(new Metrics(metricsDir, model.name()))
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
-                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs),
+                                train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,
+                                augmenter(train, in, scale, mean, std, runSeed)),
                         new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
@@ -195,6 +197,24 @@ final class TrainCommand extends ModelCommand {
             }
         }
         return Main.OK;
+    }
+
+    /** The file's augment list, or null; padding takes the normalised value of a black pixel. */
+    private static Augmenter augmenter(TrainConfig train, int[] in, float scale, float[] mean, float[] std, long seed) {
+        if (train.augment().isEmpty()) {
+            return null;
+        }
+        java.util.List<Augmenter.Step> steps = new java.util.ArrayList<>();
+        for (TrainConfig.Augmentation a : train.augment()) {
+            steps.add(new Augmenter.Step(Augmenter.Kind.valueOf(a.kind().name()), a.amount()));
+        }
+        float[] fill = new float[in[0]];
+        for (int c = 0; c < in[0]; c++) {
+            float m = mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : c];
+            float s = std.length == 0 ? 1 : std[std.length == 1 ? 0 : c];
+            fill[c] = (0 * scale - m) / s;
+        }
+        return new Augmenter(steps, in[0], in[1], in[2], fill, seed);
     }
 
     private static float[] toFloats(List<Double> values) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CheckpointResumeTest {
     static final String MODEL = "model K\ninput 8x8x1\nconv 3 3x3 pad same; relu\nflatten\ndense 12; relu; dropout 0.25\ndense 3\n"
-            + "train { loss cross_entropy; optimizer adam lr 0.01; batch 16; epochs 2; normalize scale 1/255 }\n";
+            + "train { loss cross_entropy; optimizer adam lr 0.01; batch 16; epochs 2; normalize scale 1/255;"
+            + " augment flip, shift 1, rotate 10, crop 1, noise 0.01 }\n";
 
     @AfterEach
     void clearHook() {

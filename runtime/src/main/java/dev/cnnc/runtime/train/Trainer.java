@@ -16,7 +16,7 @@ import java.util.Locale;
 public final class Trainer {
     /** steps &lt;= 0 means run whole epochs; patience &lt;= 0 means no early stopping. */
     public record Config(int batch, int epochs, long steps, boolean shuffle, long seed, int reportEvery, Loss loss, double huberDelta,
-                         Schedule schedule, double baseLearningRate, double l1, int patience) {
+                         Schedule schedule, double baseLearningRate, double l1, int patience, Augmenter augmenter) {
     }
 
     /** Where to keep checkpoints (null: none), how often besides each epoch's end (0: only then), and a test hook. */
@@ -135,6 +135,9 @@ public final class Trainer {
             for (int from = startBatch * batch; from < train.count(); from += batch) {
                 int n = Math.min(batch, train.count() - from);
                 train.gather(order, from, n, x, y, t);
+                if (config.augmenter() != null) {
+                    config.augmenter().apply(x, n, step);
+                }
                 net.forward(x, n, true);
                 double value;
                 if (softmaxInTrainer) {
