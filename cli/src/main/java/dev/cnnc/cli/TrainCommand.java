@@ -5,6 +5,7 @@ import dev.cnnc.compiler.emit.java.InMemoryJavac;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.train.TrainConfig;
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.data.DataSets;
 import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", description = {
-        "Train a model on IDX data (MNIST layout: train-images*, train-labels*, t10k-*, raw or .gz).",
+        "Train a model on IDX data (MNIST layout), CIFAR-10 batches or image folders.",
         "The file's train { } section gives the loss, optimizer and defaults; flags override it."})
 final class TrainCommand extends ModelCommand {
     @Option(names = "--data", paramLabel = "DIR", description = {"the folder with the IDX files (default: $CNNC_DATA, else",
@@ -59,7 +60,7 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--no-shuffle", description = "take batches in file order")
     boolean noShuffle;
 
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "write a checkpoint here at every epoch's end (atomically)")
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "where the checkpoint is written at every epoch's end, atomically (default: the run folder)")
     Path checkpointDir;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "also write one every N steps")
@@ -113,9 +114,11 @@ final class TrainCommand extends ModelCommand {
         Path data = found.dir();
         Dataset trainSet;
         Dataset testSet;
+        DataSets.Split split;
         try {
-            trainSet = IdxDataDir.train(data, dataSpec);
-            testSet = IdxDataDir.test(data, dataSpec);
+            split = DataSets.load(data, dataSpec);
+            trainSet = split.train();
+            testSet = split.test();
         } catch (IOException | Idx.BadFile e) {
             throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
@@ -147,7 +150,7 @@ final class TrainCommand extends ModelCommand {
             Schedule schedule = s == null ? Schedule.CONSTANT : s.kind() == TrainConfig.Schedule.Kind.STEP
                     ? new Schedule(Schedule.Kind.STEP, s.stepEpochs(), s.gamma(), epochCount)
                     : new Schedule(Schedule.Kind.COSINE, 0, 0, epochCount);
-            progress.printf("training %s on %s: %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
+            progress.printf("training %s on %s (" + split.format() + "): %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
                     testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
                     steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
                     build.threads() == 1 ? "" : "s");
@@ -162,7 +165,9 @@ final class TrainCommand extends ModelCommand {
             if (checkpointEvery < 0) {
                 throw new Models.Stop(Main.USAGE, "--checkpoint-every must be at least 0");
             }
-            Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume : null;
+            // Checkpoints go to the run folder unless told otherwise; --resume continues in the folder it names.
+            Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume
+                    : runDir != null ? runDir : Path.of("runs", model.name());
             Dataset validation = null;
             if (valSplit != null) {
                 if (!(valSplit > 0 && valSplit < 1)) {
