@@ -80,7 +80,7 @@ class BackendCommandsTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         CheckCommandTest.Run empty = run("train", cnn.toString(), "--data", data.toString());
         assertEquals(1, empty.exit());
-        assertTrue(empty.err().contains("no train-images and train-labels IDX files"), empty.err());
+        assertTrue(empty.err().contains("no data found: expected IDX files (train-images*, train-labels*), CIFAR-10 batches"), empty.err());
         writeLearnableIdx(data, 32);
         Path bad = dir.resolve("bad.safetensors");
         Files.write(bad, new byte[] {1, 2, 3});
