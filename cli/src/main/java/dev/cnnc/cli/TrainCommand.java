@@ -123,6 +123,19 @@ final class TrainCommand extends ModelCommand {
             throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
         PrintStream progress = new PrintStream(new WriterOutputStream(out), true);
+        java.util.Map<String, float[]> extras = new java.util.LinkedHashMap<>();
+        if (norm != null && norm.auto()) {
+            // statistics of the (scaled) training images, applied to every split and saved with the weights
+            float[][] stats = trainSet.channelStatistics(in[0]);
+            trainSet.standardise(stats[0], stats[1]);
+            if (testSet != null) {
+                testSet.standardise(stats[0], stats[1]);
+            }
+            extras.put("normalize.mean", stats[0]);
+            extras.put("normalize.std", stats[1]);
+            progress.printf("normalize auto: mean %s, std %s (from the training set; saved with the weights)%n",
+                    java.util.Arrays.toString(stats[0]), java.util.Arrays.toString(stats[1]));
+        }
         try (Network net = JavaBackend.build(model, batchSize, build.threads(), build.backend())) {
             if (init != null) {
                 try {
@@ -194,7 +207,7 @@ final class TrainCommand extends ModelCommand {
             progress.printf("%d steps, %.0f images/s; metrics in %s%n", result.steps(), result.imagesPerSecond(), metricsDir);
             if (save != null) {
                 try {
-                    Safetensors.save(net, save);
+                    Safetensors.save(net, save, extras);
                 } catch (IOException e) {
                     throw new Models.Stop(Main.FILE_ERRORS, "cannot write " + save + ": " + e.getMessage());
                 }

@@ -51,4 +51,43 @@ public record Dataset(String name, float[] images, int[] labels, float[] targets
         gather(order, from, n, x, y == null ? new int[n] : y, t);
         return new Dataset(subsetName, x, y, t, targetWidth, n, exampleSize);
     }
+
+    /** Per-channel mean and standard deviation of the images: {mean[C], std[C]} (population std, as torchvision recipes compute it). */
+    public float[][] channelStatistics(int channels) {
+        int plane = exampleSize / channels;
+        double[] sum = new double[channels];
+        double[] sq = new double[channels];
+        for (int e = 0; e < count; e++) {
+            for (int c = 0; c < channels; c++) {
+                int base = e * exampleSize + c * plane;
+                for (int p = 0; p < plane; p++) {
+                    double v = images[base + p];
+                    sum[c] += v;
+                    sq[c] += v * v;
+                }
+            }
+        }
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        double n = (double) count * plane;
+        for (int c = 0; c < channels; c++) {
+            mean[c] = (float) (sum[c] / n);
+            std[c] = (float) Math.sqrt(Math.max(sq[c] / n - (sum[c] / n) * (sum[c] / n), 1e-12));
+        }
+        return new float[][] {mean, std};
+    }
+
+    /** x' = (x - mean[c]) / std[c], in place. */
+    public void standardise(float[] mean, float[] std) {
+        int channels = mean.length;
+        int plane = exampleSize / channels;
+        for (int e = 0; e < count; e++) {
+            for (int c = 0; c < channels; c++) {
+                int base = e * exampleSize + c * plane;
+                for (int p = 0; p < plane; p++) {
+                    images[base + p] = (images[base + p] - mean[c]) / std[c];
+                }
+            }
+        }
+    }
 }

@@ -36,8 +36,17 @@ public final class Safetensors {
     }
 
     public static void save(Network net, Path file) throws IOException {
+        save(net, file, Map.of());
+    }
+
+    /** Saves the network's tensors and {@code extras} (one-dimensional, such as normalisation statistics). */
+    public static void save(Network net, Path file, Map<String, float[]> extras) throws IOException {
         Map<String, float[]> data = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : extras.entrySet()) {
+            data.put(e.getKey(), e.getValue().clone());
+            shapes.put(e.getKey(), new int[] {e.getValue().length});
+        }
         for (TensorInfo t : net.tensors()) {
             float[] src = t.trainable() ? net.parameters() : net.state();
             float[] copy = new float[t.size()];
