@@ -56,8 +56,8 @@ final class PredictCommand extends ModelCommand {
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
         TrainConfig.Normalization norm = model.train() == null ? null : model.train().normalize();
         float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
-        float[] mean = norm == null ? new float[0] : floats(norm.mean());
-        float[] std = norm == null ? new float[0] : floats(norm.std());
+        float[] mean = norm == null ? new float[0] : TrainCommand.toFloats(norm.mean());
+        float[] std = norm == null ? new float[0] : TrainCommand.toFloats(norm.std());
         int c = (int) model.input().channels();
         int h = model.input().flat() ? 1 : (int) model.input().height();
         int w = model.input().flat() ? 1 : (int) model.input().width();
@@ -109,12 +109,9 @@ final class PredictCommand extends ModelCommand {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
                 int plane = h * w;
-                for (int ch = 0; ch < c; ch++) {
-                    float m = mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : ch];
-                    float s = std.length == 0 ? 1 : std[std.length == 1 ? 0 : ch];
-                    for (int p = 0; p < plane; p++) {
-                        x[ch * plane + p] = (x[ch * plane + p] * scale - m) / s;
-                    }
+                IdxDataDir.Spec spec = new IdxDataDir.Spec(c, h, w, outputs, scale, mean, std);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = spec.normalise(x[i], i / plane);
                 }
                 net.forward(x, 1, false);
                 float[] p = java.util.Arrays.copyOf(net.output(), outputs);
@@ -136,13 +133,5 @@ final class PredictCommand extends ModelCommand {
             }
         }
         return Main.OK;
-    }
-
-    private static float[] floats(List<Double> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).floatValue();
-        }
-        return out;
     }
 }

@@ -83,11 +83,21 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "where metrics.csv and metrics.json go (default: runs/MODEL)")
     Path runDir;
 
+    @Option(names = "--backend", paramLabel = "java", description = "what runs the model (default: java)")
+    CompileCommand.Backend backend = CompileCommand.Backend.java;
+
     @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
     int reportEvery = 100;
 
     @Mixin
     BuildOptions build;
+
+    @Override
+    void validate() throws Models.Stop {
+        if (backend == CompileCommand.Backend.opencl) {
+            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
+        }
+    }
 
     @Override
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
@@ -199,7 +209,7 @@ final class TrainCommand extends ModelCommand {
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
                                 train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,
-                                augmenter(train, in, scale, mean, std, runSeed)),
+                                augmenter(train, dataSpec, runSeed)),
                         new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
@@ -218,7 +228,7 @@ final class TrainCommand extends ModelCommand {
     }
 
     /** The file's augment list, or null; padding takes the normalised value of a black pixel. */
-    private static Augmenter augmenter(TrainConfig train, int[] in, float scale, float[] mean, float[] std, long seed) {
+    private static Augmenter augmenter(TrainConfig train, IdxDataDir.Spec spec, long seed) {
         if (train.augment().isEmpty()) {
             return null;
         }
@@ -226,16 +236,14 @@ final class TrainCommand extends ModelCommand {
         for (TrainConfig.Augmentation a : train.augment()) {
             steps.add(new Augmenter.Step(Augmenter.Kind.valueOf(a.kind().name()), a.amount()));
         }
-        float[] fill = new float[in[0]];
-        for (int c = 0; c < in[0]; c++) {
-            float m = mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : c];
-            float s = std.length == 0 ? 1 : std[std.length == 1 ? 0 : c];
-            fill[c] = (0 * scale - m) / s;
+        float[] fill = new float[spec.channels()];
+        for (int c = 0; c < fill.length; c++) {
+            fill[c] = spec.normalise(0, c);
         }
-        return new Augmenter(steps, in[0], in[1], in[2], fill, seed);
+        return new Augmenter(steps, spec.channels(), spec.height(), spec.width(), fill, seed);
     }
 
-    private static float[] toFloats(List<Double> values) {
+    static float[] toFloats(List<Double> values) {
         float[] out = new float[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = values.get(i).floatValue();

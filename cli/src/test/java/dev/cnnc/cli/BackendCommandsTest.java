@@ -120,6 +120,14 @@ class BackendCommandsTest {
         }
     }
 
+    /** The same kind of data for both the train and the t10k (test) split, of different images. */
+    static void writeLearnableSplits(Path dir, int count) throws Exception {
+        writeLearnableIdx(dir, count);
+        Files.move(dir.resolve("train-images-idx3-ubyte"), dir.resolve("t10k-images-idx3-ubyte"));
+        Files.move(dir.resolve("train-labels-idx1-ubyte"), dir.resolve("t10k-labels-idx1-ubyte"));
+        writeLearnableIdx(dir, count);
+    }
+
     /** Images whose class is the brightest quarter of the image: easy to learn, so the loss must fall. */
     static void writeLearnableIdx(Path dir, int count) throws Exception {
         Random random = new Random(9);

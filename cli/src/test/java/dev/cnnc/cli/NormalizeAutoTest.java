@@ -15,10 +15,7 @@ class NormalizeAutoTest {
     @Test
     void statisticsComeFromTheTrainingSetAndTravelWithTheWeights(@TempDir Path dir) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 240);
-        Files.move(data.resolve("train-images-idx3-ubyte"), data.resolve("t10k-images-idx3-ubyte"));
-        Files.move(data.resolve("train-labels-idx1-ubyte"), data.resolve("t10k-labels-idx1-ubyte"));
-        BackendCommandsTest.writeLearnableIdx(data, 240);
+        BackendCommandsTest.writeLearnableSplits(data, 240);
         Path cnn = dir.resolve("n.cnn");
         Files.writeString(cnn, BackendCommandsTest.TINY.replace("normalize scale 1/255", "normalize scale 1/255 auto"));
         Path w = dir.resolve("w.safetensors");

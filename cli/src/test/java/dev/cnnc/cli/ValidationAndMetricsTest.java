@@ -63,10 +63,7 @@ class ValidationAndMetricsTest {
     @Test
     void testSetGivesAccuracyConfusionAndMetricsFiles(@TempDir Path dir) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 240);
-        Files.move(data.resolve("train-images-idx3-ubyte"), data.resolve("t10k-images-idx3-ubyte"));
-        Files.move(data.resolve("train-labels-idx1-ubyte"), data.resolve("t10k-labels-idx1-ubyte"));
-        BackendCommandsTest.writeLearnableIdx(data, 240);
+        BackendCommandsTest.writeLearnableSplits(data, 240);
         Path cnn = dir.resolve("m.cnn");
         Files.writeString(cnn, BackendCommandsTest.TINY);
         CheckCommandTest.Run r = CheckCommandTest.run("train", cnn.toString(), "--data", data.toString(), "--epochs", "2", "--run-dir",

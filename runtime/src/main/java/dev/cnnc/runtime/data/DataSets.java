@@ -75,7 +75,7 @@ public final class DataSets {
                 }
                 y[e] = label;
                 for (int i = 0; i < 3072; i++) {
-                    x[e * 3072 + i] = normalise(bytes[r * record + 1 + i] & 0xff, i / 1024, spec);
+                    x[e * 3072 + i] = spec.normalise(bytes[r * record + 1 + i] & 0xff, i / 1024);
                 }
             }
         }
@@ -109,17 +109,11 @@ public final class DataSets {
         for (int e = 0; e < images.size(); e++) {
             float[] img = images.get(e);
             for (int i = 0; i < size; i++) {
-                x[e * size + i] = normalise(img[i], i / plane, spec);
+                x[e * size + i] = spec.normalise(img[i], i / plane);
             }
             y[e] = labels.get(e);
         }
         return new Dataset(name, x, y, null, 0, images.size(), size);
-    }
-
-    static float normalise(float pixel, int channel, IdxDataDir.Spec spec) {
-        float mean = spec.mean().length == 0 ? 0 : spec.mean()[spec.mean().length == 1 ? 0 : channel];
-        float std = spec.std().length == 0 ? 1 : spec.std()[spec.std().length == 1 ? 0 : channel];
-        return (pixel * spec.scale() - mean) / std;
     }
 
     private static List<Path> folders(Path dir) throws IOException {

@@ -15,6 +15,19 @@ import java.util.List;
 public final class IdxDataDir {
     /** What the network expects, and how to normalise: x' = (x * scale - mean[c]) / std[c]. */
     public record Spec(int channels, int height, int width, int classes, float scale, float[] mean, float[] std) {
+        /** mean and std hold one value for every channel, or one for all. */
+        public float mean(int channel) {
+            return mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : channel];
+        }
+
+        public float std(int channel) {
+            return std.length == 0 ? 1 : std[std.length == 1 ? 0 : channel];
+        }
+
+        /** A raw pixel value of a channel, normalised. */
+        public float normalise(float pixel, int channel) {
+            return (pixel * scale - mean(channel)) / std(channel);
+        }
     }
 
     private IdxDataDir() {
@@ -89,12 +102,9 @@ public final class IdxDataDir {
         float[] src = images.values();
         for (int e = 0; e < n; e++) {
             for (int ch = 0; ch < c; ch++) {
-                float mean = spec.mean().length == 0 ? 0 : spec.mean()[spec.mean().length == 1 ? 0 : ch];
-                float std = spec.std().length == 0 ? 1 : spec.std()[spec.std().length == 1 ? 0 : ch];
                 for (int p = 0; p < plane; p++) {
                     // channels last in the file ([H][W][C]) to channels first ([C][H][W])
-                    float v = src[e * size + p * c + ch];
-                    x[e * size + ch * plane + p] = (v * spec.scale() - mean) / std;
+                    x[e * size + ch * plane + p] = spec.normalise(src[e * size + p * c + ch], ch);
                 }
             }
         }

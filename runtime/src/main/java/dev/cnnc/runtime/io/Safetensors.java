@@ -47,6 +47,12 @@ public final class Safetensors {
             data.put(e.getKey(), e.getValue().clone());
             shapes.put(e.getKey(), new int[] {e.getValue().length});
         }
+        collect(net, data, shapes);
+        write(file, data, shapes);
+    }
+
+    /** Copies every tensor of the network (parameters and state) into {@code data} under its name, with its shape. */
+    public static void collect(Network net, Map<String, float[]> data, Map<String, int[]> shapes) {
         for (TensorInfo t : net.tensors()) {
             float[] src = t.trainable() ? net.parameters() : net.state();
             float[] copy = new float[t.size()];
@@ -54,7 +60,6 @@ public final class Safetensors {
             data.put(t.name(), copy);
             shapes.put(t.name(), t.shape());
         }
-        write(file, data, shapes);
     }
 
     public static void write(Path file, Map<String, float[]> data, Map<String, int[]> shapes) throws IOException {

@@ -33,13 +33,7 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
     public void save(Path dir, Network net, Optimizer optimizer, Runnable beforeRename) throws IOException {
         Map<String, float[]> data = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
-        for (TensorInfo t : net.tensors()) {
-            float[] src = t.trainable() ? net.parameters() : net.state();
-            float[] copy = new float[t.size()];
-            System.arraycopy(src, t.offset(), copy, 0, t.size());
-            data.put(t.name(), copy);
-            shapes.put(t.name(), t.shape());
-        }
+        Safetensors.collect(net, data, shapes);
         for (Map.Entry<String, float[]> e : optimizer.stateArrays().entrySet()) {
             data.put(e.getKey(), e.getValue().clone());
             shapes.put(e.getKey(), new int[] {e.getValue().length});
