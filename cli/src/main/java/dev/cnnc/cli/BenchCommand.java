@@ -1,30 +1,53 @@
 package dev.cnnc.cli;
 
 import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.TorchSpec;
 import dev.cnnc.compiler.emit.java.InMemoryJavac;
 import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.report.Json;
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.json.JsonReader;
+import dev.cnnc.runtime.kernels.Gemm;
+import dev.cnnc.runtime.kernels.Parallel;
 import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Optimizer;
 import dev.cnnc.runtime.train.SoftmaxCrossEntropy;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", description = "Measure a model's training or inference speed, per op and in images/s, on random data.")
+@Command(name = "bench", description = "Measure a model's speed per op and in images/s on random data, against this machine's peak.")
 final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
 
-    @Option(names = "--mode", paramLabel = "train|infer", description = "train: forward, loss, backward and an Adam step; infer: forward only (default: train)")
-    Mode mode = Mode.train;
+    @Option(names = "--backend", split = ",", paramLabel = "java", description = "backends to measure (default: java)")
+    List<CompileCommand.Backend> backends = List.of(CompileCommand.Backend.java);
+
+    @Option(names = "--simd", split = ",", paramLabel = "vector,none", description = "product kernels to measure (default: vector)")
+    List<BuildOptions.Simd> simds = List.of(BuildOptions.Simd.vector);
+
+    @Option(names = "--mode", split = ",", paramLabel = "train,infer",
+            description = "train: forward, loss, backward and an Adam step; infer: forward only (default: train)")
+    List<Mode> modes = List.of(Mode.train);
 
     @Option(names = "--batch", paramLabel = "N", description = "examples per step (default: 64)")
     int batch = 64;
+
+    @Option(names = "--threads", paramLabel = "N", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--no-fuse", description = "leave out the fusion passes")
+    boolean noFuse;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", description = "time to run before measuring, for the JIT (default: 5)")
     double warmup = 5;
@@ -35,19 +58,95 @@ final class BenchCommand extends ModelCommand {
     @Option(names = "--seconds", paramLabel = "S", description = "length of one timed run (default: 2)")
     double seconds = 2;
 
-    @Mixin
-    BuildOptions build;
+    @Option(names = "--compare", paramLabel = "torch", description = "also run the same model in PyTorch (/usr/bin/python3 with python3-torch) and print the ratio")
+    String compare;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
 
     @Override
     void validate() throws Models.Stop {
         if (batch < 1 || repeat < 1 || seconds <= 0 || warmup < 0) {
             throw new Models.Stop(Main.USAGE, "--batch and --repeat must be at least 1, --seconds above 0, --warmup at least 0");
         }
+        if (backends.contains(CompileCommand.Backend.opencl)) {
+            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
+        }
+        if (compare != null && !compare.equals("torch")) {
+            throw new Models.Stop(Main.USAGE, "--compare takes torch");
+        }
     }
 
     @Override
-    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws InMemoryJavac.Failure {
-        try (Network net = JavaBackend.build(model, batch, build.threads(), build.backend())) {
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Exception {
+        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : Math.max(1, threads);
+        double peak = peak(threadCount);
+        List<Object> results = new ArrayList<>();
+        if (!json) {
+            out.printf(Locale.ROOT, "peak of this machine (tuned matrix product, %d thread%s): %.1f GFLOP/s%n", threadCount,
+                    threadCount == 1 ? "" : "s", peak);
+        }
+        for (Mode mode : modes) {
+            for (BuildOptions.Simd simd : simds) {
+                results.add(measure(model, mode, simd, threadCount, peak, out));
+            }
+        }
+        if (compare != null) {
+            for (Mode mode : modes) {
+                Map<String, Object> torch = torch(model, mode, threadCount);
+                results.add(torch);
+                double ours = ((Number) ((Map<?, ?>) results.get(modes.indexOf(mode) * simds.size())).get("imagesPerSecond")).doubleValue();
+                double theirs = ((Number) torch.get("imagesPerSecond")).doubleValue();
+                if (!json) {
+                    out.printf(Locale.ROOT, "PyTorch %s, %s, batch %d: %.0f images/s; cnnc / PyTorch = %.2f%n", torch.get("torch"), mode, batch,
+                            theirs, ours / theirs);
+                }
+            }
+        }
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("model", model.name());
+            all.put("batch", batch);
+            all.put("threads", threadCount);
+            all.put("peakGflops", peak);
+            all.put("results", results);
+            out.print(Json.write(all));
+        }
+        return Main.OK;
+    }
+
+    /** The machine's practical peak: a large product on the tuned kernel, measured now, with the same threads. */
+    static double peak(int threads) {
+        int m = 384;
+        int n = 3072;
+        int k = 384;
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        float[] c = new float[m * n];
+        SplittableRandom r = new SplittableRandom(1);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextDouble();
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextDouble();
+        }
+        Gemm g = Gemm.of(true);
+        double best = 0;
+        try (Parallel par = new Parallel(threads)) {
+            for (int round = 0; round < 12; round++) {
+                long t = System.nanoTime();
+                for (int i = 0; i < 5; i++) {
+                    g.multiply(par, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+                }
+                best = Math.max(best, 5 * 2.0 * m * n * k / (System.nanoTime() - t));
+            }
+        }
+        return best;
+    }
+
+    private Map<String, Object> measure(CheckedModel model, Mode mode, BuildOptions.Simd simd, int threadCount, double peak, PrintWriter out)
+            throws InMemoryJavac.Failure {
+        try (Network net = JavaBackend.build(model, batch, threadCount, new JavaBackend.Options(simd == BuildOptions.Simd.vector, !noFuse))) {
             Initializer.pytorchDefault(net, 1);
             SplittableRandom random = new SplittableRandom(1);
             float[] x = new float[batch * net.inputSize()];
@@ -68,19 +167,18 @@ final class BenchCommand extends ModelCommand {
             run(step, warmup);
             net.resetTimes();
             double[] rates = new double[repeat];
-            long totalSteps = 0;
-            long totalNanos = 0;
+            long steps = 0;
+            long nanos = 0;
             for (int r = 0; r < repeat; r++) {
                 long t = System.nanoTime();
-                long steps = run(step, seconds);
-                long nanos = System.nanoTime() - t;
-                rates[r] = steps * (double) batch / (nanos / 1e9);
-                totalSteps += steps;
-                totalNanos += nanos;
+                long s = run(step, seconds);
+                long d = System.nanoTime() - t;
+                rates[r] = s * (double) batch / (d / 1e9);
+                steps += s;
+                nanos += d;
             }
-            report(out, model, net, rates, totalSteps, totalNanos);
+            return report(out, model, mode, simd, threadCount, net, rates, steps, nanos, peak);
         }
-        return Main.OK;
     }
 
     private static long run(Runnable step, double seconds) {
@@ -93,33 +191,95 @@ final class BenchCommand extends ModelCommand {
         return steps;
     }
 
-    private void report(PrintWriter out, CheckedModel model, Network net, double[] rates, long steps, long nanos) {
+    private Map<String, Object> report(PrintWriter out, CheckedModel model, Mode mode, BuildOptions.Simd simd, int threadCount, Network net,
+                                       double[] rates, long steps, long nanos, double peak) {
         long[] fwd = net.forwardNanos();
         long[] bwd = net.backwardNanos();
         long[] flops = net.opFlops();
         List<String> names = net.opNames();
         long opNanos = Arrays.stream(fwd).sum() + Arrays.stream(bwd).sum();
-        out.printf(Locale.ROOT, "%s, %s, batch %d, %s, %d thread%s%n", model.name(), mode == Mode.train ? "training (Adam)" : "inference",
-                batch, build.simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java", build.threads(), build.threads() == 1 ? "" : "s");
-        out.printf(Locale.ROOT, "%-34s %10s %9s %10s %9s %7s%n", "op", "fwd ms", "GFLOP/s", "bwd ms", "GFLOP/s", "share");
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
+        // a training step is about three forwards' worth of operations: forward, and two products per product backward
+        double modelFlops = (mode == Mode.train ? 3.0 : 1.0) * model.flops() * median;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("engine", "cnnc");
+        result.put("mode", mode.name());
+        result.put("simd", simd.name());
+        result.put("imagesPerSecond", median);
+        result.put("min", sorted[0]);
+        result.put("max", sorted[sorted.length - 1]);
+        result.put("msPerStep", batch * 1000.0 / median);
+        result.put("gflops", modelFlops / 1e9);
+        result.put("percentOfPeak", 100 * modelFlops / 1e9 / peak);
+        List<Object> ops = new ArrayList<>();
         for (int k = 0; k < names.size(); k++) {
             double f = fwd[k] / 1e6 / steps;
             double b = bwd[k] / 1e6 / steps;
             double fwdFlops = (double) flops[k] * batch;
-            // backward of a product is two products (weights and input), of the size of the forward one
-            double bwdFlops = 2 * fwdFlops;
-            out.printf(Locale.ROOT, "%-34s %10.3f %9.1f %10s %9s %6.1f%%%n", clip(names.get(k)), f, f > 0 ? fwdFlops / (f * 1e6) : 0,
-                    mode == Mode.train ? String.format(Locale.ROOT, "%.3f", b) : "-",
-                    mode == Mode.train && b > 0 ? String.format(Locale.ROOT, "%.1f", bwdFlops / (b * 1e6)) : "-",
-                    100.0 * (fwd[k] + bwd[k]) / Math.max(1, opNanos));
+            Map<String, Object> op = new LinkedHashMap<>();
+            op.put("op", names.get(k));
+            op.put("forwardMs", f);
+            op.put("forwardGflops", f > 0 ? fwdFlops / (f * 1e6) : 0.0);
+            op.put("backwardMs", mode == Mode.train ? b : null);
+            op.put("backwardGflops", mode == Mode.train && b > 0 ? 2 * fwdFlops / (b * 1e6) : null);
+            op.put("share", (double) (fwd[k] + bwd[k]) / Math.max(1, opNanos));
+            ops.add(op);
         }
-        double[] sorted = rates.clone();
-        Arrays.sort(sorted);
-        double median = sorted[sorted.length / 2];
+        result.put("ops", ops);
+        if (json) {
+            return result;
+        }
+        out.printf(Locale.ROOT, "%n%s, %s, batch %d, %s, %d thread%s%n", model.name(), mode == Mode.train ? "training (Adam)" : "inference", batch,
+                simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java", threadCount, threadCount == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "%-34s %10s %9s %10s %9s %7s%n", "op", "fwd ms", "GFLOP/s", "bwd ms", "GFLOP/s", "share");
+        for (Object o : ops) {
+            Map<?, ?> op = (Map<?, ?>) o;
+            out.printf(Locale.ROOT, "%-34s %10.3f %9.1f %10s %9s %6.1f%%%n", clip((String) op.get("op")), op.get("forwardMs"), op.get("forwardGflops"),
+                    op.get("backwardMs") == null ? "-" : String.format(Locale.ROOT, "%.3f", op.get("backwardMs")),
+                    op.get("backwardGflops") == null ? "-" : String.format(Locale.ROOT, "%.1f", op.get("backwardGflops")),
+                    100 * (Double) op.get("share"));
+        }
         double other = nanos / 1e6 / steps - opNanos / 1e6 / steps;
         out.printf(Locale.ROOT, "outside the ops (loss, optimizer, copies): %.3f ms per step%n", Math.max(0, other));
-        out.printf(Locale.ROOT, "%.0f images/s (median of %d runs; min %.0f, max %.0f); %.3f ms per step of %d%n", median, rates.length,
-                sorted[0], sorted[sorted.length - 1], batch * 1000.0 / median, batch);
+        out.printf(Locale.ROOT, "%.0f images/s (median of %d runs; min %.0f, max %.0f); %.3f ms per step of %d; %.1f GFLOP/s = %.0f%% of peak%n",
+                median, rates.length, sorted[0], sorted[sorted.length - 1], batch * 1000.0 / median, batch, modelFlops / 1e9,
+                100 * modelFlops / 1e9 / peak);
+        return result;
+    }
+
+    /** The same model in PyTorch (tools/torch_reference.py bench), timed the same way. */
+    private Map<String, Object> torch(CheckedModel model, Mode mode, int threadCount) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Path script = Path.of(System.getProperty("cnnc.home", ".."), "tools", "torch_reference.py");
+        if (!Files.isExecutable(python) || !Files.exists(script)) {
+            throw new Models.Stop(Main.USAGE, "--compare torch needs /usr/bin/python3 with PyTorch (apt-get install -y python3-torch) and "
+                    + script);
+        }
+        Path spec = Files.createTempFile("cnnc-bench", ".json");
+        try {
+            Files.writeString(spec, TorchSpec.json(model));
+            Process p = new ProcessBuilder(python.toString(), script.toString(), "bench", "--spec", spec.toString(), "--mode", mode.name(), "--batch",
+                    Integer.toString(batch), "--warmup", Double.toString(warmup), "--repeat", Integer.toString(repeat), "--seconds",
+                    Double.toString(seconds), "--threads", Integer.toString(threadCount)).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new Models.Stop(Main.FILE_ERRORS, "PyTorch failed" + (text.contains("No module named 'torch'")
+                        ? ": install python3-torch" : ":\n" + text));
+            }
+            Map<?, ?> r = (Map<?, ?>) JsonReader.parse(text.trim().lines().reduce((a, b) -> b).orElse("{}"));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("engine", "torch");
+            result.put("torch", r.get("torch"));
+            result.put("mode", mode.name());
+            result.put("imagesPerSecond", ((Number) r.get("images_per_second")).doubleValue());
+            result.put("min", ((Number) r.get("min")).doubleValue());
+            result.put("max", ((Number) r.get("max")).doubleValue());
+            return result;
+        } finally {
+            Files.deleteIfExists(spec);
+        }
     }
 
     private static String clip(String s) {

@@ -110,14 +110,30 @@ class BackendCommandsTest {
     void benchPrintsEveryColumn(@TempDir Path dir) throws Exception {
         Path cnn = dir.resolve("tiny.cnn");
         Files.writeString(cnn, TINY);
-        for (String mode : new String[] {"train", "infer"}) {
-            CheckCommandTest.Run r = run("bench", cnn.toString(), "--mode", mode, "--batch", "8", "--warmup", "0", "--repeat", "2",
-                    "--seconds", "0.1", "--threads", "1");
-            assertEquals(0, r.exit(), r.err());
-            assertTrue(r.out().contains("fwd ms") && r.out().contains("GFLOP/s") && r.out().contains("share"), r.out());
-            assertTrue(r.out().contains("conv1 + maxpool 2 + relu"), r.out());
-            assertTrue(Pattern.compile("\\d+ images/s \\(median of 2 runs").matcher(r.out()).find(), r.out());
-        }
+        CheckCommandTest.Run r = run("bench", cnn.toString(), "--mode", "train,infer", "--simd", "vector,none", "--batch", "8", "--warmup", "0",
+                "--repeat", "2", "--seconds", "0.1", "--threads", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("peak of this machine (tuned matrix product, 1 thread):"), r.out());
+        assertTrue(r.out().contains("fwd ms") && r.out().contains("GFLOP/s") && r.out().contains("share"), r.out());
+        assertTrue(r.out().contains("conv1 + maxpool 2 + relu"), r.out());
+        assertEquals(4, Pattern.compile("\\d+ images/s \\(median of 2 runs.*% of peak").matcher(r.out()).results().count(), r.out());
+        assertTrue(r.out().contains("plain Java") && r.out().contains("Vector API"), r.out());
+    }
+
+    @Test
+    void benchJsonParses(@TempDir Path dir) throws Exception {
+        Path cnn = dir.resolve("tiny.cnn");
+        Files.writeString(cnn, TINY);
+        CheckCommandTest.Run r = run("bench", cnn.toString(), "--mode", "infer", "--batch", "4", "--warmup", "0", "--repeat", "1",
+                "--seconds", "0.1", "--json");
+        assertEquals(0, r.exit(), r.err());
+        java.util.Map<?, ?> json = (java.util.Map<?, ?>) dev.cnnc.runtime.json.JsonReader.parse(r.out());
+        assertEquals("Tiny", json.get("model"));
+        assertTrue(((Number) json.get("peakGflops")).doubleValue() > 0);
+        java.util.Map<?, ?> first = (java.util.Map<?, ?>) ((java.util.List<?>) json.get("results")).get(0);
+        assertTrue(((Number) first.get("imagesPerSecond")).doubleValue() > 0);
+        assertTrue(first.containsKey("percentOfPeak"));
+        assertEquals(3, ((java.util.List<?>) first.get("ops")).size());
     }
 
     /** The same kind of data for both the train and the t10k (test) split, of different images. */
