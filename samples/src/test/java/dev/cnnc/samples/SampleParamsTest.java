@@ -23,7 +23,9 @@ class SampleParamsTest {
         "dogs_vs_cats.cnn,       3453634,      0",   // 4 conv+pool blocks, dense 512, dense 2
         "lenet5.cnn,             61706,        0",   // LeNet-5
         "vgg16.cnn,              138357544,    0",   // torchvision.models.vgg16()
-        "resnet18.cnn,           11689512,     9600" // torchvision.models.resnet18(); 2 x 4,800 batchnorm channels
+        "resnet18.cnn,           11689512,     9600", // torchvision.models.resnet18(); 2 x 4,800 batchnorm channels
+        "vgg_stage.cnn,          3482378,      0",    // 3 x Conv2d(.., 256, 3) (1,475,328) + Linear(28*28*256, 10) (2,007,050)
+        "resnet_block.cnn,       74634,        256"   // 2 x Conv2d(64, 64, 3, bias=False) + 2 x BatchNorm2d(64) + Linear(64, 10)
     })
     void parameterCountsMatchPyTorch(String file, long trainable, long nonTrainable) throws Exception {
         CheckResult r = Frontend.check(SourceFiles.read(Path.of(file)));
