@@ -1,49 +1,83 @@
 package dev.cnnc.runtime.kernels;
 
-/** Plain-Java product ({@code --simd none}): k-blocked, with an inner loop C2 can vectorise. */
+/**
+ * Plain-Java product ({@code --simd none}). C2 vectorises a loop only when its arrays are
+ * indexed alike ({@code acc[j] += a * row[j]}); with offsets into one flat array it gives up.
+ * So B is copied, a block at a time, into one small array per row, and each row of C is
+ * accumulated in its own small array.
+ */
 public final class ScalarGemm implements Gemm {
     public static final ScalarGemm INSTANCE = new ScalarGemm();
-    private static final int KC = 256;
+    private static final int KC = 128;
+    private static final int NB = 256;
+
+    /** Per thread: KC row buffers of NB, one accumulator row, and a transpose scratch. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> {
+        float[][] b = new float[KC + 2][];
+        for (int i = 0; i <= KC; i++) {
+            b[i] = new float[NB];
+        }
+        b[KC + 1] = new float[0];
+        return b;
+    });
 
     private ScalarGemm() {
     }
 
     @Override
-    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
-                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
-        for (int i = rowFrom; i < rowTo; i++) {
-            for (int j = 0; j < n; j++) {
-                float s = 0;
-                int ai = aOff + i * lda;
-                int bj = bOff + j * ldb;
-                for (int p = 0; p < k; p++) {
-                    s += a[ai + p] * b[bj + p];
+    public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                         boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        float[][] buffers = BUFFERS.get();
+        float[] acc = buffers[KC];
+        for (int j0 = colFrom; j0 < colTo; j0 += NB) {
+            int width = Math.min(NB, colTo - j0);
+            if (k == 0 && !accumulate) {
+                for (int i = rowFrom; i < rowTo; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + width, 0f);
                 }
-                c[cOff + i * ldc + j] = accumulate ? c[cOff + i * ldc + j] + s : s;
+                continue;
+            }
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0, buffers[p], 0, width);
+                }
+                boolean load = accumulate || p0 > 0;
+                for (int i = rowFrom; i < rowTo; i++) {
+                    int ci = cOff + i * ldc + j0;
+                    if (load) {
+                        System.arraycopy(c, ci, acc, 0, width);
+                    } else {
+                        java.util.Arrays.fill(acc, 0, width, 0f);
+                    }
+                    int ai = aOff + i * lda + p0;
+                    for (int p = 0; p < kc; p++) {
+                        float aip = a[ai + p];
+                        float[] row = buffers[p];
+                        for (int j = 0; j < width; j++) {
+                            acc[j] += aip * row[j];
+                        }
+                    }
+                    System.arraycopy(acc, 0, c, ci, width);
+                }
             }
         }
     }
 
+    /** C = A x B^T as a transpose of B into scratch, then the product above. */
     @Override
-    public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                         boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
-        if (!accumulate) {
-            for (int i = rowFrom; i < rowTo; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc + colFrom, cOff + i * ldc + colTo, 0f);
+    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        float[][] buffers = BUFFERS.get();
+        if (buffers[KC + 1].length < k * n) {
+            buffers[KC + 1] = new float[k * n];
+        }
+        float[] bt = buffers[KC + 1];
+        for (int j = 0; j < n; j++) {
+            for (int p = 0; p < k; p++) {
+                bt[p * n + j] = b[bOff + j * ldb + p];
             }
         }
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int p1 = Math.min(k, p0 + KC);
-            for (int i = rowFrom; i < rowTo; i++) {
-                int ci = cOff + i * ldc;
-                for (int p = p0; p < p1; p++) {
-                    float aip = a[aOff + i * lda + p];
-                    int bp = bOff + p * ldb;
-                    for (int j = colFrom; j < colTo; j++) {
-                        c[ci + j] += aip * b[bp + j];
-                    }
-                }
-            }
-        }
+        multiply(k, a, aOff, lda, bt, 0, n, c, cOff, ldc, accumulate, rowFrom, rowTo, 0, n);
     }
 }
