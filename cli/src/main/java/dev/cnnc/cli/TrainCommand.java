@@ -190,7 +190,7 @@ final class TrainCommand extends ModelCommand {
             }
             // Checkpoints go to the run folder unless told otherwise; --resume continues in the folder it names.
             Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume
-                    : runDir != null ? runDir : Path.of("runs", model.name());
+                    : runDir != null ? runDir : runsRoot().resolve(model.name());
             Dataset validation = null;
             if (valSplit != null) {
                 if (!(valSplit > 0 && valSplit < 1)) {
@@ -202,7 +202,7 @@ final class TrainCommand extends ModelCommand {
                 progress.printf("validation: %,d of the training examples%n", validation.count());
             }
             int patienceEpochs = patience != null ? patience : train.earlyStoppingPatience() != null ? train.earlyStoppingPatience() : 0;
-            Path metricsDir = runDir != null ? runDir : Path.of("runs", model.name());
+            Path metricsDir = runDir != null ? runDir : runsRoot().resolve(model.name());
             Trainer.Result result;
             try {
                 result = new Trainer(net, optimizer, progress).metrics(new Metrics(metricsDir, model.name()))
@@ -241,6 +241,11 @@ final class TrainCommand extends ModelCommand {
             fill[c] = spec.normalise(0, c);
         }
         return new Augmenter(steps, spec.channels(), spec.height(), spec.width(), fill, seed);
+    }
+
+    /** Where run folders go by default: ./runs, or -Dcnnc.runs (the tests point it into target/). */
+    static Path runsRoot() {
+        return Path.of(System.getProperty("cnnc.runs", "runs"));
     }
 
     static float[] toFloats(List<Double> values) {
