@@ -1,0 +1,160 @@
+package dev.cnnc.runtime.opencl;
+
+import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_DEVICE_TYPE_ALL;
+import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
+import static org.jocl.CL.CL_TRUE;
+import static org.jocl.CL.clBuildProgram;
+import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clCreateCommandQueueWithProperties;
+import static org.jocl.CL.clCreateContext;
+import static org.jocl.CL.clCreateKernel;
+import static org.jocl.CL.clCreateProgramWithSource;
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+import static org.jocl.CL.clEnqueueReadBuffer;
+import static org.jocl.CL.clFinish;
+import static org.jocl.CL.clGetDeviceIDs;
+import static org.jocl.CL.clGetPlatformIDs;
+import static org.jocl.CL.clGetProgramBuildInfo;
+import static org.jocl.CL.clReleaseCommandQueue;
+import static org.jocl.CL.clReleaseContext;
+import static org.jocl.CL.clSetKernelArg;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+
+/**
+ * One OpenCL device with a context and an in-order queue: builds programs (a failed build
+ * reports the device's build log with the program's name), makes buffers, runs kernels.
+ */
+public final class OpenClContext implements AutoCloseable {
+    /** A program that does not build; the message holds its name and the device's build log. */
+    public static final class BuildFailure extends Exception {
+        public BuildFailure(String message) {
+            super(message);
+        }
+    }
+
+    private final OpenClDevices.Device device;
+    private final cl_device_id id;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final List<cl_mem> buffers = new ArrayList<>();
+
+    private OpenClContext(OpenClDevices.Device device, cl_device_id id, cl_context context, cl_command_queue queue) {
+        this.device = device;
+        this.id = id;
+        this.context = context;
+        this.queue = queue;
+    }
+
+    /** Opens device {@code index} (numbered as {@link OpenClDevices#list()} numbers them). */
+    public static OpenClContext open(int index) throws OpenClDevices.Unavailable {
+        List<OpenClDevices.Device> devices = OpenClDevices.list();
+        if (index < 0 || index >= devices.size()) {
+            throw new OpenClDevices.Unavailable("no OpenCL device " + index + "; this machine has " + devices.size()
+                    + " (see cnnc devices)");
+        }
+        int[] count = new int[1];
+        clGetPlatformIDs(0, null, count);
+        cl_platform_id[] platforms = new cl_platform_id[count[0]];
+        clGetPlatformIDs(count[0], platforms, null);
+        int seen = 0;
+        for (cl_platform_id p : platforms) {
+            int[] n = new int[1];
+            try {
+                clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, null, n);
+            } catch (CLException none) {
+                continue;
+            }
+            if (index < seen + n[0]) {
+                cl_device_id[] ids = new cl_device_id[n[0]];
+                clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, n[0], ids, null);
+                cl_device_id id = ids[index - seen];
+                cl_context_properties properties = new cl_context_properties();
+                properties.addProperty(CL_CONTEXT_PLATFORM, p);
+                cl_context context = clCreateContext(properties, 1, new cl_device_id[] {id}, null, null, null);
+                cl_command_queue queue = clCreateCommandQueueWithProperties(context, id, null, null);
+                return new OpenClContext(devices.get(index), id, context, queue);
+            }
+            seen += n[0];
+        }
+        throw new OpenClDevices.Unavailable("OpenCL device " + index + " disappeared while opening it");
+    }
+
+    public OpenClDevices.Device device() {
+        return device;
+    }
+
+    /** Builds OpenCL C source; {@code name} names it in errors ("conv2_forward"). */
+    public cl_program build(String name, String source) throws BuildFailure {
+        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+        try {
+            clBuildProgram(program, 1, new cl_device_id[] {id}, "-cl-std=CL1.2", null, null);
+            return program;
+        } catch (CLException e) {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(program, id, CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] log = new byte[(int) size[0]];
+            clGetProgramBuildInfo(program, id, CL_PROGRAM_BUILD_LOG, log.length, Pointer.to(log), null);
+            throw new BuildFailure("OpenCL program " + name + " does not build on " + device.name() + ":\n"
+                    + new String(log, 0, Math.max(0, log.length - 1)).trim());
+        }
+    }
+
+    public cl_kernel kernel(cl_program program, String name) {
+        return clCreateKernel(program, name, null);
+    }
+
+    /** A device buffer holding a copy of {@code values}. */
+    public cl_mem buffer(float[] values) {
+        cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, (long) Sizeof.cl_float * values.length,
+                Pointer.to(values), null);
+        buffers.add(m);
+        return m;
+    }
+
+    public void read(cl_mem buffer, float[] into) {
+        clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * into.length, Pointer.to(into), 0, null, null);
+    }
+
+    /** Runs a one-dimensional kernel over {@code global} items; arguments are cl_mem, Integer or Float. */
+    public void run(cl_kernel kernel, long global, Object... args) {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof cl_mem m) {
+                clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(m));
+            } else if (a instanceof Integer v) {
+                clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+            } else if (a instanceof Float v) {
+                clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+            } else {
+                throw new IllegalArgumentException("kernel argument " + i + " is a " + a.getClass().getSimpleName());
+            }
+        }
+        clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, null, 0, null, null);
+        clFinish(queue);
+    }
+
+    @Override
+    public void close() {
+        buffers.forEach(CL::clReleaseMemObject);
+        buffers.clear();
+        clReleaseCommandQueue(queue);
+        clReleaseContext(context);
+    }
+}
