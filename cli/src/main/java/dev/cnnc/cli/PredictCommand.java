@@ -72,9 +72,9 @@ final class PredictCommand extends ModelCommand {
         }
         try (Network net = JavaBackend.build(model, 64, build.threads(), build.backend())) {
             try {
-                Safetensors.load(net, weights);
-                // statistics computed by "normalize auto" travel with the weights
                 var saved = Safetensors.read(weights);
+                Safetensors.load(net, weights, saved);
+                // statistics computed by "normalize auto" travel with the weights
                 if (saved.containsKey("normalize.mean") && saved.containsKey("normalize.std")) {
                     mean = saved.get("normalize.mean").getValue();
                     std = saved.get("normalize.std").getValue();

@@ -203,7 +203,11 @@ public final class Safetensors {
 
     /** Loads every tensor of the network from a file; each must be present with the same shape. */
     public static void load(Network net, Path file) throws IOException, BadFile {
-        Map<String, Map.Entry<int[], float[]>> tensors = read(file);
+        load(net, file, read(file));
+    }
+
+    /** The same from tensors already read from {@code file} (named in errors). */
+    public static void load(Network net, Path file, Map<String, Map.Entry<int[], float[]>> tensors) throws BadFile {
         for (TensorInfo t : net.tensors()) {
             Map.Entry<int[], float[]> found = tensors.get(t.name());
             if (found == null) {
