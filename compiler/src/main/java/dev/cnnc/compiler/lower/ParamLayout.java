@@ -5,6 +5,7 @@ import dev.cnnc.compiler.layers.Conv;
 import dev.cnnc.compiler.layers.Dense;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.runtime.TensorInfo.Role;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,6 @@ import java.util.Map;
  * shapes. The emitter and the reference implementation both use it, so they agree by design.
  */
 public record ParamLayout(List<Entry> entries, int parameterCount, int stateCount) {
-    public enum Role { WEIGHT, BIAS, NORM_WEIGHT, NORM_BIAS, RUNNING_MEAN, RUNNING_VAR }
-
     public record Entry(String name, int[] shape, boolean trainable, int offset, Role role, int fanIn, String layer) {
         public int size() {
             int s = 1;

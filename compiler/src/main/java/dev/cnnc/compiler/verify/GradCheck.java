@@ -45,7 +45,7 @@ public final class GradCheck {
         for (ParamLayout.Entry e : ref.layout().entries()) {
             double[] dst = e.trainable() ? ref.params : ref.state;
             for (int i = 0; i < e.size(); i++) {
-                boolean positive = e.role() == ParamLayout.Role.NORM_WEIGHT || e.role() == ParamLayout.Role.RUNNING_VAR;
+                boolean positive = e.role() == dev.cnnc.runtime.TensorInfo.Role.NORM_WEIGHT || e.role() == dev.cnnc.runtime.TensorInfo.Role.RUNNING_VAR;
                 // rounded to float so that the generated code sees exactly the same values
                 dst[e.offset() + i] = (float) (positive ? 0.5 + random.nextDouble() : random.nextDouble() - 0.5);
             }

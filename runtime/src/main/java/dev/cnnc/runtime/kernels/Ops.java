@@ -130,18 +130,6 @@ public final class Ops {
         });
     }
 
-    /** out[c][b] += bias... for [C][n*plane]: add bias[c] to each channel's run. */
-    public static void sumRows(float[] src, int rows, int cols, float[] dst, int dstOff) {
-        for (int r = 0; r < rows; r++) {
-            double s = 0;
-            int base = r * cols;
-            for (int i = 0; i < cols; i++) {
-                s += src[base + i];
-            }
-            dst[dstOff + r] = (float) s;
-        }
-    }
-
     /** Column sums of src[rows][cols] into dst (the bias gradient of a dense layer). */
     public static void sumColumns(float[] src, int rows, int cols, float[] dst, int dstOff) {
         java.util.Arrays.fill(dst, dstOff, dstOff + cols, 0f);
