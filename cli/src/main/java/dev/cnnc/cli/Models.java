@@ -40,6 +40,28 @@ final class Models {
         return result.model();
     }
 
+    /**
+     * What data must look like for a model, and how the file's train section normalises it. A flat
+     * input of N features is read as 1x1xN.
+     */
+    static dev.cnnc.runtime.data.IdxDataDir.Spec dataSpec(CheckedModel model) {
+        dev.cnnc.compiler.train.TrainConfig.Normalization norm = model.train() == null ? null : model.train().normalize();
+        float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
+        float[] mean = norm == null ? new float[0] : toFloats(norm.mean());
+        float[] std = norm == null ? new float[0] : toFloats(norm.std());
+        int[] in = model.input().flat() ? new int[] {1, 1, (int) model.input().channels()}
+                : new int[] {(int) model.input().channels(), (int) model.input().height(), (int) model.input().width()};
+        return new dev.cnnc.runtime.data.IdxDataDir.Spec(in[0], in[1], in[2], (int) model.output().elements(), scale, mean, std);
+    }
+
+    static float[] toFloats(java.util.List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
     static void printDiagnostics(CheckResult result, PrintWriter err) {
         for (Diagnostic d : result.diagnostics()) {
             err.print(DiagnosticRenderer.render(d, result.source()));

@@ -54,14 +54,8 @@ final class PredictCommand extends ModelCommand {
 
     @Override
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, InMemoryJavac.Failure {
-        TrainConfig.Normalization norm = model.train() == null ? null : model.train().normalize();
-        float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
-        float[] mean = norm == null ? new float[0] : TrainCommand.toFloats(norm.mean());
-        float[] std = norm == null ? new float[0] : TrainCommand.toFloats(norm.std());
-        int c = (int) model.input().channels();
-        int h = model.input().flat() ? 1 : (int) model.input().height();
-        int w = model.input().flat() ? 1 : (int) model.input().width();
-        int outputs = (int) model.output().elements();
+        IdxDataDir.Spec spec = Models.dataSpec(model);
+        int outputs = spec.classes();
         List<String> names = new ArrayList<>();
         try {
             if (classes != null) {
@@ -76,14 +70,13 @@ final class PredictCommand extends ModelCommand {
                 Safetensors.load(net, weights, saved);
                 // statistics computed by "normalize auto" travel with the weights
                 if (saved.containsKey("normalize.mean") && saved.containsKey("normalize.std")) {
-                    mean = saved.get("normalize.mean").getValue();
-                    std = saved.get("normalize.std").getValue();
+                    spec = new IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(),
+                            saved.get("normalize.mean").getValue(), saved.get("normalize.std").getValue());
                 }
             } catch (IOException | Safetensors.BadFile e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
             if (source.data != null) {
-                IdxDataDir.Spec spec = new IdxDataDir.Spec(c, h, w, outputs, scale, mean, std);
                 Dataset data;
                 try {
                     data = IdxDataDir.test(source.data, spec);
@@ -104,12 +97,11 @@ final class PredictCommand extends ModelCommand {
             for (Path image : source.images) {
                 float[] x;
                 try {
-                    x = Images.read(image, c, h, w);
+                    x = Images.read(image, spec.channels(), spec.height(), spec.width());
                 } catch (IOException | Idx.BadFile e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
-                int plane = h * w;
-                IdxDataDir.Spec spec = new IdxDataDir.Spec(c, h, w, outputs, scale, mean, std);
+                int plane = spec.height() * spec.width();
                 for (int i = 0; i < x.length; i++) {
                     x[i] = spec.normalise(x[i], i / plane);
                 }

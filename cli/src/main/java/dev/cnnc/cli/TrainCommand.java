@@ -111,12 +111,7 @@ final class TrainCommand extends ModelCommand {
         }
         long runSeed = seed != null ? seed : train.seed() != null ? train.seed() : 0;
         TrainConfig.Normalization norm = train.normalize();
-        float scale = norm == null || norm.scale() == null ? 1f : norm.scale().floatValue();
-        float[] mean = norm == null ? new float[0] : toFloats(norm.mean());
-        float[] std = norm == null ? new float[0] : toFloats(norm.std());
-        int[] in = model.input().flat() ? new int[] {1, 1, (int) model.input().channels()}
-                : new int[] {(int) model.input().channels(), (int) model.input().height(), (int) model.input().width()};
-        IdxDataDir.Spec dataSpec = new IdxDataDir.Spec(in[0], in[1], in[2], (int) model.output().elements(), scale, mean, std);
+        IdxDataDir.Spec dataSpec = Models.dataSpec(model);
         DataLocator.Found found = DataLocator.locate(data, System.getenv(), DataLocator.DEBIAN, DataLocator.shipped());
         if (found.note() != null) {
             out.println(found.note());
@@ -136,7 +131,7 @@ final class TrainCommand extends ModelCommand {
         java.util.Map<String, float[]> extras = new java.util.LinkedHashMap<>();
         if (norm != null && norm.auto()) {
             // statistics of the (scaled) training images, applied to every split and saved with the weights
-            float[][] stats = trainSet.channelStatistics(in[0]);
+            float[][] stats = trainSet.channelStatistics(dataSpec.channels());
             trainSet.standardise(stats[0], stats[1]);
             if (testSet != null) {
                 testSet.standardise(stats[0], stats[1]);
@@ -246,14 +241,6 @@ final class TrainCommand extends ModelCommand {
     /** Where run folders go by default: ./runs, or -Dcnnc.runs (the tests point it into target/). */
     static Path runsRoot() {
         return Path.of(System.getProperty("cnnc.runs", "runs"));
-    }
-
-    static float[] toFloats(List<Double> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).floatValue();
-        }
-        return out;
     }
 
     /** Lets the runtime's PrintStream reporting go to picocli's writer (tests capture it). */
