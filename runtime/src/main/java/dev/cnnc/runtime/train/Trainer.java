@@ -296,12 +296,7 @@ public final class Trainer {
             }
             if (classes) {
                 for (int b = 0; b < n; b++) {
-                    int best = 0;
-                    for (int i = 1; i < width; i++) {
-                        if (o[b * width + i] > o[b * width + best]) {
-                            best = i;
-                        }
-                    }
+                    int best = argmax(o, b, width);
                     confusion[y[b]][best]++;
                     if (best == y[b]) {
                         right++;
@@ -339,16 +334,21 @@ public final class Trainer {
     static int correct(float[] scores, int[] labels, int n, int classes) {
         int right = 0;
         for (int b = 0; b < n; b++) {
-            int best = 0;
-            for (int i = 1; i < classes; i++) {
-                if (scores[b * classes + i] > scores[b * classes + best]) {
-                    best = i;
-                }
-            }
-            if (best == labels[b]) {
+            if (argmax(scores, b, classes) == labels[b]) {
                 right++;
             }
         }
         return right;
+    }
+
+    /** The predicted class of example b: the first of its highest scores. */
+    static int argmax(float[] scores, int b, int classes) {
+        int best = 0;
+        for (int i = 1; i < classes; i++) {
+            if (scores[b * classes + i] > scores[b * classes + best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 }
