@@ -80,6 +80,10 @@ public interface Gemm {
     }
 
     static Gemm of(boolean vector) {
+        if (vector && !VectorSupport.AVAILABLE) {
+            VectorSupport.warnOnce();
+            return ScalarGemm.INSTANCE;
+        }
         return vector ? VectorGemm.INSTANCE : ScalarGemm.INSTANCE;
     }
 }
