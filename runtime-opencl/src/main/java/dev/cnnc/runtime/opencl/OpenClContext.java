@@ -1,6 +1,12 @@
 package dev.cnnc.runtime.opencl;
 
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
+import static org.jocl.CL.CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE;
+import static org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE;
+import static org.jocl.CL.clEnqueueWriteBuffer;
+import static org.jocl.CL.clGetDeviceInfo;
+import static org.jocl.CL.clGetKernelWorkGroupInfo;
 import static org.jocl.CL.CL_DEVICE_TYPE_ALL;
 import static org.jocl.CL.CL_MEM_COPY_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
@@ -128,12 +134,92 @@ public final class OpenClContext implements AutoCloseable {
         return m;
     }
 
+    /**
+     * An uninitialised device buffer of {@code bytes}; {@code name} names it in the error when the
+     * device cannot hold it (the largest single allocation is checked first, then the driver's answer).
+     */
+    public cl_mem buffer(String name, long bytes) {
+        long[] max = new long[1];
+        clGetDeviceInfo(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, Sizeof.cl_long, Pointer.to(max), null);
+        if (bytes > max[0]) {
+            throw new DeviceMemoryError("buffer " + name + " needs " + mib(bytes) + ", more than the " + mib(max[0])
+                    + " one allocation may take on " + device.name() + "; use a smaller --batch");
+        }
+        try {
+            cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, bytes), null, null);
+            buffers.add(m);
+            return m;
+        } catch (CLException e) {
+            throw new DeviceMemoryError("cannot allocate buffer " + name + " (" + mib(bytes) + ") on " + device.name() + " with "
+                    + mib(device.globalMemory()) + " of memory: " + e.getMessage() + "; use a smaller --batch");
+        }
+    }
+
+    /** The device ran out of memory; the message names the buffer. */
+    public static final class DeviceMemoryError extends RuntimeException {
+        public DeviceMemoryError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** Copies {@code count} floats of {@code from} to the start of {@code buffer} (blocking). */
+    public void write(cl_mem buffer, float[] from, int count) {
+        if (count > 0) {
+            clEnqueueWriteBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * count, Pointer.to(from), 0, null, null);
+        }
+    }
+
+    /** Copies {@code count} floats from the start of {@code buffer} into {@code into} (blocking). */
+    public void read(cl_mem buffer, float[] into, int count) {
+        if (count > 0) {
+            clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * count, Pointer.to(into), 0, null, null);
+        }
+    }
+
+    /**
+     * A work-group size for {@code kernel}: the device's preferred multiple for it, grown by
+     * doubling up to the kernel's limit or 256 (larger groups only help kernels that share local memory).
+     */
+    public long workGroupSize(cl_kernel kernel) {
+        long[] limit = new long[1];
+        long[] multiple = new long[1];
+        clGetKernelWorkGroupInfo(kernel, id, CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(limit), null);
+        clGetKernelWorkGroupInfo(kernel, id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, Sizeof.size_t, Pointer.to(multiple), null);
+        long size = Math.max(1, multiple[0]);
+        while (size * 2 <= Math.min(256, limit[0])) {
+            size *= 2;
+        }
+        return Math.min(size, Math.max(1, limit[0]));
+    }
+
+    /** Enqueues a kernel over {@code global} items (rounded up to a multiple of {@code local}); arguments are cl_mem, Integer, Long or Float. */
+    public void enqueue(cl_kernel kernel, long global, long local, Object... args) {
+        setArgs(kernel, args);
+        long rounded = (global + local - 1) / local * local;
+        clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {rounded}, new long[] {local}, 0, null, null);
+    }
+
+    /** Waits for everything enqueued. */
+    public void finish() {
+        clFinish(queue);
+    }
+
     public void read(cl_mem buffer, float[] into) {
         clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * into.length, Pointer.to(into), 0, null, null);
     }
 
     /** Runs a one-dimensional kernel over {@code global} items; arguments are cl_mem, Integer or Float. */
     public void run(cl_kernel kernel, long global, Object... args) {
+        setArgs(kernel, args);
+        clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, null, 0, null, null);
+        clFinish(queue);
+    }
+
+    private static void setArgs(cl_kernel kernel, Object... args) {
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
             if (a instanceof cl_mem m) {
@@ -142,12 +228,12 @@ public final class OpenClContext implements AutoCloseable {
                 clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
             } else if (a instanceof Float v) {
                 clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+            } else if (a instanceof Long v) {
+                clSetKernelArg(kernel, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
             } else {
                 throw new IllegalArgumentException("kernel argument " + i + " is a " + a.getClass().getSimpleName());
             }
         }
-        clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, null, 0, null, null);
-        clFinish(queue);
     }
 
     @Override

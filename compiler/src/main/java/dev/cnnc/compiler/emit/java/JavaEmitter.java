@@ -8,7 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.cnnc.compiler.diag.Span;
+import dev.cnnc.compiler.emit.PlanText;
 import dev.cnnc.compiler.lower.KernelPlan;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.lower.ParamLayout;
@@ -57,7 +57,7 @@ public final class JavaEmitter {
         constant(type, "PARAMETER_COUNT", plan.params().parameterCount());
         constant(type, "STATE_COUNT", plan.params().stateCount());
         type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO), "TENSORS",
-                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(tensorTable(plan.params())).build());
+                Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(PlanText.tensorTable(plan.params())).build());
 
         for (Tensor t : plan.tensors()) {
             ctx.floats(ctx.value(t), JavaEmitContext.size(t));
@@ -87,7 +87,7 @@ public final class JavaEmitter {
             String name = "forward" + k + label(op);
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
                     .addParameter(int.class, "n").addParameter(boolean.class, "training")
-                    .addJavadoc("$L\n", comment(op, plan))
+                    .addJavadoc("$L\n", PlanText.comment(op, plan))
                     .addCode(forward(op, k, ctx)).build());
             run.addStatement("long t$L = System.nanoTime()", k);
             run.addStatement("$L(n, training)", name);
@@ -116,7 +116,7 @@ public final class JavaEmitter {
                 body.add(backward(op, k, ctx, true));
             }
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
-                    .addJavadoc("Backward of: $L\n", comment(op, plan)).addCode(body.build()).build());
+                    .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(body.build()).build());
             backward.addStatement("long t$L = System.nanoTime()", k);
             backward.addStatement("$L(n)", name);
             backward.addStatement("backwardNanos[$L] += System.nanoTime() - t$L", k, k);
@@ -143,7 +143,7 @@ public final class JavaEmitter {
         CodeBlock.Builder flops = CodeBlock.builder().add("{");
         for (int k = 0; k < plan.ops().size(); k++) {
             Op op = plan.ops().get(k);
-            names.add("$S$L", shortName(op), k + 1 < plan.ops().size() ? ", " : "");
+            names.add("$S$L", PlanText.shortName(op), k + 1 < plan.ops().size() ? ", " : "");
             flops.add("$LL$L", op.flops(), k + 1 < plan.ops().size() ? ", " : "");
         }
         type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(String.class)), "OP_NAMES",
@@ -192,16 +192,6 @@ public final class JavaEmitter {
         type.addField(FieldSpec.builder(int.class, name, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL).initializer("$L", value).build());
     }
 
-    private static CodeBlock tensorTable(ParamLayout layout) {
-        CodeBlock.Builder b = CodeBlock.builder().add("$T.of(", List.class).indent();
-        for (int i = 0; i < layout.entries().size(); i++) {
-            ParamLayout.Entry e = layout.entries().get(i);
-            b.add("\nnew $T($S, new int[] {$L}, $L, $L, $T.Role.$L, $L)$L", TENSOR_INFO, e.name(),
-                    Arrays.stream(e.shape()).mapToObj(Integer::toString).collect(Collectors.joining(", ")), e.trainable(), e.offset(),
-                    TENSOR_INFO, e.role().name(), e.fanIn(), i + 1 < layout.entries().size() ? "," : "");
-        }
-        return b.unindent().add(")").build();
-    }
 
     /** Example-major [n][C][H*W] (from an offset) to the internal [C][n][H*W] (a copy for flat tensors). */
     private static String toInternal(Tensor t, String from, String fromOffset, String to) {
@@ -238,57 +228,8 @@ public final class JavaEmitter {
         return simple;
     }
 
-    private static String comment(Op op, KernelPlan plan) {
-        TreeSet<Integer> lines = new TreeSet<>();
-        for (Span s : op.spans()) {
-            lines.add(s.line());
-        }
-        String what;
-        if (op instanceof Op.ConvOp c) {
-            what = c.name() + ": " + c.conv().describe() + epilogue(c.epilogue());
-        } else if (op instanceof Op.DenseOp d) {
-            what = d.name() + ": " + d.dense().describe() + (d.activation() == null ? "" : " + " + d.activation().describe());
-        } else if (op instanceof Op.PoolOp p) {
-            what = p.kind().name().toLowerCase(java.util.Locale.ROOT) + " pool " + p.kh() + "x" + p.kw();
-        } else if (op instanceof Op.ActivationOp a) {
-            what = a.activation().describe();
-        } else if (op instanceof Op.BatchNormOp b) {
-            what = b.name() + ": " + b.norm().describe();
-        } else if (op instanceof Op.DropoutOp d) {
-            what = d.dropout().describe();
-        } else if (op instanceof Op.SoftmaxOp s) {
-            what = s.last() ? "softmax (folded into the loss when training)" : "softmax";
-        } else if (op instanceof Op.AddOp) {
-            what = "residual add";
-        } else {
-            what = "flatten";
-        }
-        if (plan == null) {
-            return what + " -> ";
-        }
-        return what + " -> " + op.output().shape() + " (" + plan.model().file() + " line" + (lines.size() > 1 ? "s " : " ")
-                + lines.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
-    }
 
-    /** "conv1 + maxpool 2 + relu": how an op is named in profiles. */
-    private static String shortName(Op op) {
-        String full = comment(op, null);
-        return full.substring(0, full.indexOf(" -> ")).replaceFirst(": [^+]*?( \\+ |$)", "$1");
-    }
 
-    private static String epilogue(Op.Epilogue e) {
-        StringBuilder b = new StringBuilder();
-        if (e.before() != null) {
-            b.append(" + ").append(e.before().describe());
-        }
-        if (e.pool() != null) {
-            b.append(" + ").append(e.pool().describe());
-        }
-        if (e.after() != null) {
-            b.append(" + ").append(e.after().describe());
-        }
-        return b.toString();
-    }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void declare(Op op, int k, JavaEmitContext ctx) {

@@ -1,0 +1,113 @@
+package dev.cnnc.compiler.backend;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.palantir.javapoet.JavaFile;
+import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.OpenClBackend;
+import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.emit.opencl.ClHostEmitter;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.verify.GradCheck;
+import dev.cnnc.runtime.Network;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The OpenCL backend (on PoCL in CI) against the double-precision reference and against the
+ * Java backend, on the same random models as the Java backend's test: every layer kind and
+ * fusion, forward in training and inference, every parameter gradient, the input gradient,
+ * running statistics, dropout. Outputs and gradients are poisoned with NaN first.
+ */
+class OpenClVsJavaTest {
+    static final double TOLERANCE = 1e-4;
+
+    @Test
+    void openClMatchesTheReferenceAndTheJavaBackend() throws Exception {
+        List<String> bodies = RandomModels.bodies(new Random(23));
+        List<CheckedModel> models = new ArrayList<>();
+        List<JavaFile> files = new ArrayList<>();
+        for (int m = 0; m < bodies.size(); m++) {
+            CheckedModel model = RandomModels.check("C" + m, bodies.get(m));
+            models.add(model);
+            files.add(OpenClBackend.sources(model, "ocl", true).host());
+            files.add(JavaBackend.source(model, "jv", JavaBackend.Options.DEFAULT));
+        }
+        Map<String, Class<?>> classes = InMemoryJavac.compile(files);
+        for (int m = 0; m < models.size(); m++) {
+            String body = bodies.get(m);
+            try (Network cl = OpenClBackend.instantiate(classes.get("ocl." + ClHostEmitter.className("C" + m)), 4, 0);
+                 Network java = JavaBackend.instantiate(classes.get("jv.C" + m), 4, 1)) {
+                for (GradCheck.Row row : GradCheck.againstReference(models.get(m), cl, 3, new Random(m))) {
+                    assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
+                            + row.floor() + ") on OpenCL\n" + body);
+                }
+                compare(cl, java, new Random(100 + m), body);
+            }
+        }
+    }
+
+    /** The same weights, input, seed and output gradient through both backends: outputs and gradients agree. */
+    static void compare(Network cl, Network java, Random random, String body) {
+        float[] p = java.parameters();
+        for (int i = 0; i < p.length; i++) {
+            p[i] = random.nextFloat() - 0.5f;
+        }
+        System.arraycopy(p, 0, cl.parameters(), 0, p.length);
+        float[] st = java.state();
+        for (int i = 0; i < st.length; i++) {
+            st[i] = 0.5f + random.nextFloat();
+        }
+        System.arraycopy(st, 0, cl.state(), 0, st.length);
+        int n = 3;
+        float[] x = new float[n * java.inputSize()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat() * 2 - 1;
+        }
+        long seed = random.nextLong();
+        java.setSeed(seed);
+        cl.setSeed(seed);
+        java.setInputGradientEnabled(true);
+        cl.setInputGradientEnabled(true);
+        for (int step = 0; step < 2; step++) {
+            Arrays.fill(cl.output(), Float.NaN);
+            java.forward(x, n, true);
+            cl.forward(x, n, true);
+            check("training output", java.output(), cl.output(), n * java.outputSize(), body);
+            for (int i = 0; i < n * java.outputSize(); i++) {
+                float g = random.nextFloat() * 2 - 1;
+                java.outputGradient()[i] = g;
+                cl.outputGradient()[i] = g;
+            }
+            Arrays.fill(cl.inputGradient(), Float.NaN);
+            java.backward(n);
+            cl.backward(n);
+            check("parameter gradients", java.gradients(), cl.gradients(), p.length, body);
+            check("input gradient", java.inputGradient(), cl.inputGradient(), n * java.inputSize(), body);
+            check("running statistics", java.state(), cl.state(), st.length, body);
+            if (java.randomState() != cl.randomState()) {
+                throw new AssertionError("dropout generators diverged\n" + body);
+            }
+        }
+        java.forward(x, n, false);
+        cl.forward(x, n, false);
+        check("inference output", java.output(), cl.output(), n * java.outputSize(), body);
+    }
+
+    static void check(String what, float[] expected, float[] actual, int count, String body) {
+        double scale = 1e-2;
+        for (int i = 0; i < count; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        for (int i = 0; i < count; i++) {
+            double err = Math.abs(expected[i] - actual[i]) / scale;
+            if (!(err <= TOLERANCE)) {
+                throw new AssertionError(what + "[" + i + "]: Java " + expected[i] + ", OpenCL " + actual[i] + " (relative " + err + ")\n" + body);
+            }
+        }
+    }
+}

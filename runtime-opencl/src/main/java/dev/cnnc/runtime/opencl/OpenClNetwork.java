@@ -1,0 +1,344 @@
+package dev.cnnc.runtime.opencl;
+
+import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.TensorInfo;
+import dev.cnnc.runtime.train.Rng;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+
+/**
+ * What generated OpenCL host classes extend: device buffers allocated once, kernels built once,
+ * and the {@link Network} contract on top. Parameters, state, activations and gradients live
+ * on the device. The arrays {@link #parameters()}, {@link #state()} and {@link #gradients()}
+ * return are host copies, fetched when asked for; a caller that changes parameters or state
+ * through them (an initializer, a loaded checkpoint, a host-side optimizer) has the change
+ * sent to the device before the next forward.
+ *
+ * <p>Subclasses (generated, one per model) list the kernel launches of each op.
+ */
+public abstract class OpenClNetwork implements Network {
+    /** The description a generated class passes up: its shapes, tables and program. */
+    public record Model(String name, int[] inputShape, int inputSize, int outputSize, int parameterCount, int stateCount,
+                           List<TensorInfo> tensors, List<String> opNames, long[] opFlops, boolean endsWithSoftmax,
+                           long[] dropoutSizes, double[] dropoutProbabilities, String inputBuffer, String outputBuffer,
+                           String source, Map<String, long[]> buffers) {
+    }
+
+    private static final long GAMMA = 0x9E3779B97F4A7C15L;
+
+    private final Model model;
+    private final int maxBatch;
+    protected final OpenClContext cl;
+    private final cl_program program;
+    private final Map<String, cl_mem> buffers = new HashMap<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final Map<String, Long> groupSizes = new HashMap<>();
+
+    private final float[] params;
+    private final float[] grads;
+    private final float[] stateArray;
+    private final float[] output;
+    private final float[] outputGradient;
+    private final float[] inputGradient;
+    private final float[][] masks;
+    private final long[] forwardNanos;
+    private final long[] backwardNanos;
+    private final long[] dropoutSeeds;
+
+    private boolean hostParamsChanged = true;   // host copies must go to the device before the next run
+    private boolean deviceParamsNewer;          // the device changed parameters or state since the last fetch
+    private boolean inputGradientEnabled;
+    private int lastBatch;
+    private final Rng random = new Rng(0);
+
+    protected OpenClNetwork(Model model, int maxBatch, int device) throws OpenClDevices.Unavailable, OpenClContext.BuildFailure {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1");
+        }
+        this.model = model;
+        this.maxBatch = maxBatch;
+        this.cl = OpenClContext.open(device);
+        try {
+            this.program = cl.build(model.name() + ".cl", model.source());
+            for (Map.Entry<String, long[]> b : model.buffers().entrySet()) {
+                long[] size = b.getValue(); // {per example, fixed, ints (0/1)}
+                buffers.put(b.getKey(), cl.buffer(b.getKey(), 4L * (size[0] * maxBatch + size[1])));
+            }
+        } catch (RuntimeException | OpenClContext.BuildFailure e) {
+            cl.close();
+            throw e;
+        }
+        params = new float[model.parameterCount()];
+        grads = new float[model.parameterCount()];
+        stateArray = new float[model.stateCount()];
+        output = new float[maxBatch * model.outputSize()];
+        outputGradient = new float[maxBatch * model.outputSize()];
+        inputGradient = new float[maxBatch * model.inputSize()];
+        masks = new float[model.dropoutSizes().length][];
+        for (int i = 0; i < masks.length; i++) {
+            masks[i] = new float[(int) (model.dropoutSizes()[i] * maxBatch)];
+        }
+        forwardNanos = new long[model.opNames().size()];
+        backwardNanos = new long[model.opNames().size()];
+        dropoutSeeds = new long[masks.length];
+    }
+
+    /** Enqueues the forward kernels of every op for a batch of n. */
+    protected abstract void forwardOps(int n, boolean training);
+
+    /** Enqueues the backward kernels, last op first. */
+    protected abstract void backwardOps(int n);
+
+    /** Enqueues one kernel over {@code perExample * n + fixed} items; arguments name buffers or are "n", "count", "seed:i", "threshold:i". */
+    protected final void launch(String kernel, long perExample, long fixed, int n, String... args) {
+        cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
+        long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
+        long global = perExample * n + fixed;
+        Object[] values = new Object[args.length + (kernel.equals("copy") || kernel.equals("add_into") ? 0 : 1)];
+        for (int i = 0; i < args.length; i++) {
+            values[i] = argument(args[i], n, global);
+        }
+        if (values.length > args.length) {
+            values[args.length] = n;
+        }
+        cl.enqueue(k, global, local, values);
+    }
+
+    private Object argument(String name, int n, long global) {
+        if (name.equals("count")) {
+            return (int) global;
+        }
+        if (name.startsWith("seed:")) {
+            return dropoutSeeds[Integer.parseInt(name.substring(5))];
+        }
+        if (name.startsWith("threshold:")) {
+            // nextDouble() < p  <=>  (bits >>> 11) < ceil(p * 2^53), since nextDouble() = (bits >>> 11) * 2^-53
+            return (long) Math.ceil(model.dropoutProbabilities()[Integer.parseInt(name.substring(10))] * 0x1p53);
+        }
+        cl_mem m = buffers.get(name);
+        if (m == null) {
+            throw new IllegalStateException("no buffer " + name);
+        }
+        return m;
+    }
+
+    /** Runs op {@code index}'s launches, timed (the queue is drained so the time is the op's own). */
+    protected final void timed(int index, boolean forward, Runnable launches) {
+        long t = System.nanoTime();
+        launches.run();
+        cl.finish();
+        (forward ? forwardNanos : backwardNanos)[index] += System.nanoTime() - t;
+    }
+
+    protected final cl_mem buffer(String name) {
+        return buffers.get(name);
+    }
+
+    /** Sends host-side parameter and state changes to the device (a no-op when there are none). */
+    public final void pushParameters() {
+        if (hostParamsChanged) {
+            cl.write(buffers.get("P"), params, params.length);
+            cl.write(buffers.get("S"), stateArray, stateArray.length);
+            hostParamsChanged = false;
+        }
+    }
+
+    private void fetchParameters() {
+        if (deviceParamsNewer) {
+            cl.read(buffers.get("P"), params, params.length);
+            cl.read(buffers.get("S"), stateArray, stateArray.length);
+            deviceParamsNewer = false;
+        }
+    }
+
+    /** For a device optimizer: parameters changed on the device. */
+    protected final void deviceChangedParameters() {
+        deviceParamsNewer = true;
+    }
+
+    @Override
+    public String name() {
+        return model.name();
+    }
+
+    @Override
+    public int[] inputShape() {
+        return model.inputShape().clone();
+    }
+
+    @Override
+    public int inputSize() {
+        return model.inputSize();
+    }
+
+    @Override
+    public int outputSize() {
+        return model.outputSize();
+    }
+
+    @Override
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    @Override
+    public List<TensorInfo> tensors() {
+        return model.tensors();
+    }
+
+    @Override
+    public float[] parameters() {
+        pushParameters();
+        fetchParameters();
+        hostParamsChanged = true; // the caller may write to the array
+        return params;
+    }
+
+    @Override
+    public float[] gradients() {
+        cl.read(buffers.get("G"), grads, grads.length);
+        return grads;
+    }
+
+    @Override
+    public float[] state() {
+        pushParameters();
+        fetchParameters();
+        hostParamsChanged = true;
+        return stateArray;
+    }
+
+    @Override
+    public void forward(float[] input, int n, boolean training) {
+        checkBatch(n);
+        pushParameters();
+        lastBatch = training ? n : 0;
+        if (training) {
+            for (int i = 0; i < dropoutSeeds.length; i++) {
+                // Each dropout layer takes the next n * size values of one SplitMix64 stream, as the Java backend does.
+                dropoutSeeds[i] = random.state();
+                random.setState(random.state() + n * model.dropoutSizes()[i] * GAMMA);
+            }
+            if (model.stateCount() > 0) {
+                deviceParamsNewer = true; // running statistics move
+            }
+        }
+        cl.write(buffers.get(model.inputBuffer()), input, n * model.inputSize());
+        forwardOps(n, training);
+        cl.read(buffers.get(model.outputBuffer()), output, n * model.outputSize());
+    }
+
+    @Override
+    public float[] output() {
+        return output;
+    }
+
+    @Override
+    public float[] outputGradient() {
+        return outputGradient;
+    }
+
+    @Override
+    public void backward(int n) {
+        checkBatch(n);
+        if (n != lastBatch) {
+            throw new IllegalStateException(lastBatch == 0 ? "backward needs a training forward first" : "backward(" + n + ") after forward(" + lastBatch + ")");
+        }
+        cl.write(buffers.get("D" + model.outputBuffer().substring(1)), outputGradient, n * model.outputSize());
+        backwardFromDevice(n);
+    }
+
+    /** Backward with the output gradient already on the device. */
+    protected final void backwardFromDevice(int n) {
+        backwardOps(n);
+        if (inputGradientEnabled) {
+            cl.read(buffers.get("D" + model.inputBuffer().substring(1)), inputGradient, n * model.inputSize());
+        }
+    }
+
+    protected final boolean inputGradientEnabled() {
+        return inputGradientEnabled;
+    }
+
+    @Override
+    public void setInputGradientEnabled(boolean enabled) {
+        inputGradientEnabled = enabled;
+    }
+
+    @Override
+    public float[] inputGradient() {
+        return inputGradient;
+    }
+
+    @Override
+    public boolean endsWithSoftmax() {
+        return model.endsWithSoftmax();
+    }
+
+    @Override
+    public void setSeed(long seed) {
+        random.setState(seed);
+    }
+
+    @Override
+    public long randomState() {
+        return random.state();
+    }
+
+    @Override
+    public void setRandomState(long state) {
+        random.setState(state);
+    }
+
+    @Override
+    public float[] dropoutMask(int index) {
+        cl.read(buffers.get("M" + index), masks[index], masks[index].length);
+        return masks[index];
+    }
+
+    @Override
+    public List<String> opNames() {
+        return model.opNames();
+    }
+
+    @Override
+    public long[] opFlops() {
+        return model.opFlops().clone();
+    }
+
+    @Override
+    public long[] forwardNanos() {
+        return forwardNanos.clone();
+    }
+
+    @Override
+    public long[] backwardNanos() {
+        return backwardNanos.clone();
+    }
+
+    @Override
+    public void resetTimes() {
+        java.util.Arrays.fill(forwardNanos, 0);
+        java.util.Arrays.fill(backwardNanos, 0);
+    }
+
+    /** The device this network runs on. */
+    public OpenClDevices.Device device() {
+        return cl.device();
+    }
+
+    private void checkBatch(int n) {
+        if (n < 1 || n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " examples; this network holds 1 to " + maxBatch);
+        }
+    }
+
+    @Override
+    public void close() {
+        cl.close();
+    }
+}
