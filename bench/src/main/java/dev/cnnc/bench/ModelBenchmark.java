@@ -85,7 +85,7 @@ public class ModelBenchmark {
         net.forward(input, batch, true);
         SoftmaxCrossEntropy.lossAndGradient(net.output(), labels, 0, batch, net.outputSize(), net.outputGradient());
         net.backward(batch);
-        adam.step(net.parameters(), net.gradients());
+        net.step(adam, 0);
         return net.parameters()[0];
     }
 

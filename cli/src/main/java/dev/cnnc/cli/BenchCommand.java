@@ -30,8 +30,11 @@ import picocli.CommandLine.Option;
 final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
 
-    @Option(names = "--backend", split = ",", paramLabel = "java", description = "backends to measure (default: java)")
+    @Option(names = "--backend", split = ",", paramLabel = "java,opencl", description = "backends to measure (default: java)")
     List<CompileCommand.Backend> backends = List.of(CompileCommand.Backend.java);
+
+    @Option(names = "--device", paramLabel = "N", description = "the OpenCL device, numbered as cnnc devices lists them (default: 0)")
+    int device;
 
     @Option(names = "--simd", split = ",", paramLabel = "vector,none", description = "product kernels to measure (default: vector)")
     List<BuildOptions.Simd> simds = List.of(BuildOptions.Simd.vector);
@@ -69,9 +72,6 @@ final class BenchCommand extends ModelCommand {
         if (batch < 1 || repeat < 1 || seconds <= 0 || warmup < 0) {
             throw new Models.Stop(Main.USAGE, "--batch and --repeat must be at least 1, --seconds above 0, --warmup at least 0");
         }
-        if (backends.contains(CompileCommand.Backend.opencl)) {
-            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
-        }
         if (compare != null && !compare.equals("torch")) {
             throw new Models.Stop(Main.USAGE, "--compare takes torch");
         }
@@ -86,16 +86,35 @@ final class BenchCommand extends ModelCommand {
             out.printf(Locale.ROOT, "peak of this machine (tuned matrix product, %d thread%s): %.1f GFLOP/s%n", threadCount,
                     threadCount == 1 ? "" : "s", peak);
         }
+        List<Object[]> variants = new ArrayList<>(); // {backend, simd (null for OpenCL)}
+        for (CompileCommand.Backend backend : backends) {
+            if (backend == CompileCommand.Backend.java) {
+                simds.forEach(simd -> variants.add(new Object[] {backend, simd}));
+            } else {
+                variants.add(new Object[] {backend, null});
+            }
+        }
         for (Mode mode : modes) {
-            for (BuildOptions.Simd simd : simds) {
-                results.add(measure(model, mode, simd, threadCount, peak, out));
+            Double javaRate = null;
+            for (Object[] v : variants) {
+                Map<String, Object> r = measure(model, mode, (CompileCommand.Backend) v[0], (BuildOptions.Simd) v[1], threadCount, peak, out);
+                results.add(r);
+                double rate = ((Number) r.get("imagesPerSecond")).doubleValue();
+                if (v[0] == CompileCommand.Backend.java && javaRate == null) {
+                    javaRate = rate;
+                } else if (v[0] == CompileCommand.Backend.opencl && javaRate != null) {
+                    r.put("ratioToJava", rate / javaRate);
+                    if (!json) {
+                        out.printf(Locale.ROOT, "OpenCL / Java (%s, same run) = %.2f%n", mode, rate / javaRate);
+                    }
+                }
             }
         }
         if (compare != null) {
             for (Mode mode : modes) {
                 Map<String, Object> torch = torch(model, mode, threadCount);
                 results.add(torch);
-                double ours = ((Number) ((Map<?, ?>) results.get(modes.indexOf(mode) * simds.size())).get("imagesPerSecond")).doubleValue();
+                double ours = ((Number) ((Map<?, ?>) results.get(modes.indexOf(mode) * variants.size())).get("imagesPerSecond")).doubleValue();
                 double theirs = ((Number) torch.get("imagesPerSecond")).doubleValue();
                 if (!json) {
                     out.printf(Locale.ROOT, "PyTorch %s, %s, batch %d: %.0f images/s; cnnc / PyTorch = %.2f%n", torch.get("torch"), mode, batch,
@@ -144,9 +163,10 @@ final class BenchCommand extends ModelCommand {
         return best;
     }
 
-    private Map<String, Object> measure(CheckedModel model, Mode mode, BuildOptions.Simd simd, int threadCount, double peak, PrintWriter out)
-            throws InMemoryJavac.Failure {
-        try (Network net = JavaBackend.build(model, batch, threadCount, new JavaBackend.Options(simd == BuildOptions.Simd.vector, !noFuse))) {
+    private Map<String, Object> measure(CheckedModel model, Mode mode, CompileCommand.Backend backend, BuildOptions.Simd simd, int threadCount,
+                                        double peak, PrintWriter out) throws InMemoryJavac.Failure, Models.Stop {
+        try (Network net = BuildOptions.build(model, batch, backend, device, threadCount,
+                new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse))) {
             Initializer.pytorchDefault(net, 1);
             SplittableRandom random = new SplittableRandom(1);
             float[] x = new float[batch * net.inputSize()];
@@ -162,7 +182,7 @@ final class BenchCommand extends ModelCommand {
                 net.forward(x, batch, true);
                 SoftmaxCrossEntropy.lossAndGradient(net.output(), labels, 0, batch, net.outputSize(), net.outputGradient());
                 net.backward(batch);
-                adam.step(net.parameters(), net.gradients());
+                net.step(adam, 0);
             };
             run(step, warmup);
             net.resetTimes();
@@ -177,7 +197,10 @@ final class BenchCommand extends ModelCommand {
                 steps += s;
                 nanos += d;
             }
-            return report(out, model, mode, simd, threadCount, net, rates, steps, nanos, peak);
+            String engine = backend == CompileCommand.Backend.java
+                    ? (simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java") + ", " + threadCount + " thread" + (threadCount == 1 ? "" : "s")
+                    : "OpenCL on " + ((dev.cnnc.runtime.opencl.OpenClNetwork) net).device().name();
+            return report(out, model, mode, backend, simd, engine, net, rates, steps, nanos, peak);
         }
     }
 
@@ -191,7 +214,8 @@ final class BenchCommand extends ModelCommand {
         return steps;
     }
 
-    private Map<String, Object> report(PrintWriter out, CheckedModel model, Mode mode, BuildOptions.Simd simd, int threadCount, Network net,
+    private Map<String, Object> report(PrintWriter out, CheckedModel model, Mode mode, CompileCommand.Backend backend, BuildOptions.Simd simd,
+                                       String engine, Network net,
                                        double[] rates, long steps, long nanos, double peak) {
         long[] fwd = net.forwardNanos();
         long[] bwd = net.backwardNanos();
@@ -206,7 +230,9 @@ final class BenchCommand extends ModelCommand {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("engine", "cnnc");
         result.put("mode", mode.name());
-        result.put("simd", simd.name());
+        result.put("backend", backend.name());
+        result.put("simd", simd == null ? null : simd.name());
+        result.put("device", engine);
         result.put("imagesPerSecond", median);
         result.put("min", sorted[0]);
         result.put("max", sorted[sorted.length - 1]);
@@ -231,8 +257,7 @@ final class BenchCommand extends ModelCommand {
         if (json) {
             return result;
         }
-        out.printf(Locale.ROOT, "%n%s, %s, batch %d, %s, %d thread%s%n", model.name(), mode == Mode.train ? "training (Adam)" : "inference", batch,
-                simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java", threadCount, threadCount == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "%n%s, %s, batch %d, %s%n", model.name(), mode == Mode.train ? "training (Adam)" : "inference", batch, engine);
         out.printf(Locale.ROOT, "%-34s %10s %9s %10s %9s %7s%n", "op", "fwd ms", "GFLOP/s", "bwd ms", "GFLOP/s", "share");
         for (Object o : ops) {
             Map<?, ?> op = (Map<?, ?>) o;

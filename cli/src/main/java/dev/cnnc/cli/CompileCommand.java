@@ -2,6 +2,7 @@ package dev.cnnc.cli;
 
 import com.palantir.javapoet.JavaFile;
 import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.OpenClBackend;
 import dev.cnnc.compiler.model.CheckedModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,12 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "compile", description = "Compile a .cnn file to source code: one Java class implementing dev.cnnc.runtime.Network.")
+@Command(name = "compile", description = "Compile a .cnn file to source code: a Java class implementing dev.cnnc.runtime.Network, or (--backend opencl) OpenCL kernels and their Java host class.")
 final class CompileCommand extends ModelCommand {
     enum Backend { java, opencl }
-
-    @Option(names = "--backend", paramLabel = "java", description = "what to generate (default: java)")
-    Backend backend = Backend.java;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "where to write the sources (package folders are created)")
     Path output;
@@ -29,9 +27,6 @@ final class CompileCommand extends ModelCommand {
 
     @Override
     void validate() throws Models.Stop {
-        if (backend == Backend.opencl) {
-            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
-        }
         if (!packageName.isEmpty() && !packageName.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
             throw new Models.Stop(Main.USAGE, "--package " + packageName + " is not a Java package name");
         }
@@ -39,6 +34,15 @@ final class CompileCommand extends ModelCommand {
 
     @Override
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws IOException {
+        if (build.backend == Backend.opencl) {
+            OpenClBackend.Sources sources = OpenClBackend.sources(model, packageName, !build.noFuse);
+            Path host = sources.host().writeToPath(output);
+            Path kernels = host.resolveSibling(sources.kernelFileName());
+            Files.writeString(kernels, sources.kernels());
+            out.println("wrote " + kernels + " (" + sources.kernels().split("\n", -1).length + " lines of OpenCL C)");
+            out.println("wrote " + host + " (" + Files.readAllLines(host).size() + " lines; runs on cnnc-runtime-opencl)");
+            return Main.OK;
+        }
         JavaFile source = JavaBackend.source(model, packageName, build.backend());
         Path written = source.writeToPath(output);
         out.println("wrote " + written + " (" + Files.readAllLines(written).size() + " lines)");

@@ -64,7 +64,7 @@ final class PredictCommand extends ModelCommand {
         } catch (IOException e) {
             throw new Models.Stop(Main.USAGE, "cannot read " + classes + ": " + e.getMessage());
         }
-        try (Network net = JavaBackend.build(model, 64, build.threads(), build.backend())) {
+        try (Network net = build.build(model, 64)) {
             try {
                 var saved = Safetensors.read(weights);
                 Safetensors.load(net, weights, saved);

@@ -83,9 +83,6 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--run-dir", paramLabel = "DIR", description = "where metrics.csv and metrics.json go (default: runs/MODEL)")
     Path runDir;
 
-    @Option(names = "--backend", paramLabel = "java", description = "what runs the model (default: java)")
-    CompileCommand.Backend backend = CompileCommand.Backend.java;
-
     @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
     int reportEvery = 100;
 
@@ -94,9 +91,6 @@ final class TrainCommand extends ModelCommand {
 
     @Override
     void validate() throws Models.Stop {
-        if (backend == CompileCommand.Backend.opencl) {
-            throw new Models.Stop(Main.USAGE, "the OpenCL backend is not available yet; use --backend java");
-        }
     }
 
     @Override
@@ -141,7 +135,7 @@ final class TrainCommand extends ModelCommand {
             progress.printf("normalize auto: mean %s, std %s (from the training set; saved with the weights)%n",
                     java.util.Arrays.toString(stats[0]), java.util.Arrays.toString(stats[1]));
         }
-        try (Network net = JavaBackend.build(model, batchSize, build.threads(), build.backend())) {
+        try (Network net = build.build(model, batchSize)) {
             if (init != null) {
                 try {
                     Safetensors.load(net, init);

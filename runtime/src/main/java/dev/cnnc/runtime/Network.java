@@ -84,6 +84,27 @@ public interface Network extends AutoCloseable {
 
     void resetTimes();
 
+    /**
+     * One update of the parameters by {@code optimizer} (after an L1 term {@code l1 * sign(p)} is
+     * added to the gradients, when {@code l1 > 0}). Here: on the arrays. A device backend runs the
+     * same update on the device and keeps the optimizer's state there (see {@link #syncOptimizerState}).
+     */
+    default void step(dev.cnnc.runtime.train.Optimizer optimizer, double l1) {
+        if (l1 > 0) {
+            dev.cnnc.runtime.train.Optimizer.addL1(parameters(), gradients(), l1);
+        }
+        optimizer.step(parameters(), gradients());
+    }
+
+    /** Brings {@code optimizer.stateArrays()} up to date where a device holds the state (before a checkpoint reads it). */
+    default void syncOptimizerState(dev.cnnc.runtime.train.Optimizer optimizer) {
+    }
+
+    /** Whether {@link #gradients()} is cheap enough to check after every step (not where they live on a device). */
+    default boolean gradientsOnHost() {
+        return true;
+    }
+
     @Override
     void close();
 }

@@ -30,6 +30,38 @@ public abstract class OpenClNetwork implements Network {
 
     private static final long GAMMA = 0x9E3779B97F4A7C15L;
 
+    /** The optimizer updates, with PyTorch's formulas written as the Java optimizers write them (float, same order). */
+    private static final String OPTIMIZERS = """
+            __kernel void sgd_step(__global float* p, __global float* g, __global float* v, const float lr, const float momentum,
+                                   const int nesterov, const int first, const float wd, const float l1, const int count) {
+                const int i = get_global_id(0);
+                if (i >= count) return;
+                float gi = g[i];
+                if (l1 > 0.0f) { gi += l1 * sign(p[i]); g[i] = gi; }
+                if (wd != 0.0f) gi += wd * p[i];
+                if (momentum != 0.0f) {
+                    const float u = first ? gi : momentum * v[i] + gi;
+                    v[i] = u;
+                    gi = nesterov ? gi + momentum * u : u;
+                }
+                p[i] -= lr * gi;
+            }
+
+            __kernel void adam_step(__global float* p, __global float* g, __global float* m, __global float* v, const float stepSize,
+                                    const float bc2Sqrt, const float beta1, const float beta2, const float eps, const float wd,
+                                    const float l1, const int count) {
+                const int i = get_global_id(0);
+                if (i >= count) return;
+                float gi = g[i];
+                if (l1 > 0.0f) { gi += l1 * sign(p[i]); g[i] = gi; }
+                if (wd != 0.0f) gi += wd * p[i];
+                m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
+                v[i] = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+                const float denom = sqrt(v[i]) / bc2Sqrt + eps;
+                p[i] -= stepSize * m[i] / denom;
+            }
+            """;
+
     private final Model model;
     private final int maxBatch;
     protected final OpenClContext cl;
@@ -49,6 +81,10 @@ public abstract class OpenClNetwork implements Network {
     private final long[] backwardNanos;
     private final long[] dropoutSeeds;
 
+    private final cl_program optimizers;
+    private dev.cnnc.runtime.train.Optimizer boundOptimizer; // whose state is in OPT0/OPT1 on the device
+    private cl_mem[] optimizerState;
+
     private boolean hostParamsChanged = true;   // host copies must go to the device before the next run
     private boolean deviceParamsNewer;          // the device changed parameters or state since the last fetch
     private boolean inputGradientEnabled;
@@ -64,6 +100,7 @@ public abstract class OpenClNetwork implements Network {
         this.cl = OpenClContext.open(device);
         try {
             this.program = cl.build(model.name() + ".cl", model.source());
+            this.optimizers = cl.build("optimizers.cl", OPTIMIZERS);
             for (Map.Entry<String, long[]> b : model.buffers().entrySet()) {
                 long[] size = b.getValue(); // {per example, fixed, ints (0/1)}
                 buffers.put(b.getKey(), cl.buffer(b.getKey(), 4L * (size[0] * maxBatch + size[1])));
@@ -95,9 +132,20 @@ public abstract class OpenClNetwork implements Network {
 
     /** Enqueues one kernel over {@code perExample * n + fixed} items; arguments name buffers or are "n", "count", "seed:i", "threshold:i". */
     protected final void launch(String kernel, long perExample, long fixed, int n, String... args) {
+        enqueue(kernel, perExample * n + fixed, 0, n, args);
+    }
+
+    /**
+     * Enqueues a two-dimensional kernel: {@code perExample * n + fixed} items along the work
+     * groups, and {@code rows} (times ceil(n / rowBlock) when rowBlock > 0) along dimension 1.
+     */
+    protected final void launch2(String kernel, long perExample, long fixed, int rowBlock, long rows, int n, String... args) {
+        enqueue(kernel, perExample * n + fixed, rowBlock > 0 ? (n + rowBlock - 1) / rowBlock * rows : rows, n, args);
+    }
+
+    private void enqueue(String kernel, long global, long rows, int n, String... args) {
         cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
         long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
-        long global = perExample * n + fixed;
         Object[] values = new Object[args.length + (kernel.equals("copy") || kernel.equals("add_into") ? 0 : 1)];
         for (int i = 0; i < args.length; i++) {
             values[i] = argument(args[i], n, global);
@@ -105,7 +153,11 @@ public abstract class OpenClNetwork implements Network {
         if (values.length > args.length) {
             values[args.length] = n;
         }
-        cl.enqueue(k, global, local, values);
+        if (rows > 0) {
+            cl.enqueue2(k, global, rows, local, values);
+        } else {
+            cl.enqueue(k, global, local, values);
+        }
     }
 
     private Object argument(String name, int n, long global) {
@@ -324,6 +376,64 @@ public abstract class OpenClNetwork implements Network {
     public void resetTimes() {
         java.util.Arrays.fill(forwardNanos, 0);
         java.util.Arrays.fill(backwardNanos, 0);
+    }
+
+    /**
+     * The optimizer's update on the device: parameters, gradients and the optimizer's state stay
+     * there. The host optimizer keeps its settings and step count (so schedules and checkpoints
+     * work as with the Java backend); its state arrays are sent once, and fetched by
+     * {@link #syncOptimizerState}.
+     */
+    @Override
+    public void step(dev.cnnc.runtime.train.Optimizer optimizer, double l1) {
+        pushParameters();
+        dev.cnnc.runtime.train.Optimizer.Rule rule = optimizer.rule();
+        List<float[]> arrays = List.copyOf(optimizer.stateArrays().values());
+        if (optimizer != boundOptimizer) {
+            optimizerState = new cl_mem[2];
+            for (int i = 0; i < 2; i++) {
+                optimizerState[i] = cl.buffer("optimizer state " + i, 4L * Math.max(1, params.length));
+                if (i < arrays.size()) {
+                    cl.write(optimizerState[i], arrays.get(i), params.length);
+                }
+            }
+            boundOptimizer = optimizer;
+        }
+        int count = params.length;
+        long steps = optimizer.steps();
+        cl_kernel k;
+        Object[] args;
+        if (rule.kind() == dev.cnnc.runtime.train.Optimizer.Rule.Kind.SGD) {
+            k = kernels.computeIfAbsent("sgd_step", name -> cl.kernel(optimizers, name));
+            args = new Object[] {buffers.get("P"), buffers.get("G"), optimizerState[0], (float) rule.learningRate(), (float) rule.momentum(),
+                    rule.nesterov() ? 1 : 0, steps == 0 ? 1 : 0, (float) rule.weightDecay(), (float) l1, count};
+        } else {
+            long t = steps + 1;
+            // As Optimizer.Adam: the bias corrections in double from the float betas, then rounded to float.
+            double bc1 = 1 - Math.pow((float) rule.beta1(), t);
+            double bc2 = 1 - Math.pow((float) rule.beta2(), t);
+            k = kernels.computeIfAbsent("adam_step", name -> cl.kernel(optimizers, name));
+            args = new Object[] {buffers.get("P"), buffers.get("G"), optimizerState[0], optimizerState[1], (float) (rule.learningRate() / bc1),
+                    (float) Math.sqrt(bc2), (float) rule.beta1(), (float) rule.beta2(), (float) rule.eps(), (float) rule.weightDecay(), (float) l1, count};
+        }
+        cl.enqueue(k, count, groupSizes.computeIfAbsent(rule.kind().name(), name -> cl.workGroupSize(k)), args);
+        optimizer.setSteps(steps + 1);
+        deviceParamsNewer = true;
+    }
+
+    @Override
+    public void syncOptimizerState(dev.cnnc.runtime.train.Optimizer optimizer) {
+        if (optimizer == boundOptimizer) {
+            List<float[]> arrays = List.copyOf(optimizer.stateArrays().values());
+            for (int i = 0; i < arrays.size(); i++) {
+                cl.read(optimizerState[i], arrays.get(i), params.length);
+            }
+        }
+    }
+
+    @Override
+    public boolean gradientsOnHost() {
+        return false;
     }
 
     /** The device this network runs on. */

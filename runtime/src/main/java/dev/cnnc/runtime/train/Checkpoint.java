@@ -31,6 +31,7 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
     }
 
     public void save(Path dir, Network net, Optimizer optimizer, Runnable beforeRename) throws IOException {
+        net.syncOptimizerState(optimizer);
         Map<String, float[]> data = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         Safetensors.collect(net, data, shapes);

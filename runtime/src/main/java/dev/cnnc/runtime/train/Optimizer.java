@@ -11,6 +11,15 @@ public interface Optimizer {
     /** Changes the learning rate (schedules call this once per epoch). */
     void setLearningRate(double lr);
 
+    /** The update rule and its settings, for backends that run the update where the parameters live. */
+    Rule rule();
+
+    /** What {@link #rule()} returns: the kind of update and every number it uses. */
+    record Rule(Kind kind, double learningRate, double momentum, boolean nesterov, double beta1, double beta2, double eps,
+                double weightDecay) {
+        public enum Kind { SGD, ADAM }
+    }
+
     /** Named state arrays (momentum buffers, moments), for checkpoints; restored in place. */
     java.util.Map<String, float[]> stateArrays();
 
@@ -78,6 +87,11 @@ public interface Optimizer {
         }
 
         @Override
+        public Rule rule() {
+            return new Rule(Rule.Kind.SGD, lr, momentum, nesterov, 0, 0, 0, weightDecay);
+        }
+
+        @Override
         public java.util.Map<String, float[]> stateArrays() {
             return velocity == null ? java.util.Map.of() : java.util.Map.of("optimizer.momentum_buffer", velocity);
         }
@@ -136,6 +150,11 @@ public interface Optimizer {
         @Override
         public void setLearningRate(double rate) {
             lr = rate;
+        }
+
+        @Override
+        public Rule rule() {
+            return new Rule(Rule.Kind.ADAM, lr, 0, false, beta1, beta2, eps, weightDecay);
         }
 
         @Override

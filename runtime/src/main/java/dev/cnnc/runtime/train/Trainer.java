@@ -156,11 +156,10 @@ public final class Trainer {
                     epochCorrect += correct(net.output(), y, n, width);
                 }
                 net.backward(n);
-                checkGradients(step);
-                if (config.l1() > 0) {
-                    Optimizer.addL1(net.parameters(), net.gradients(), config.l1());
+                if (net.gradientsOnHost()) {
+                    checkGradients(step); // on a device a non-finite gradient shows in the next step's loss instead
                 }
-                optimizer.step(net.parameters(), net.gradients());
+                net.step(optimizer, config.l1());
                 lastLoss = value;
                 images += n;
                 epochLoss += value * n;

@@ -134,11 +134,16 @@ public final class ClEmitter {
     }
 
     private void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when));
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
     }
 
     private void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when));
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
+    }
+
+    /** A two-dimensional launch: see {@link ClPlan.Launch}. */
+    private ClPlan.Launch launch2(int k, String kernel, long perExample, long fixed, int rowBlock, long rows, String when, String... args) {
+        return new ClPlan.Launch(k, kernel, perExample, fixed, rowBlock, rows, List.of(args), when);
     }
 
     private void kernel(String name, String params, long perExample, long fixed, String body) {
@@ -148,8 +153,32 @@ public final class ClEmitter {
                 .append(body).append("}\n\n");
     }
 
-    // ---- conv --------------------------------------------------------------------------------
+    /** A kernel over two dimensions: {@code gid} along the work groups, {@code row} the same for a whole group. */
+    private void kernel2(String name, String params, long perExample, long fixed, String body) {
+        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
+                .append("    const int gid = get_global_id(0), row = get_global_id(1);\n")
+                .append("    if (gid >= n * ").append(perExample).append(" + ").append(fixed).append(") return;\n")
+                .append(body).append("}\n\n");
+    }
 
+    /** Register tile: the largest divisor of {@code size} up to {@code max}, so tiles need no bounds checks. */
+    static int tile(int size, int max) {
+        for (int t = Math.min(size, max); t > 1; t--) {
+            if (size % t == 0) {
+                return t;
+            }
+        }
+        return 1;
+    }
+
+    // ---- conv ----------------------------------------------------------------------------------
+
+    /**
+     * Convolution as an implicit matrix product, register-tiled: a work item computes one output
+     * position for a tile of filters, so neighbouring items (the SIMD lanes of a CPU device, the
+     * threads of a warp) read neighbouring input values while they share every weight they load.
+     * The pooling epilogue then runs over the stored activations in a second, light kernel.
+     */
     private void conv(int k, Op.ConvOp op) {
         Conv c = op.conv();
         Shape in = op.input().shape();
@@ -158,132 +187,129 @@ public final class ClEmitter {
         int f = c.filters(), kh = c.kernelHeight(), kw = c.kernelWidth(), sh = c.strideHeight(), sw = c.strideWidth();
         int ph = c.pad()[0], pw = c.pad()[1];
         int oh = (int) cs.height(), ow = (int) cs.width();
+        int positions = oh * ow;
+        int kk = kh * kw;
+        int kernelSize = cin * kk;
         var entries = plan.params().of(op.name());
         int wOff = entries.get("weight").offset();
-        String bias = c.bias() ? "P[" + entries.get("bias").offset() + " + f]" : "0.0f";
         Op.Epilogue ep = op.epilogue();
-        String z = "op" + k + "_z";
-        src.append("float ").append(z).append("(__global const float* x, __global const float* P, const int b, const int f, const int oh, const int ow) {\n")
-                .append("    float s = ").append(bias).append(";\n")
+        String x = value(op.input()), y = value(op.output()), dy = grad(op.output());
+        String dz = "DZ" + k;
+        long convPer = (long) f * positions;
+        out.buffer(dz, convPer, 0, false);
+        String cBuf = ep.pool() == null ? y : "C" + k;
+        if (ep.pool() != null) {
+            out.buffer(cBuf, convPer, 0, false);
+        }
+
+        int tf = tile(f, 8);
+        int blocks = f / tf;
+        StringBuilder body = new StringBuilder()
+                .append("    const int p = gid % ").append(positions).append(", b = gid / ").append(positions).append(", f0 = row * ").append(tf).append(";\n")
+                .append("    const int oh = p / ").append(ow).append(", ow = p % ").append(ow).append(";\n")
+                .append("    float acc[").append(tf).append("];\n")
+                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = ")
+                .append(c.bias() ? "P[" + entries.get("bias").offset() + " + f0 + t]" : "0.0f").append(";\n")
                 .append("    const __global float* xb = x + b * ").append((long) cin * h * w).append(";\n")
-                .append("    const __global float* wf = P + ").append(wOff).append(" + f * ").append(cin * kh * kw).append(";\n")
+                .append("    const __global float* wb = P + ").append(wOff).append(" + f0 * ").append(kernelSize).append(";\n")
                 .append("    for (int c = 0; c < ").append(cin).append("; c++) {\n")
                 .append("        for (int i = 0; i < ").append(kh).append("; i++) {\n")
                 .append("            const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
-                .append("            if (iy < 0 || iy >= ").append(h).append(") continue;\n")
+                .append("            const bool row = iy >= 0 && iy < ").append(h).append(";\n")
                 .append("            for (int j = 0; j < ").append(kw).append("; j++) {\n")
                 .append("                const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
-                .append("                if (ix < 0 || ix >= ").append(w).append(") continue;\n")
-                .append("                s += wf[(c * ").append(kh).append(" + i) * ").append(kw).append(" + j] * xb[(c * ").append(h)
-                .append(" + iy) * ").append(w).append(" + ix];\n")
-                .append("            }\n        }\n    }\n    return s;\n}\n\n");
-        String x = value(op.input()), y = value(op.output()), dy = grad(op.output());
-        String dz = "DZ" + k;
-        long convPer = (long) f * oh * ow;
-        out.buffer(dz, convPer, 0, false);
+                .append("                const float v = row && ix >= 0 && ix < ").append(w).append(" ? xb[(c * ").append(h)
+                .append(" + iy) * ").append(w).append(" + ix] : 0.0f;\n")
+                .append("                const __global float* wk = wb + (c * ").append(kh).append(" + i) * ").append(kw).append(" + j;\n")
+                .append("                for (int t = 0; t < ").append(tf).append("; t++) acc[t] += wk[t * ").append(kernelSize).append("] * v;\n")
+                .append("            }\n        }\n    }\n")
+                .append("    __global float* ob = y + (b * ").append(f).append(" + f0) * ").append(positions).append(" + p;\n")
+                .append("    for (int t = 0; t < ").append(tf).append("; t++) { const float z = acc[t]; ob[t * ").append(positions)
+                .append("] = ").append(ClActivation.apply(ep.before(), "z")).append("; }\n");
+        kernel2("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y", positions, 0, body.toString());
+        out.forward.add(launch2(k, "op" + k + "_conv_fwd", positions, 0, 0, blocks, null, x, "P", cBuf));
+
         if (ep.pool() == null) {
-            kernel("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y", convPer, 0,
-                    "    const int ow = gid % " + ow + ", oh = gid / " + ow + " % " + oh + ", f = gid / " + (oh * ow) + " % " + f
-                            + ", b = gid / " + convPer + ";\n"
-                            + "    const float z = " + z + "(x, P, b, f, oh, ow);\n"
-                            + "    y[gid] = " + ClActivation.apply(ep.before(), "z") + ";\n");
-            fwd(k, "op" + k + "_conv_fwd", convPer, 0, null, x, "P", y);
             kernel("op" + k + "_conv_dz", "__global const float* y, __global const float* dy, __global float* dz", convPer, 0,
                     "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(ep.before(), "v") + ";\n");
             back(k, "op" + k + "_conv_dz", convPer, 0, null, y, dy, dz);
         } else {
+            Pool pool = ep.pool();
             Shape ps = ep.pooled();
             int qh = (int) ps.height(), qw = (int) ps.width();
-            Pool pool = ep.pool();
             int pkh = pool.kernelHeight(), pkw = pool.kernelWidth(), psh = pool.strideHeight(), psw = pool.strideWidth();
             int pph = pool.pad()[0], ppw = pool.pad()[1];
-            long pooledPer = (long) f * qh * qw;
-            String cBuf = "C" + k, aBuf = "A" + k;
-            out.buffer(cBuf, convPer, 0, false);
-            out.buffer(aBuf, pooledPer, 0, true);
-            Pool.Op kind = pool.op();
-            StringBuilder body = new StringBuilder()
-                    .append("    const int qx = gid % ").append(qw).append(", qy = gid / ").append(qw).append(" % ").append(qh)
-                    .append(", f = gid / ").append(qh * qw).append(" % ").append(f).append(", b = gid / ").append(pooledPer).append(";\n")
-                    .append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
-                    .append(";\n    int arg = -1;\n")
-                    .append("    for (int i = 0; i < ").append(pkh).append("; i++) {\n")
-                    .append("        const int cy = qy * ").append(psh).append(" + i - ").append(pph).append(";\n")
-                    .append("        if (cy < 0 || cy >= ").append(oh).append(") continue;\n")
-                    .append("        for (int j = 0; j < ").append(pkw).append("; j++) {\n")
-                    .append("            const int cx = qx * ").append(psw).append(" + j - ").append(ppw).append(";\n")
-                    .append("            if (cx < 0 || cx >= ").append(ow).append(") continue;\n")
-                    .append("            const float z = ").append(z).append("(x, P, b, f, cy, cx);\n")
-                    .append("            const float a = ").append(ClActivation.apply(ep.before(), "z")).append(";\n")
-                    .append("            c[((b * ").append(f).append(" + f) * ").append(oh).append(" + cy) * ").append(ow).append(" + cx] = a;\n");
-            if (kind == Pool.Op.AVG) {
-                body.append("            best += a;\n        }\n    }\n    best /= ").append(pkh * pkw).append(".0f;\n");
-            } else {
-                body.append("            if (arg < 0 || a ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(a)) { best = a; arg = cy * ")
-                        .append(ow).append(" + cx; }\n        }\n    }\n    args[gid] = arg;\n");
-            }
-            body.append("    y[gid] = ").append(ClActivation.apply(ep.after(), "best")).append(";\n");
-            kernel("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y, __global float* c, __global int* args",
-                    pooledPer, 0, body.toString());
-            fwd(k, "op" + k + "_conv_fwd", pooledPer, 0, null, x, "P", y, cBuf, aBuf);
-            String route = kind == Pool.Op.AVG
+            String aBuf = "A" + k;
+            out.buffer(aBuf, (long) f * qh * qw, 0, true);
+            poolKernels(k, "epilogue", pool.op(), f, oh, ow, qh, qw, pkh, pkw, psh, psw, pph, ppw, ep.after(), cBuf, y, aBuf, null, null, null);
+            String route = pool.op() == Pool.Op.AVG
                     ? "                g += dy[o] * " + ClActivation.derivative(ep.after(), "y[o]") + " / " + (pkh * pkw) + ".0f;\n"
                     : "                if (args[o] == cy * " + ow + " + cx) g += dy[o] * " + ClActivation.derivative(ep.after(), "y[o]") + ";\n";
             kernel("op" + k + "_conv_dz", "__global const float* y, __global const float* dy, __global const float* c, __global const int* args, __global float* dz",
                     convPer, 0,
-                    "    const int cx = gid % " + ow + ", cy = gid / " + ow + " % " + oh + ", pl = gid / " + (oh * ow) + ";\n"
+                    "    const int cx = gid % " + ow + ", cy = gid / " + ow + " % " + oh + ", pl = gid / " + positions + ";\n"
                             + windowLoops(qh, qw, pkh, pkw, psh, psw, pph, ppw, "cy", "cx",
                             "                const int o = pl * " + (qh * qw) + " + qy * " + qw + " + qx;\n" + route)
                             + "    const float v = c[gid];\n"
                             + "    dz[gid] = g == 0.0f ? 0.0f : g * " + ClActivation.derivative(ep.before(), "v") + ";\n");
             back(k, "op" + k + "_conv_dz", convPer, 0, null, y, dy, cBuf, aBuf, dz);
         }
-        // Weight and bias gradients: one work item per weight (and per bias) summing over the batch.
-        long weights = (long) f * cin * kh * kw;
-        long items = weights + (c.bias() ? f : 0);
+
+        // Weight gradients: an item per (c, i, j) for a tile of filters (dimension 1), summing over the batch and positions.
         StringBuilder dw = new StringBuilder()
-                .append("    acc_t s = 0;\n")
-                .append("    if (gid < ").append(weights).append(") {\n")
-                .append("        const int j = gid % ").append(kw).append(", i = gid / ").append(kw).append(" % ").append(kh)
-                .append(", c = gid / ").append(kh * kw).append(" % ").append(cin).append(", f = gid / ").append(cin * kh * kw).append(";\n")
-                .append("        for (int b = 0; b < n; b++) {\n")
-                .append("            for (int oh = 0; oh < ").append(oh).append("; oh++) {\n")
-                .append("                const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
-                .append("                if (iy < 0 || iy >= ").append(h).append(") continue;\n")
-                .append("                for (int ow = 0; ow < ").append(ow).append("; ow++) {\n")
-                .append("                    const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
-                .append("                    if (ix < 0 || ix >= ").append(w).append(") continue;\n")
-                .append("                    s += dz[((b * ").append(f).append(" + f) * ").append(oh).append(" + oh) * ").append(ow)
-                .append(" + ow] * x[((b * ").append(cin).append(" + c) * ").append(h).append(" + iy) * ").append(w).append(" + ix];\n")
-                .append("                }\n            }\n        }\n")
-                .append("        G[").append(wOff).append(" + gid] = (float) s;\n    }");
+                .append("    const int q = gid, f0 = row * ").append(tf).append(";\n")
+                .append("    const int j = q % ").append(kw).append(", i = q / ").append(kw).append(" % ").append(kh).append(", c = q / ").append(kk).append(";\n")
+                .append("    float acc[").append(tf).append("];\n")
+                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = 0.0f;\n")
+                .append("    for (int b = 0; b < n; b++) {\n")
+                .append("        const __global float* xc = x + (b * ").append(cin).append(" + c) * ").append(h * w).append(";\n")
+                .append("        const __global float* db = dz + (b * ").append(f).append(" + f0) * ").append(positions).append(";\n")
+                .append("        for (int oh = 0; oh < ").append(oh).append("; oh++) {\n")
+                .append("            const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
+                .append("            if (iy < 0 || iy >= ").append(h).append(") continue;\n")
+                .append("            for (int ow = 0; ow < ").append(ow).append("; ow++) {\n")
+                .append("                const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
+                .append("                if (ix < 0 || ix >= ").append(w).append(") continue;\n")
+                .append("                const float v = xc[iy * ").append(w).append(" + ix];\n")
+                .append("                for (int t = 0; t < ").append(tf).append("; t++) acc[t] += db[t * ").append(positions)
+                .append(" + oh * ").append(ow).append(" + ow] * v;\n")
+                .append("            }\n        }\n    }\n")
+                .append("    for (int t = 0; t < ").append(tf).append("; t++) G[").append(wOff).append(" + (f0 + t) * ").append(kernelSize)
+                .append(" + q] = acc[t];\n");
+        kernel2("op" + k + "_conv_dw", "__global const float* x, __global const float* dz, __global float* G", 0, kernelSize, dw.toString());
+        out.backward.add(launch2(k, "op" + k + "_conv_dw", 0, kernelSize, 0, blocks, null, x, dz, "G"));
         if (c.bias()) {
-            dw.append(" else {\n        const int f = gid - ").append(weights).append(";\n")
-                    .append("        for (int b = 0; b < n; b++) {\n")
-                    .append("            const __global float* p = dz + (b * ").append(f).append(" + f) * ").append(oh * ow).append(";\n")
-                    .append("            for (int q = 0; q < ").append(oh * ow).append("; q++) s += p[q];\n        }\n")
-                    .append("        G[").append(entries.get("bias").offset()).append(" + f] = (float) s;\n    }");
+            kernel("op" + k + "_conv_db", "__global const float* dz, __global float* G", 0, f,
+                    "    float s = 0.0f;\n"
+                            + "    for (int b = 0; b < n; b++) {\n"
+                            + "        const __global float* p = dz + (b * " + f + " + gid) * " + positions + ";\n"
+                            + "        for (int q = 0; q < " + positions + "; q++) s += p[q];\n    }\n"
+                            + "    G[" + entries.get("bias").offset() + " + gid] = s;\n");
+            back(k, "op" + k + "_conv_db", 0, f, null, dz, "G");
         }
-        dw.append("\n");
-        kernel("op" + k + "_conv_dw", "__global const float* x, __global const float* dz, __global float* G", 0, items, dw.toString());
-        back(k, "op" + k + "_conv_dw", 0, items, null, x, dz, "G");
-        long inPer = (long) cin * h * w;
-        kernel("op" + k + "_conv_dx", "__global const float* dz, __global const float* P, __global float* dx", inPer, 0,
-                "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", c = gid / " + (h * w) + " % " + cin
-                        + ", b = gid / " + inPer + ";\n"
-                        + "    float s = 0.0f;\n"
+
+        // Input gradient: an item per input position for a tile of channels.
+        int tc = tile(cin, 8);
+        int cBlocks = cin / tc;
+        kernel2("op" + k + "_conv_dx", "__global const float* dz, __global const float* P, __global float* dx", (long) h * w, 0,
+                "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", b = gid / " + (h * w) + ", c0 = row * " + tc + ";\n"
+                        + "    float acc[" + tc + "];\n"
+                        + "    for (int t = 0; t < " + tc + "; t++) acc[t] = 0.0f;\n"
                         + "    for (int f = 0; f < " + f + "; f++) {\n"
+                        + "        const __global float* db = dz + (b * " + f + " + f) * " + positions + ";\n"
+                        + "        const __global float* wf = P + " + wOff + " + (f * " + cin + " + c0) * " + kk + ";\n"
                         + "        for (int i = 0; i < " + kh + "; i++) {\n"
                         + "            const int ty = iy + " + ph + " - i;\n"
                         + "            if (ty < 0 || ty % " + sh + " != 0 || ty / " + sh + " >= " + oh + ") continue;\n"
                         + "            for (int j = 0; j < " + kw + "; j++) {\n"
                         + "                const int tx = ix + " + pw + " - j;\n"
                         + "                if (tx < 0 || tx % " + sw + " != 0 || tx / " + sw + " >= " + ow + ") continue;\n"
-                        + "                s += dz[((b * " + f + " + f) * " + oh + " + ty / " + sh + ") * " + ow + " + tx / " + sw + "] * P["
-                        + wOff + " + ((f * " + cin + " + c) * " + kh + " + i) * " + kw + " + j];\n"
+                        + "                const float g = db[ty / " + sh + " * " + ow + " + tx / " + sw + "];\n"
+                        + "                for (int t = 0; t < " + tc + "; t++) acc[t] += wf[t * " + kk + " + i * " + kw + " + j] * g;\n"
                         + "            }\n        }\n    }\n"
-                        + "    dx[gid] = s;\n");
-        back(k, "op" + k + "_conv_dx", inPer, 0, inputWhen(op.input()), dz, "P", slot(k, op.input()));
+                        + "    __global float* o = dx + (b * " + cin + " + c0) * " + (h * w) + " + iy * " + w + " + ix;\n"
+                        + "    for (int t = 0; t < " + tc + "; t++) o[t * " + (h * w) + "] = acc[t];\n");
+        out.backward.add(launch2(k, "op" + k + "_conv_dx", (long) h * w, 0, 0, cBlocks, inputWhen(op.input()), dz, "P", slot(k, op.input())));
     }
 
     /** Loops over the pooling windows (qy, qx) that contain position (py, px) of the pooled input; declares g. */
@@ -300,6 +326,11 @@ public final class ClEmitter {
 
     // ---- dense -------------------------------------------------------------------------------
 
+    /**
+     * Dense layers with the batch in dimension 1: the forward's items each take one unit for a
+     * tile of examples (so the examples' inputs are broadcast), the backward's items one input
+     * feature (so weights and inputs are read contiguously across neighbouring items).
+     */
     private void dense(int k, Op.DenseOp op) {
         int in = (int) op.input().perExample();
         int units = (int) op.output().perExample();
@@ -308,36 +339,40 @@ public final class ClEmitter {
         boolean hasBias = entries.containsKey("bias");
         String x = value(op.input()), y = value(op.output()), dy = grad(op.output()), dz = "DZ" + k;
         out.buffer(dz, units, 0, false);
-        kernel("op" + k + "_dense_fwd", "__global const float* x, __global const float* P, __global float* y", units, 0,
-                "    const int o = gid % " + units + ", b = gid / " + units + ";\n"
-                        + "    const __global float* xb = x + b * " + in + ";\n"
+        int tb = 8;
+        kernel2("op" + k + "_dense_fwd", "__global const float* x, __global const float* P, __global float* y", 0, units,
+                "    const int o = gid, b0 = row * " + tb + ";\n"
                         + "    const __global float* wo = P + " + wOff + " + o * " + in + ";\n"
-                        + "    float z = " + (hasBias ? "P[" + entries.get("bias").offset() + " + o]" : "0.0f") + ";\n"
-                        + "    for (int i = 0; i < " + in + "; i++) z += wo[i] * xb[i];\n"
-                        + "    y[gid] = " + ClActivation.apply(op.activation(), "z") + ";\n");
-        fwd(k, "op" + k + "_dense_fwd", units, 0, null, x, "P", y);
+                        + "    float acc[" + tb + "];\n"
+                        + "    for (int t = 0; t < " + tb + "; t++) acc[t] = " + (hasBias ? "P[" + entries.get("bias").offset() + " + o]" : "0.0f") + ";\n"
+                        + "    const __global float* xs[" + tb + "];\n"
+                        + "    for (int t = 0; t < " + tb + "; t++) xs[t] = x + min(b0 + t, n - 1) * " + in + ";\n"
+                        + "    for (int i = 0; i < " + in + "; i++) {\n"
+                        + "        const float w = wo[i];\n"
+                        + "        for (int t = 0; t < " + tb + "; t++) acc[t] += w * xs[t][i];\n"
+                        + "    }\n"
+                        + "    for (int t = 0; t < " + tb + " && b0 + t < n; t++) { const float z = acc[t]; y[(b0 + t) * " + units + " + o] = "
+                        + ClActivation.apply(op.activation(), "z") + "; }\n");
+        out.forward.add(launch2(k, "op" + k + "_dense_fwd", 0, units, tb, 1, null, x, "P", y));
         kernel("op" + k + "_dense_dz", "__global const float* y, __global const float* dy, __global float* dz", units, 0,
                 "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
         back(k, "op" + k + "_dense_dz", units, 0, null, y, dy, dz);
-        long weights = (long) units * in;
-        long items = weights + (hasBias ? units : 0);
-        kernel("op" + k + "_dense_dw", "__global const float* x, __global const float* dz, __global float* G", 0, items,
-                "    acc_t s = 0;\n"
-                        + "    if (gid < " + weights + ") {\n"
-                        + "        const int i = gid % " + in + ", o = gid / " + in + ";\n"
-                        + "        for (int b = 0; b < n; b++) s += dz[b * " + units + " + o] * x[b * " + in + " + i];\n"
-                        + "        G[" + wOff + " + gid] = (float) s;\n"
-                        + (hasBias ? "    } else {\n        const int o = gid - " + weights + ";\n"
-                        + "        for (int b = 0; b < n; b++) s += dz[b * " + units + " + o];\n"
-                        + "        G[" + entries.get("bias").offset() + " + o] = (float) s;\n" : "")
-                        + "    }\n");
-        back(k, "op" + k + "_dense_dw", 0, items, null, x, dz, "G");
-        kernel("op" + k + "_dense_dx", "__global const float* dz, __global const float* P, __global float* dx", in, 0,
-                "    const int i = gid % " + in + ", b = gid / " + in + ";\n"
-                        + "    float s = 0.0f;\n"
-                        + "    for (int o = 0; o < " + units + "; o++) s += dz[b * " + units + " + o] * P[" + wOff + " + o * " + in + " + i];\n"
-                        + "    dx[gid] = s;\n");
-        back(k, "op" + k + "_dense_dx", in, 0, inputWhen(op.input()), dz, "P", slot(k, op.input()));
+        kernel2("op" + k + "_dense_dw", "__global const float* x, __global const float* dz, __global float* G", 0, in,
+                "    float s = 0.0f;\n"
+                        + "    for (int b = 0; b < n; b++) s += dz[b * " + units + " + row] * x[b * " + in + " + gid];\n"
+                        + "    G[" + wOff + " + row * " + in + " + gid] = s;\n");
+        out.backward.add(launch2(k, "op" + k + "_dense_dw", 0, in, 0, units, null, x, dz, "G"));
+        if (hasBias) {
+            kernel("op" + k + "_dense_db", "__global const float* dz, __global float* G", 0, units,
+                    "    float s = 0.0f;\n    for (int b = 0; b < n; b++) s += dz[b * " + units + " + gid];\n"
+                            + "    G[" + entries.get("bias").offset() + " + gid] = s;\n");
+            back(k, "op" + k + "_dense_db", 0, units, null, dz, "G");
+        }
+        kernel2("op" + k + "_dense_dx", "__global const float* dz, __global const float* P, __global float* dx", 0, in,
+                "    float s = 0.0f;\n"
+                        + "    for (int o = 0; o < " + units + "; o++) s += P[" + wOff + " + o * " + in + " + gid] * dz[row * " + units + " + o];\n"
+                        + "    dx[row * " + in + " + gid] = s;\n");
+        out.backward.add(launch2(k, "op" + k + "_dense_dx", 0, in, 1, 1, inputWhen(op.input()), dz, "P", slot(k, op.input())));
     }
 
     // ---- pooling, activations, batchnorm, dropout, softmax, add, copies ------------------------
@@ -347,38 +382,53 @@ public final class ClEmitter {
         Shape os = op.output().shape();
         int c = (int) in.channels(), h = (int) in.height(), w = (int) in.width(), oh = (int) os.height(), ow = (int) os.width();
         String aBuf = "A" + k;
+        out.buffer(aBuf, (long) c * oh * ow, 0, true);
+        poolKernels(k, "pool", op.kind(), c, h, w, oh, ow, op.kh(), op.kw(), op.sh(), op.sw(), op.ph(), op.pw(), null,
+                value(op.input()), value(op.output()), aBuf, grad(op.output()), slot(k, op.input()), inputWhen(op.input()));
+    }
+
+    /**
+     * Window pooling over {@code c} planes of h x w per example, then {@code after}; and, when
+     * {@code dy} is given, its backward (each input position gathers from the windows holding it).
+     */
+    private void poolKernels(int k, String label, Pool.Op kind, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                             int ph, int pw, Activation after, String x, String y, String aBuf, String dy, String dx, String dxWhen) {
         long outPer = (long) c * oh * ow, inPer = (long) c * h * w;
-        out.buffer(aBuf, outPer, 0, true);
-        boolean avg = op.kind() == Pool.Op.AVG;
+        boolean avg = kind == Pool.Op.AVG;
         StringBuilder body = new StringBuilder()
                 .append("    const int ox = gid % ").append(ow).append(", oy = gid / ").append(ow).append(" % ").append(oh)
                 .append(", pl = gid / ").append(oh * ow).append(";\n")
                 .append("    const __global float* xp = x + pl * ").append(h * w).append(";\n")
-                .append("    float best = ").append(op.kind() == Pool.Op.MAX ? "-INFINITY" : op.kind() == Pool.Op.MIN ? "INFINITY" : "0.0f")
+                .append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
                 .append(";\n    int arg = -1;\n")
-                .append("    for (int i = 0; i < ").append(op.kh()).append("; i++) {\n")
-                .append("        const int iy = oy * ").append(op.sh()).append(" + i - ").append(op.ph()).append(";\n")
+                .append("    for (int i = 0; i < ").append(kh).append("; i++) {\n")
+                .append("        const int iy = oy * ").append(sh).append(" + i - ").append(ph).append(";\n")
                 .append("        if (iy < 0 || iy >= ").append(h).append(") continue;\n")
-                .append("        for (int j = 0; j < ").append(op.kw()).append("; j++) {\n")
-                .append("            const int ix = ox * ").append(op.sw()).append(" + j - ").append(op.pw()).append(";\n")
+                .append("        for (int j = 0; j < ").append(kw).append("; j++) {\n")
+                .append("            const int ix = ox * ").append(sw).append(" + j - ").append(pw).append(";\n")
                 .append("            if (ix < 0 || ix >= ").append(w).append(") continue;\n")
                 .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
         if (avg) {
-            body.append("            best += v;\n        }\n    }\n    y[gid] = best / ").append(op.kh() * op.kw()).append(".0f;\n");
+            body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
         } else {
-            body.append("            if (arg < 0 || v ").append(op.kind() == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
-                    .append(w).append(" + ix; }\n        }\n    }\n    y[gid] = best;\n    args[gid] = arg;\n");
+            body.append("            if (arg < 0 || v ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
+                    .append(w).append(" + ix; }\n        }\n    }\n    args[gid] = arg;\n");
         }
-        kernel("op" + k + "_pool_fwd", "__global const float* x, __global float* y, __global int* args", outPer, 0, body.toString());
-        fwd(k, "op" + k + "_pool_fwd", outPer, 0, null, value(op.input()), value(op.output()), aBuf);
-        String route = avg ? "                g += dy[o] / " + (op.kh() * op.kw()) + ".0f;\n"
+        body.append("    y[gid] = ").append(ClActivation.apply(after, "best")).append(";\n");
+        String name = "op" + k + "_" + label;
+        kernel(name + "_fwd", "__global const float* x, __global float* y, __global int* args", outPer, 0, body.toString());
+        fwd(k, name + "_fwd", outPer, 0, null, x, y, aBuf);
+        if (dy == null) {
+            return;
+        }
+        String route = avg ? "                g += dy[o] / " + (kh * kw) + ".0f;\n"
                 : "                if (args[o] == iy * " + w + " + ix) g += dy[o];\n";
-        kernel("op" + k + "_pool_dx", "__global const float* dy, __global const int* args, __global float* dx", inPer, 0,
+        kernel(name + "_dx", "__global const float* dy, __global const int* args, __global float* dx", inPer, 0,
                 "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", pl = gid / " + (h * w) + ";\n"
-                        + windowLoops(oh, ow, op.kh(), op.kw(), op.sh(), op.sw(), op.ph(), op.pw(), "iy", "ix",
+                        + windowLoops(oh, ow, kh, kw, sh, sw, ph, pw, "iy", "ix",
                         "                const int o = pl * " + (oh * ow) + " + qy * " + ow + " + qx;\n" + route)
                         + "    dx[gid] = g;\n");
-        back(k, "op" + k + "_pool_dx", inPer, 0, inputWhen(op.input()), grad(op.output()), aBuf, slot(k, op.input()));
+        back(k, name + "_dx", inPer, 0, dxWhen, dy, aBuf, dx);
     }
 
     private void activation(int k, Op.ActivationOp op) {

@@ -107,8 +107,10 @@ public final class ClHostEmitter {
                     case "inputGradient" -> "inputGradientEnabled()";
                     default -> throw new IllegalStateException(l.when());
                 };
-                CodeBlock call = CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(),
-                        l.args().stream().map(a -> CodeBlock.of(", $S", a).toString()).collect(Collectors.joining()));
+                String args = l.args().stream().map(a -> CodeBlock.of(", $S", a).toString()).collect(Collectors.joining());
+                CodeBlock call = l.rows() == 0
+                        ? CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), args)
+                        : CodeBlock.of("launch2($S, $LL, $LL, $L, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), l.rowBlock(), l.rows(), args);
                 if (condition == null) {
                     m.addStatement(call);
                 } else {

@@ -16,11 +16,14 @@ public final class ClPlan {
     }
 
     /**
-     * One kernel run over {@code perExample * n + fixed} work items. Arguments are buffer names,
-     * "n", or "seed"/"threshold" (dropout); {@code when} is null (always), "training",
-     * "inference", or "inputGradient".
+     * One kernel run over {@code perExample * n + fixed} work items in dimension 0 and, for a
+     * two-dimensional run ({@code rows > 0}), {@code rows} (times ceil(n / rowBlock) when
+     * rowBlock > 0) in dimension 1. Work groups lie along dimension 0, so what a kernel indexes
+     * by dimension 1 is the same for a whole group (loaded once, broadcast to the SIMD lanes).
+     * Arguments are buffer names, "count", or "seed:i"/"threshold:i" (dropout); {@code when} is
+     * null (always), "training", "inference", or "inputGradient".
      */
-    public record Launch(int op, String kernel, long perExample, long fixed, List<String> args, String when) {
+    public record Launch(int op, String kernel, long perExample, long fixed, int rowBlock, long rows, List<String> args, String when) {
     }
 
     final StringBuilder source = new StringBuilder();
