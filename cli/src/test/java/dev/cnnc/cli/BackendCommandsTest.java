@@ -40,6 +40,33 @@ class BackendCommandsTest {
     }
 
     @Test
+    void compileForOpenClWritesKernelsAndTheirHostClass(@TempDir Path dir) throws Exception {
+        Path cnn = dir.resolve("tiny.cnn");
+        Files.writeString(cnn, TINY);
+        CheckCommandTest.Run r = run("compile", cnn.toString(), "--backend", "opencl", "-o", dir.resolve("out").toString(), "--package", "com.example.nets");
+        assertEquals(0, r.exit(), r.err());
+        String kernels = Files.readString(dir.resolve("out/com/example/nets/Tiny.cl"));
+        assertTrue(kernels.contains("__kernel void op0_conv_fwd("), kernels);
+        assertTrue(kernels.contains("__kernel void op0_conv_dw("), kernels);
+        String host = Files.readString(dir.resolve("out/com/example/nets/TinyOpenCl.java"));
+        assertTrue(host.contains("public final class TinyOpenCl extends OpenClNetwork"), host);
+        assertTrue(host.contains("launch2(\"op0_conv_fwd\""), host);
+        assertTrue(host.contains("tiny.cnn line 3"), "a comment names the .cnn line:\n" + host);
+    }
+
+    @Test
+    void aMissingOpenClDeviceIsAUsageError(@TempDir Path dir) throws Exception {
+        Path cnn = dir.resolve("tiny.cnn");
+        Files.writeString(cnn, TINY);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        writeLearnableSplits(data, 64);
+        CheckCommandTest.Run r = run("train", cnn.toString(), "--data", data.toString(), "--backend", "opencl", "--device", "9", "--steps", "1");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("no OpenCL device 9"), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
     void trainLowersTheLossAndSavesWeights(@TempDir Path dir) throws Exception {
         Path cnn = dir.resolve("tiny.cnn");
         Files.writeString(cnn, TINY);
@@ -118,6 +145,23 @@ class BackendCommandsTest {
         assertTrue(r.out().contains("conv1 + maxpool 2 + relu"), r.out());
         assertEquals(4, Pattern.compile("\\d+ images/s \\(median of 2 runs.*% of peak").matcher(r.out()).results().count(), r.out());
         assertTrue(r.out().contains("plain Java") && r.out().contains("Vector API"), r.out());
+    }
+
+    @Test
+    void benchComparesOpenClWithJava(@TempDir Path dir) throws Exception {
+        Path cnn = dir.resolve("tiny.cnn");
+        Files.writeString(cnn, TINY);
+        CheckCommandTest.Run r = run("bench", cnn.toString(), "--backend", "java,opencl", "--mode", "train", "--batch", "8", "--warmup", "0",
+                "--repeat", "1", "--seconds", "0.1", "--json");
+        assertEquals(0, r.exit(), r.err());
+        java.util.Map<?, ?> json = (java.util.Map<?, ?>) dev.cnnc.runtime.json.JsonReader.parse(r.out());
+        java.util.List<?> results = (java.util.List<?>) json.get("results");
+        assertEquals(2, results.size());
+        java.util.Map<?, ?> cl = (java.util.Map<?, ?>) results.get(1);
+        assertEquals("opencl", cl.get("backend"));
+        assertTrue(((String) cl.get("device")).startsWith("OpenCL on "), cl.toString());
+        assertTrue(((Number) cl.get("ratioToJava")).doubleValue() > 0, cl.toString());
+        assertEquals(3, ((java.util.List<?>) cl.get("ops")).size());
     }
 
     @Test

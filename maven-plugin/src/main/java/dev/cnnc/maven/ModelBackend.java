@@ -1,6 +1,7 @@
 package dev.cnnc.maven;
 
 import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.emit.OpenClBackend;
 import dev.cnnc.compiler.model.CheckedModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,10 @@ enum ModelBackend {
             files.add(new GeneratedFile(folder(packageName) + model.name() + ".java", source));
         }
         if (this == OPENCL || this == BOTH) {
-            throw new UnsupportedOperationException("opencl");
+            // The host class embeds its kernels; the .cl file beside it is for reading.
+            OpenClBackend.Sources cl = OpenClBackend.sources(model, packageName, true);
+            files.add(new GeneratedFile(folder(packageName) + cl.host().typeSpec().name() + ".java", cl.host().toString()));
+            files.add(new GeneratedFile(folder(packageName) + cl.kernelFileName(), cl.kernels()));
         }
         return files;
     }

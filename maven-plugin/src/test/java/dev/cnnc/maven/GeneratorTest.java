@@ -42,9 +42,27 @@ class GeneratorTest {
     }
 
     Generator.Outcome run(String fingerprint, String packageName) throws IOException {
+        return run(fingerprint, packageName, ModelBackend.JAVA);
+    }
+
+    Generator.Outcome run(String fingerprint, String packageName, ModelBackend backend) throws IOException {
         refreshed.clear();
         return new Generator(new Generator.Settings(src(), out(), project.resolve("target/cnnc-state/default.properties"), project,
-                packageName, ModelBackend.JAVA, true, fingerprint), refreshed::add).run();
+                packageName, backend, true, fingerprint), refreshed::add).run();
+    }
+
+    @Test
+    void bothBackendsWriteTheJavaClassTheOpenClHostAndItsKernels() throws IOException {
+        write("com/example/tiny.cnn", TINY);
+        Generator.Outcome outcome = run("v1", null, ModelBackend.BOTH);
+        assertEquals(List.of("com/example/tiny.cnn"), outcome.generated());
+        assertTrue(Files.readString(out().resolve("com/example/Tiny.java")).contains("implements Network"));
+        assertTrue(Files.readString(out().resolve("com/example/TinyOpenCl.java")).contains("extends OpenClNetwork"));
+        assertTrue(Files.readString(out().resolve("com/example/Tiny.cl")).contains("__kernel void op0_conv_fwd("));
+        // back to Java only: the OpenCL files go
+        run("v2", null, ModelBackend.JAVA);
+        assertFalse(Files.exists(out().resolve("com/example/TinyOpenCl.java")));
+        assertFalse(Files.exists(out().resolve("com/example/Tiny.cl")));
     }
 
     Generator.Outcome run() throws IOException {

@@ -40,4 +40,14 @@ class OpenClContextTest {
         OpenClDevices.Unavailable e = assertThrows(OpenClDevices.Unavailable.class, () -> OpenClContext.open(99));
         assertTrue(e.getMessage().contains("no OpenCL device 99"), e.getMessage());
     }
+
+    @Test
+    void aBufferTheDeviceCannotHoldIsNamed() throws Exception {
+        try (OpenClContext cl = OpenClContext.open(0)) {
+            OpenClContext.DeviceMemoryError e = assertThrows(OpenClContext.DeviceMemoryError.class,
+                    () -> cl.buffer("T7 (conv3 output)", cl.device().globalMemory() * 4));
+            assertTrue(e.getMessage().startsWith("buffer T7 (conv3 output) needs "), e.getMessage());
+            assertTrue(e.getMessage().contains("smaller --batch"), e.getMessage());
+        }
+    }
 }

@@ -259,8 +259,8 @@ public final class ClEmitter {
         StringBuilder dw = new StringBuilder()
                 .append("    const int q = gid, f0 = row * ").append(tf).append(";\n")
                 .append("    const int j = q % ").append(kw).append(", i = q / ").append(kw).append(" % ").append(kh).append(", c = q / ").append(kk).append(";\n")
-                .append("    float acc[").append(tf).append("];\n")
-                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = 0.0f;\n")
+                .append("    acc_t acc[").append(tf).append("];\n") // long sums: kept in double where the device has it
+                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = 0;\n")
                 .append("    for (int b = 0; b < n; b++) {\n")
                 .append("        const __global float* xc = x + (b * ").append(cin).append(" + c) * ").append(h * w).append(";\n")
                 .append("        const __global float* db = dz + (b * ").append(f).append(" + f0) * ").append(positions).append(";\n")
@@ -275,16 +275,16 @@ public final class ClEmitter {
                 .append(" + oh * ").append(ow).append(" + ow] * v;\n")
                 .append("            }\n        }\n    }\n")
                 .append("    for (int t = 0; t < ").append(tf).append("; t++) G[").append(wOff).append(" + (f0 + t) * ").append(kernelSize)
-                .append(" + q] = acc[t];\n");
+                .append(" + q] = (float) acc[t];\n");
         kernel2("op" + k + "_conv_dw", "__global const float* x, __global const float* dz, __global float* G", 0, kernelSize, dw.toString());
         out.backward.add(launch2(k, "op" + k + "_conv_dw", 0, kernelSize, 0, blocks, null, x, dz, "G"));
         if (c.bias()) {
             kernel("op" + k + "_conv_db", "__global const float* dz, __global float* G", 0, f,
-                    "    float s = 0.0f;\n"
+                    "    acc_t s = 0;\n"
                             + "    for (int b = 0; b < n; b++) {\n"
                             + "        const __global float* p = dz + (b * " + f + " + gid) * " + positions + ";\n"
                             + "        for (int q = 0; q < " + positions + "; q++) s += p[q];\n    }\n"
-                            + "    G[" + entries.get("bias").offset() + " + gid] = s;\n");
+                            + "    G[" + entries.get("bias").offset() + " + gid] = (float) s;\n");
             back(k, "op" + k + "_conv_db", 0, f, null, dz, "G");
         }
 
@@ -358,14 +358,14 @@ public final class ClEmitter {
                 "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
         back(k, "op" + k + "_dense_dz", units, 0, null, y, dy, dz);
         kernel2("op" + k + "_dense_dw", "__global const float* x, __global const float* dz, __global float* G", 0, in,
-                "    float s = 0.0f;\n"
+                "    acc_t s = 0;\n"
                         + "    for (int b = 0; b < n; b++) s += dz[b * " + units + " + row] * x[b * " + in + " + gid];\n"
-                        + "    G[" + wOff + " + row * " + in + " + gid] = s;\n");
+                        + "    G[" + wOff + " + row * " + in + " + gid] = (float) s;\n");
         out.backward.add(launch2(k, "op" + k + "_dense_dw", 0, in, 0, units, null, x, dz, "G"));
         if (hasBias) {
             kernel("op" + k + "_dense_db", "__global const float* dz, __global float* G", 0, units,
-                    "    float s = 0.0f;\n    for (int b = 0; b < n; b++) s += dz[b * " + units + " + gid];\n"
-                            + "    G[" + entries.get("bias").offset() + " + gid] = s;\n");
+                    "    acc_t s = 0;\n    for (int b = 0; b < n; b++) s += dz[b * " + units + " + gid];\n"
+                            + "    G[" + entries.get("bias").offset() + " + gid] = (float) s;\n");
             back(k, "op" + k + "_dense_db", 0, units, null, dz, "G");
         }
         kernel2("op" + k + "_dense_dx", "__global const float* dz, __global const float* P, __global float* dx", 0, in,
