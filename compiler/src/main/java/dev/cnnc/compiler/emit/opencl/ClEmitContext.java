@@ -1,0 +1,105 @@
+package dev.cnnc.compiler.emit.opencl;
+
+import dev.cnnc.compiler.lower.KernelPlan;
+import dev.cnnc.compiler.lower.Tensor;
+import java.util.List;
+
+/**
+ * What the per-op kernel emitters share: the plan, the program being written, and the names
+ * and launch helpers. Tensors are NCHW on the device; {@code T<id>} is a tensor's value,
+ * {@code D<id>} its gradient (with {@code D<id>_<r>} slots when several ops read it).
+ */
+final class ClEmitContext {
+    final KernelPlan plan;
+    final ClPlan out = new ClPlan();
+    final StringBuilder src = out.source;
+
+    ClEmitContext(KernelPlan plan) {
+        this.plan = plan;
+    }
+
+    static String value(Tensor t) {
+        return "T" + t.id();
+    }
+
+    static String grad(Tensor t) {
+        return "D" + t.id();
+    }
+
+    /** Where op k writes the gradient of its input {@code t} (a slot of its own when t has several readers). */
+    String slot(int k, Tensor t) {
+        return slot(k, t, plan.ops().get(k).inputs().indexOf(t));
+    }
+
+    /** The same for the input at {@code position} (an add may read one tensor twice: x + x). */
+    String slot(int k, Tensor t, int position) {
+        List<int[]> readers = plan.consumers(t);
+        for (int r = 0; r < readers.size(); r++) {
+            if (readers.get(r)[0] == k && readers.get(r)[1] == position) {
+                return r == 0 ? grad(t) : grad(t) + "_" + r;
+            }
+        }
+        throw new IllegalStateException("op " + k + " does not read t" + t.id() + " at " + position);
+    }
+
+    /** Whether op k's backward must produce its input's gradient: always, except for the network input when not asked. */
+    String inputWhen(Tensor t) {
+        return t.id() == plan.input().id() ? "inputGradient" : null;
+    }
+
+    void sumSlots(int k, Tensor t) {
+        for (int r = 1; r < plan.consumers(t).size(); r++) {
+            back(k, "add_into", t.perExample(), 0, null, grad(t), grad(t) + "_" + r, "count");
+        }
+    }
+
+    void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
+    }
+
+    void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
+    }
+
+    /** A two-dimensional launch: see {@link ClPlan.Launch}. */
+    ClPlan.Launch launch2(int k, String kernel, long perExample, long fixed, int rowBlock, long rows, String when, String... args) {
+        return new ClPlan.Launch(k, kernel, perExample, fixed, rowBlock, rows, List.of(args), when);
+    }
+
+    void kernel(String name, String params, long perExample, long fixed, String body) {
+        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
+                .append("    const int gid = get_global_id(0);\n")
+                .append("    if (gid >= n * ").append(perExample).append(" + ").append(fixed).append(") return;\n")
+                .append(body).append("}\n\n");
+    }
+
+    /** A kernel over two dimensions: {@code gid} along the work groups, {@code row} the same for a whole group. */
+    void kernel2(String name, String params, long perExample, long fixed, String body) {
+        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
+                .append("    const int gid = get_global_id(0), row = get_global_id(1);\n")
+                .append("    if (gid >= n * ").append(perExample).append(" + ").append(fixed).append(") return;\n")
+                .append(body).append("}\n\n");
+    }
+
+    /** Register tile: the largest divisor of {@code size} up to {@code max}, so tiles need no bounds checks. */
+    static int tile(int size, int max) {
+        for (int t = Math.min(size, max); t > 1; t--) {
+            if (size % t == 0) {
+                return t;
+            }
+        }
+        return 1;
+    }
+
+    /** Loops over the pooling windows (qy, qx) that contain position (py, px) of the pooled input; declares g. */
+    static String windowLoops(int qh, int qw, int kh, int kw, int sh, int sw, int ph, int pw, String py, String px, String inner) {
+        return "    float g = 0.0f;\n"
+                + "    const int ly = " + py + " + " + ph + " - " + kh + " + 1, lx = " + px + " + " + pw + " - " + kw + " + 1;\n"
+                + "    const int qy0 = ly <= 0 ? 0 : (ly + " + (sh - 1) + ") / " + sh + ", qy1 = min((" + py + " + " + ph + ") / " + sh + ", " + (qh - 1) + ");\n"
+                + "    const int qx0 = lx <= 0 ? 0 : (lx + " + (sw - 1) + ") / " + sw + ", qx1 = min((" + px + " + " + pw + ") / " + sw + ", " + (qw - 1) + ");\n"
+                + "    for (int qy = qy0; qy <= qy1; qy++) {\n"
+                + "        for (int qx = qx0; qx <= qx1; qx++) {\n"
+                + inner
+                + "        }\n    }\n";
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cnnc.compiler.emit.opencl;
+
+import dev.cnnc.compiler.layers.Activation;
+import dev.cnnc.compiler.layers.Pool;
+import dev.cnnc.compiler.lower.Op;
+import dev.cnnc.compiler.model.Shape;
+
+/** Window and global pooling; {@link #emit(ClEmitContext, int, String, Pool.Op, int, int, int, int, int, int, int, int, int, int, int, Activation, String, String, String, String, String, String)} also serves conv epilogues. */
+final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
+    @Override
+    public void emit(int k, Op.PoolOp op, ClEmitContext ctx) {
+        Shape in = op.input().shape();
+        Shape os = op.output().shape();
+        int c = (int) in.channels(), h = (int) in.height(), w = (int) in.width(), oh = (int) os.height(), ow = (int) os.width();
+        String aBuf = "A" + k;
+        ctx.out.buffer(aBuf, (long) c * oh * ow, 0, true);
+        PoolKernels.emit(ctx, k, "pool", op.kind(), c, h, w, oh, ow, op.kh(), op.kw(), op.sh(), op.sw(), op.ph(), op.pw(), null,
+                ClEmitContext.value(op.input()), ClEmitContext.value(op.output()), aBuf, ClEmitContext.grad(op.output()), ctx.slot(k, op.input()), ctx.inputWhen(op.input()));
+    }
+
+    /**
+     * Window pooling over {@code c} planes of h x w per example, then {@code after}; and, when
+     * {@code dy} is given, its backward (each input position gathers from the windows holding it).
+     */
+    static void emit(ClEmitContext ctx, int k, String label, Pool.Op kind, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                             int ph, int pw, Activation after, String x, String y, String aBuf, String dy, String dx, String dxWhen) {
+        long outPer = (long) c * oh * ow, inPer = (long) c * h * w;
+        boolean avg = kind == Pool.Op.AVG;
+        StringBuilder body = new StringBuilder()
+                .append("    const int ox = gid % ").append(ow).append(", oy = gid / ").append(ow).append(" % ").append(oh)
+                .append(", pl = gid / ").append(oh * ow).append(";\n")
+                .append("    const __global float* xp = x + pl * ").append(h * w).append(";\n")
+                .append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
+                .append(";\n    int arg = -1;\n")
+                .append("    for (int i = 0; i < ").append(kh).append("; i++) {\n")
+                .append("        const int iy = oy * ").append(sh).append(" + i - ").append(ph).append(";\n")
+                .append("        if (iy < 0 || iy >= ").append(h).append(") continue;\n")
+                .append("        for (int j = 0; j < ").append(kw).append("; j++) {\n")
+                .append("            const int ix = ox * ").append(sw).append(" + j - ").append(pw).append(";\n")
+                .append("            if (ix < 0 || ix >= ").append(w).append(") continue;\n")
+                .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
+        if (avg) {
+            body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
+        } else {
+            body.append("            if (arg < 0 || v ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
+                    .append(w).append(" + ix; }\n        }\n    }\n    args[gid] = arg;\n");
+        }
+        body.append("    y[gid] = ").append(ClActivation.apply(after, "best")).append(";\n");
+        String name = "op" + k + "_" + label;
+        ctx.kernel(name + "_fwd", "__global const float* x, __global float* y, __global int* args", outPer, 0, body.toString());
+        ctx.fwd(k, name + "_fwd", outPer, 0, null, x, y, aBuf);
+        if (dy == null) {
+            return;
+        }
+        String route = avg ? "                g += dy[o] / " + (kh * kw) + ".0f;\n"
+                : "                if (args[o] == iy * " + w + " + ix) g += dy[o];\n";
+        ctx.kernel(name + "_dx", "__global const float* dy, __global const int* args, __global float* dx", inPer, 0,
+                "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", pl = gid / " + (h * w) + ";\n"
+                        + ClEmitContext.windowLoops(oh, ow, kh, kw, sh, sw, ph, pw, "iy", "ix",
+                        "                const int o = pl * " + (oh * ow) + " + qy * " + ow + " + qx;\n" + route)
+                        + "    dx[gid] = g;\n");
+        ctx.back(k, name + "_dx", inPer, 0, dxWhen, dy, aBuf, dx);
+    }
+}
