@@ -100,6 +100,22 @@ public interface Network extends AutoCloseable {
     default void syncOptimizerState(dev.cnnc.runtime.train.Optimizer optimizer) {
     }
 
+    /** Whether {@link #crossEntropy} computes the loss where the logits live (a device backend does; here the caller uses output()). */
+    default boolean lossOnDevice() {
+        return false;
+    }
+
+    /**
+     * Softmax cross-entropy, the mean over the batch as torch.nn.CrossEntropyLoss, of the last
+     * training forward's logits against {@code labels[from, from + n)}, computed where the logits
+     * live: leaves dLoss/dLogits ready for {@link #backward(int)} and writes each example's
+     * predicted class (its first highest logit) into {@code predicted}. Only the labels go in and
+     * the loss and predictions come out. For networks whose {@link #lossOnDevice()} is true.
+     */
+    default double crossEntropy(int[] labels, int from, int n, int[] predicted) {
+        throw new UnsupportedOperationException(name() + " leaves the loss to the caller (lossOnDevice() is false)");
+    }
+
     /** Whether {@link #gradients()} is cheap enough to check after every step (not where they live on a device). */
     default boolean gradientsOnHost() {
         return true;

@@ -10,6 +10,7 @@ import dev.cnnc.compiler.emit.opencl.ClHostEmitter;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.verify.GradCheck;
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.train.SoftmaxCrossEntropy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,6 +94,33 @@ class OpenClVsJavaTest {
                 throw new AssertionError("dropout generators diverged\n" + body);
             }
         }
+        // The loss on the device: labels in, loss and predictions out, the gradient left for backward.
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = random.nextInt(java.outputSize());
+        }
+        java.forward(x, n, true);
+        cl.forward(x, n, true);
+        double expected = SoftmaxCrossEntropy.lossAndGradient(java.output(), labels, 0, n, java.outputSize(), java.outputGradient());
+        int[] predicted = new int[n];
+        Arrays.fill(cl.outputGradient(), Float.NaN); // must not be used: the gradient is on the device
+        double loss = cl.crossEntropy(labels, 0, n, predicted);
+        if (!(Math.abs(loss - expected) <= TOLERANCE * Math.max(1, Math.abs(expected)))) {
+            throw new AssertionError("device cross-entropy " + loss + ", Java " + expected + "\n" + body);
+        }
+        for (int b = 0; b < n; b++) {
+            int best = 0;
+            for (int i = 1; i < java.outputSize(); i++) {
+                best = java.output()[b * java.outputSize() + i] > java.output()[b * java.outputSize() + best] ? i : best;
+            }
+            if (predicted[b] != best) {
+                throw new AssertionError("predicted class of example " + b + ": OpenCL " + predicted[b] + ", Java " + best + "\n" + body);
+            }
+        }
+        java.backward(n);
+        cl.backward(n);
+        check("parameter gradients after the device loss", java.gradients(), cl.gradients(), p.length, body);
+
         java.forward(x, n, false);
         cl.forward(x, n, false);
         check("inference output", java.output(), cl.output(), n * java.outputSize(), body);

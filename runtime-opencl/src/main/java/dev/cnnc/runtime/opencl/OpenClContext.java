@@ -173,6 +173,20 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
+    /** Copies {@code count} ints of {@code from} to the start of {@code buffer} (blocking). */
+    public void write(cl_mem buffer, int[] from, int count) {
+        if (count > 0) {
+            clEnqueueWriteBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_int * count, Pointer.to(from), 0, null, null);
+        }
+    }
+
+    /** Copies {@code count} ints from the start of {@code buffer} into {@code into} (blocking). */
+    public void read(cl_mem buffer, int[] into, int count) {
+        if (count > 0) {
+            clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_int * count, Pointer.to(into), 0, null, null);
+        }
+    }
+
     /** Copies {@code count} floats from the start of {@code buffer} into {@code into} (blocking). */
     public void read(cl_mem buffer, float[] into, int count) {
         if (count > 0) {

@@ -32,6 +32,38 @@ public abstract class OpenClNetwork implements Network {
 
     /** The optimizer updates, with PyTorch's formulas written as the Java optimizers write them (float, same order). */
     private static final String OPTIMIZERS = """
+            #ifdef cl_khr_fp64
+            #pragma OPENCL EXTENSION cl_khr_fp64 : enable
+            typedef double acc_t;
+            #else
+            typedef float acc_t;
+            #endif
+
+            // Softmax cross-entropy per example, as SoftmaxCrossEntropy does it: the row's loss, its
+            // predicted class, and dLoss/dLogits = (softmax - onehot) / n written as the output gradient.
+            __kernel void softmax_xent(__global const float* logits, __global const int* labels, __global float* grad,
+                                       __global float* loss, __global int* predicted, const int width, const int n) {
+                const int b = get_global_id(0);
+                if (b >= n) return;
+                const __global float* x = logits + b * width;
+                float mx = -INFINITY;
+                int best = 0;
+                for (int i = 0; i < width; i++) {
+                    mx = fmax(mx, x[i]);
+                    if (x[i] > x[best]) best = i;
+                }
+                acc_t sum = 0;
+                for (int i = 0; i < width; i++) sum += exp((acc_t) (x[i] - mx));
+                const int label = labels[b];
+                const acc_t logSum = log(sum) + mx;
+                loss[b] = (float) (logSum - x[label]);
+                predicted[b] = best;
+                for (int i = 0; i < width; i++) {
+                    const acc_t p = exp(x[i] - logSum);
+                    grad[b * width + i] = (float) ((p - (i == label ? 1 : 0)) / n);
+                }
+            }
+
             __kernel void sgd_step(__global float* p, __global float* g, __global float* v, const float lr, const float momentum,
                                    const int nesterov, const int first, const float wd, const float l1, const int count) {
                 const int i = get_global_id(0);
@@ -85,6 +117,13 @@ public abstract class OpenClNetwork implements Network {
     private dev.cnnc.runtime.train.Optimizer boundOptimizer; // whose state is in OPT0/OPT1 on the device
     private cl_mem[] optimizerState;
 
+    private cl_mem labelBuffer;
+    private cl_mem rowLossBuffer;
+    private cl_mem predictedBuffer;
+    private final float[] rowLoss;
+    private int outputStale;                    // examples of the last forward whose output has not been read yet
+    private boolean outputGradientOnDevice;     // crossEntropy left it there; backward must not overwrite it
+
     private boolean hostParamsChanged = true;   // host copies must go to the device before the next run
     private boolean deviceParamsNewer;          // the device changed parameters or state since the last fetch
     private boolean inputGradientEnabled;
@@ -119,6 +158,7 @@ public abstract class OpenClNetwork implements Network {
         for (int i = 0; i < masks.length; i++) {
             masks[i] = new float[(int) (model.dropoutSizes()[i] * maxBatch)];
         }
+        rowLoss = new float[maxBatch];
         forwardNanos = new long[model.opNames().size()];
         backwardNanos = new long[model.opNames().size()];
         dropoutSeeds = new long[masks.length];
@@ -281,11 +321,46 @@ public abstract class OpenClNetwork implements Network {
         }
         cl.write(buffers.get(model.inputBuffer()), input, n * model.inputSize());
         forwardOps(n, training);
-        cl.read(buffers.get(model.outputBuffer()), output, n * model.outputSize());
+        outputStale = n; // read when asked for: a device loss never needs it
+        outputGradientOnDevice = false;
+    }
+
+    @Override
+    public boolean lossOnDevice() {
+        return model.outputSize() > 0;
+    }
+
+    @Override
+    public double crossEntropy(int[] labels, int from, int n, int[] predicted) {
+        if (n != lastBatch) {
+            throw new IllegalStateException("crossEntropy(" + n + ") needs a training forward of " + n + " first");
+        }
+        if (labelBuffer == null) {
+            labelBuffer = cl.buffer("labels", 4L * maxBatch);
+            rowLossBuffer = cl.buffer("loss per example", 4L * maxBatch);
+            predictedBuffer = cl.buffer("predicted classes", 4L * maxBatch);
+        }
+        int[] batchLabels = from == 0 ? labels : java.util.Arrays.copyOfRange(labels, from, from + n);
+        cl.write(labelBuffer, batchLabels, n);
+        cl_kernel k = kernels.computeIfAbsent("softmax_xent", name -> cl.kernel(optimizers, name));
+        cl.enqueue(k, n, groupSizes.computeIfAbsent("softmax_xent", name -> cl.workGroupSize(k)), buffers.get(model.outputBuffer()),
+                labelBuffer, buffers.get("D" + model.outputBuffer().substring(1)), rowLossBuffer, predictedBuffer, model.outputSize(), n);
+        cl.read(rowLossBuffer, rowLoss, n);
+        cl.read(predictedBuffer, predicted, n);
+        double total = 0;
+        for (int b = 0; b < n; b++) {
+            total += rowLoss[b];
+        }
+        outputGradientOnDevice = true;
+        return total / n;
     }
 
     @Override
     public float[] output() {
+        if (outputStale > 0) {
+            cl.read(buffers.get(model.outputBuffer()), output, outputStale * model.outputSize());
+            outputStale = 0;
+        }
         return output;
     }
 
@@ -300,7 +375,10 @@ public abstract class OpenClNetwork implements Network {
         if (n != lastBatch) {
             throw new IllegalStateException(lastBatch == 0 ? "backward needs a training forward first" : "backward(" + n + ") after forward(" + lastBatch + ")");
         }
-        cl.write(buffers.get("D" + model.outputBuffer().substring(1)), outputGradient, n * model.outputSize());
+        if (!outputGradientOnDevice) {
+            cl.write(buffers.get("D" + model.outputBuffer().substring(1)), outputGradient, n * model.outputSize());
+        }
+        outputGradientOnDevice = false;
         backwardFromDevice(n);
     }
 

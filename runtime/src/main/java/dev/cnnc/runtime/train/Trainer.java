@@ -83,6 +83,9 @@ public final class Trainer {
         boolean logits = net.endsWithSoftmax() && (config.loss() == Loss.CROSS_ENTROPY || config.loss() == Loss.NLL);
         Loss loss = logits ? Loss.CROSS_ENTROPY : config.loss();
         boolean softmaxInTrainer = net.endsWithSoftmax() && !logits;
+        // On a device backend the loss runs where the logits are: labels go in, loss and predictions come out.
+        boolean deviceLoss = loss == Loss.CROSS_ENTROPY && !softmaxInTrainer && !train.regression() && net.lossOnDevice();
+        int[] predicted = new int[batch];
         Dataset watched = validation != null ? validation : test;
         Rng shuffler = new Rng(config.seed());
         net.setSeed(config.seed() ^ 0x9E3779B97F4A7C15L);
@@ -140,7 +143,9 @@ public final class Trainer {
                 }
                 net.forward(x, n, true);
                 double value;
-                if (softmaxInTrainer) {
+                if (deviceLoss) {
+                    value = net.crossEntropy(y, 0, n, predicted);
+                } else if (softmaxInTrainer) {
                     Ops.softmax(net.output(), probabilities, n, width);
                     value = loss.lossAndGradient(probabilities, y, t, 0, n, width, config.huberDelta(), probabilityGradient);
                     Ops.softmaxBackward(probabilities, probabilityGradient, net.outputGradient(), n, width);
@@ -153,7 +158,7 @@ public final class Trainer {
                             + "or check the data's normalisation", value, step, epoch));
                 }
                 if (!train.regression()) {
-                    epochCorrect += correct(net.output(), y, n, width);
+                    epochCorrect += deviceLoss ? matches(predicted, y, n) : correct(net.output(), y, n, width);
                 }
                 net.backward(n);
                 if (net.gradientsOnHost()) {
@@ -328,6 +333,16 @@ public final class Trainer {
                 }
             }
         }
+    }
+
+    static int matches(int[] predicted, int[] labels, int n) {
+        int right = 0;
+        for (int b = 0; b < n; b++) {
+            if (predicted[b] == labels[b]) {
+                right++;
+            }
+        }
+        return right;
     }
 
     static int correct(float[] scores, int[] labels, int n, int classes) {
