@@ -60,6 +60,8 @@ public final class OpenClContext implements AutoCloseable {
     private final cl_context context;
     private final cl_command_queue queue;
     private final List<cl_mem> buffers = new ArrayList<>();
+    private final List<cl_program> programs = new ArrayList<>();
+    private final List<cl_kernel> kernels = new ArrayList<>();
 
     private OpenClContext(OpenClDevices.Device device, cl_device_id id, cl_context context, cl_command_queue queue) {
         this.device = device;
@@ -111,6 +113,7 @@ public final class OpenClContext implements AutoCloseable {
         cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         try {
             clBuildProgram(program, 1, new cl_device_id[] {id}, "-cl-std=CL1.2", null, null);
+            programs.add(program);
             return program;
         } catch (CLException e) {
             long[] size = new long[1];
@@ -123,7 +126,9 @@ public final class OpenClContext implements AutoCloseable {
     }
 
     public cl_kernel kernel(cl_program program, String name) {
-        return clCreateKernel(program, name, null);
+        cl_kernel k = clCreateKernel(program, name, null);
+        kernels.add(k);
+        return k;
     }
 
     /** A device buffer holding a copy of {@code values}. */
@@ -257,8 +262,18 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the queue to drain, then releases everything this context made. (A CI run died
+     * with SIGSEGV in a later, Java-only test once forward stopped ending with a blocking read,
+     * so closing could release buffers under queued kernels; draining first rules that out.)
+     */
     @Override
     public void close() {
+        clFinish(queue);
+        kernels.forEach(CL::clReleaseKernel);
+        kernels.clear();
+        programs.forEach(CL::clReleaseProgram);
+        programs.clear();
         buffers.forEach(CL::clReleaseMemObject);
         buffers.clear();
         clReleaseCommandQueue(queue);
