@@ -24,8 +24,6 @@ import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clGetDeviceIDs;
 import static org.jocl.CL.clGetPlatformIDs;
 import static org.jocl.CL.clGetProgramBuildInfo;
-import static org.jocl.CL.clReleaseCommandQueue;
-import static org.jocl.CL.clReleaseContext;
 import static org.jocl.CL.clSetKernelArg;
 
 import java.util.ArrayList;
@@ -70,8 +68,27 @@ public final class OpenClContext implements AutoCloseable {
         this.queue = queue;
     }
 
-    /** Opens device {@code index} (numbered as {@link OpenClDevices#list()} numbers them). */
-    public static OpenClContext open(int index) throws OpenClDevices.Unavailable {
+    /**
+     * One context and queue per device for the whole process, shared by every network on it. A
+     * test JVM that created and released PoCL contexts over and over died now and then with
+     * SIGSEGV (in a later, unrelated test); a context is cheap to keep.
+     */
+    private static final java.util.Map<Integer, OpenClContext> SHARED = new java.util.HashMap<>();
+
+    /**
+     * Opens device {@code index} (numbered as {@link OpenClDevices#list()} numbers them): this
+     * caller's own buffers, programs and kernels on the process's context for that device.
+     */
+    public static synchronized OpenClContext open(int index) throws OpenClDevices.Unavailable {
+        OpenClContext shared = SHARED.get(index);
+        if (shared == null) {
+            shared = create(index);
+            SHARED.put(index, shared);
+        }
+        return new OpenClContext(shared.device, shared.id, shared.context, shared.queue);
+    }
+
+    private static OpenClContext create(int index) throws OpenClDevices.Unavailable {
         List<OpenClDevices.Device> devices = OpenClDevices.list();
         if (index < 0 || index >= devices.size()) {
             throw new OpenClDevices.Unavailable("no OpenCL device " + index + "; this machine has " + devices.size()
@@ -263,9 +280,8 @@ public final class OpenClContext implements AutoCloseable {
     }
 
     /**
-     * Waits for the queue to drain, then releases everything this context made. (A CI run died
-     * with SIGSEGV in a later, Java-only test once forward stopped ending with a blocking read,
-     * so closing could release buffers under queued kernels; draining first rules that out.)
+     * Waits for the queue to drain, then releases the buffers, programs and kernels this caller
+     * made; the device's context and queue stay for the next network.
      */
     @Override
     public void close() {
@@ -276,7 +292,5 @@ public final class OpenClContext implements AutoCloseable {
         programs.clear();
         buffers.forEach(CL::clReleaseMemObject);
         buffers.clear();
-        clReleaseCommandQueue(queue);
-        clReleaseContext(context);
     }
 }
