@@ -30,6 +30,10 @@ import picocli.CommandLine.Option;
 final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
 
+    /** One build to measure: a backend, and for Java its product kernels (null for OpenCL). */
+    private record Variant(CompileCommand.Backend backend, BuildOptions.Simd simd) {
+    }
+
     @Option(names = "--backend", split = ",", paramLabel = "java,opencl", description = "backends to measure (default: java)")
     List<CompileCommand.Backend> backends = List.of(CompileCommand.Backend.java);
 
@@ -86,23 +90,23 @@ final class BenchCommand extends ModelCommand {
             out.printf(Locale.ROOT, "peak of this machine (tuned matrix product, %d thread%s): %.1f GFLOP/s%n", threadCount,
                     threadCount == 1 ? "" : "s", peak);
         }
-        List<Object[]> variants = new ArrayList<>(); // {backend, simd (null for OpenCL)}
+        List<Variant> variants = new ArrayList<>();
         for (CompileCommand.Backend backend : backends) {
             if (backend == CompileCommand.Backend.java) {
-                simds.forEach(simd -> variants.add(new Object[] {backend, simd}));
+                simds.forEach(simd -> variants.add(new Variant(backend, simd)));
             } else {
-                variants.add(new Object[] {backend, null});
+                variants.add(new Variant(backend, null));
             }
         }
         for (Mode mode : modes) {
             Double javaRate = null;
-            for (Object[] v : variants) {
-                Map<String, Object> r = measure(model, mode, (CompileCommand.Backend) v[0], (BuildOptions.Simd) v[1], threadCount, peak, out);
+            for (Variant v : variants) {
+                Map<String, Object> r = measure(model, mode, v.backend(), v.simd(), threadCount, peak, out);
                 results.add(r);
                 double rate = ((Number) r.get("imagesPerSecond")).doubleValue();
-                if (v[0] == CompileCommand.Backend.java && javaRate == null) {
+                if (v.backend() == CompileCommand.Backend.java && javaRate == null) {
                     javaRate = rate;
-                } else if (v[0] == CompileCommand.Backend.opencl && javaRate != null) {
+                } else if (v.backend() == CompileCommand.Backend.opencl && javaRate != null) {
                     r.put("ratioToJava", rate / javaRate);
                     if (!json) {
                         out.printf(Locale.ROOT, "OpenCL / Java (%s, same run) = %.2f%n", mode, rate / javaRate);

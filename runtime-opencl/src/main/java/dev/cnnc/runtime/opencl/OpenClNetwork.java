@@ -102,6 +102,14 @@ public abstract class OpenClNetwork implements Network {
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final Map<String, Long> groupSizes = new HashMap<>();
 
+    private final cl_mem parameterBuffer;
+    private final cl_mem stateBuffer;
+    private final cl_mem gradientBuffer;
+    private final cl_mem inputBuffer;
+    private final cl_mem outputBuffer;
+    private final cl_mem inputGradientBuffer;
+    private final cl_mem outputGradientBuffer;
+
     private final float[] params;
     private final float[] grads;
     private final float[] stateArray;
@@ -148,6 +156,13 @@ public abstract class OpenClNetwork implements Network {
             cl.close();
             throw e;
         }
+        parameterBuffer = buffers.get("P");
+        stateBuffer = buffers.get("S");
+        gradientBuffer = buffers.get("G");
+        inputBuffer = buffers.get(model.inputBuffer());
+        outputBuffer = buffers.get(model.outputBuffer());
+        inputGradientBuffer = buffers.get("D" + model.inputBuffer().substring(1));
+        outputGradientBuffer = buffers.get("D" + model.outputBuffer().substring(1));
         params = new float[model.parameterCount()];
         grads = new float[model.parameterCount()];
         stateArray = new float[model.stateCount()];
@@ -186,13 +201,11 @@ public abstract class OpenClNetwork implements Network {
     private void enqueue(String kernel, long global, long rows, int n, String... args) {
         cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
         long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
-        Object[] values = new Object[args.length + (kernel.equals("copy") || kernel.equals("add_into") ? 0 : 1)];
+        Object[] values = new Object[args.length + 1];
         for (int i = 0; i < args.length; i++) {
             values[i] = argument(args[i], n, global);
         }
-        if (values.length > args.length) {
-            values[args.length] = n;
-        }
+        values[args.length] = n; // every generated kernel takes the batch size last
         if (rows > 0) {
             cl.enqueue2(k, global, rows, local, values);
         } else {
@@ -226,30 +239,21 @@ public abstract class OpenClNetwork implements Network {
         (forward ? forwardNanos : backwardNanos)[index] += System.nanoTime() - t;
     }
 
-    protected final cl_mem buffer(String name) {
-        return buffers.get(name);
-    }
-
     /** Sends host-side parameter and state changes to the device (a no-op when there are none). */
     public final void pushParameters() {
         if (hostParamsChanged) {
-            cl.write(buffers.get("P"), params, params.length);
-            cl.write(buffers.get("S"), stateArray, stateArray.length);
+            cl.write(parameterBuffer, params, params.length);
+            cl.write(stateBuffer, stateArray, stateArray.length);
             hostParamsChanged = false;
         }
     }
 
     private void fetchParameters() {
         if (deviceParamsNewer) {
-            cl.read(buffers.get("P"), params, params.length);
-            cl.read(buffers.get("S"), stateArray, stateArray.length);
+            cl.read(parameterBuffer, params, params.length);
+            cl.read(stateBuffer, stateArray, stateArray.length);
             deviceParamsNewer = false;
         }
-    }
-
-    /** For a device optimizer: parameters changed on the device. */
-    protected final void deviceChangedParameters() {
-        deviceParamsNewer = true;
     }
 
     @Override
@@ -292,7 +296,7 @@ public abstract class OpenClNetwork implements Network {
 
     @Override
     public float[] gradients() {
-        cl.read(buffers.get("G"), grads, grads.length);
+        cl.read(gradientBuffer, grads, grads.length);
         return grads;
     }
 
@@ -319,7 +323,7 @@ public abstract class OpenClNetwork implements Network {
                 deviceParamsNewer = true; // running statistics move
             }
         }
-        cl.write(buffers.get(model.inputBuffer()), input, n * model.inputSize());
+        cl.write(inputBuffer, input, n * model.inputSize());
         forwardOps(n, training);
         outputStale = n; // read when asked for: a device loss never needs it
         outputGradientOnDevice = false;
@@ -327,7 +331,7 @@ public abstract class OpenClNetwork implements Network {
 
     @Override
     public boolean lossOnDevice() {
-        return model.outputSize() > 0;
+        return true;
     }
 
     @Override
@@ -343,8 +347,8 @@ public abstract class OpenClNetwork implements Network {
         int[] batchLabels = from == 0 ? labels : java.util.Arrays.copyOfRange(labels, from, from + n);
         cl.write(labelBuffer, batchLabels, n);
         cl_kernel k = kernels.computeIfAbsent("softmax_xent", name -> cl.kernel(optimizers, name));
-        cl.enqueue(k, n, groupSizes.computeIfAbsent("softmax_xent", name -> cl.workGroupSize(k)), buffers.get(model.outputBuffer()),
-                labelBuffer, buffers.get("D" + model.outputBuffer().substring(1)), rowLossBuffer, predictedBuffer, model.outputSize(), n);
+        cl.enqueue(k, n, groupSizes.computeIfAbsent("softmax_xent", name -> cl.workGroupSize(k)), outputBuffer,
+                labelBuffer, outputGradientBuffer, rowLossBuffer, predictedBuffer, model.outputSize(), n);
         cl.read(rowLossBuffer, rowLoss, n);
         cl.read(predictedBuffer, predicted, n);
         double total = 0;
@@ -358,7 +362,7 @@ public abstract class OpenClNetwork implements Network {
     @Override
     public float[] output() {
         if (outputStale > 0) {
-            cl.read(buffers.get(model.outputBuffer()), output, outputStale * model.outputSize());
+            cl.read(outputBuffer, output, outputStale * model.outputSize());
             outputStale = 0;
         }
         return output;
@@ -376,17 +380,12 @@ public abstract class OpenClNetwork implements Network {
             throw new IllegalStateException(lastBatch == 0 ? "backward needs a training forward first" : "backward(" + n + ") after forward(" + lastBatch + ")");
         }
         if (!outputGradientOnDevice) {
-            cl.write(buffers.get("D" + model.outputBuffer().substring(1)), outputGradient, n * model.outputSize());
+            cl.write(outputGradientBuffer, outputGradient, n * model.outputSize());
         }
         outputGradientOnDevice = false;
-        backwardFromDevice(n);
-    }
-
-    /** Backward with the output gradient already on the device. */
-    protected final void backwardFromDevice(int n) {
         backwardOps(n);
         if (inputGradientEnabled) {
-            cl.read(buffers.get("D" + model.inputBuffer().substring(1)), inputGradient, n * model.inputSize());
+            cl.read(inputGradientBuffer, inputGradient, n * model.inputSize());
         }
     }
 
@@ -466,8 +465,8 @@ public abstract class OpenClNetwork implements Network {
     public void step(dev.cnnc.runtime.train.Optimizer optimizer, double l1) {
         pushParameters();
         dev.cnnc.runtime.train.Optimizer.Rule rule = optimizer.rule();
-        List<float[]> arrays = List.copyOf(optimizer.stateArrays().values());
         if (optimizer != boundOptimizer) {
+            List<float[]> arrays = List.copyOf(optimizer.stateArrays().values());
             optimizerState = new cl_mem[2];
             for (int i = 0; i < 2; i++) {
                 optimizerState[i] = cl.buffer("optimizer state " + i, 4L * Math.max(1, params.length));
@@ -483,7 +482,7 @@ public abstract class OpenClNetwork implements Network {
         Object[] args;
         if (rule.kind() == dev.cnnc.runtime.train.Optimizer.Rule.Kind.SGD) {
             k = kernels.computeIfAbsent("sgd_step", name -> cl.kernel(optimizers, name));
-            args = new Object[] {buffers.get("P"), buffers.get("G"), optimizerState[0], (float) rule.learningRate(), (float) rule.momentum(),
+            args = new Object[] {parameterBuffer, gradientBuffer, optimizerState[0], (float) rule.learningRate(), (float) rule.momentum(),
                     rule.nesterov() ? 1 : 0, steps == 0 ? 1 : 0, (float) rule.weightDecay(), (float) l1, count};
         } else {
             long t = steps + 1;
@@ -491,7 +490,7 @@ public abstract class OpenClNetwork implements Network {
             double bc1 = 1 - Math.pow((float) rule.beta1(), t);
             double bc2 = 1 - Math.pow((float) rule.beta2(), t);
             k = kernels.computeIfAbsent("adam_step", name -> cl.kernel(optimizers, name));
-            args = new Object[] {buffers.get("P"), buffers.get("G"), optimizerState[0], optimizerState[1], (float) (rule.learningRate() / bc1),
+            args = new Object[] {parameterBuffer, gradientBuffer, optimizerState[0], optimizerState[1], (float) (rule.learningRate() / bc1),
                     (float) Math.sqrt(bc2), (float) rule.beta1(), (float) rule.beta2(), (float) rule.eps(), (float) rule.weightDecay(), (float) l1, count};
         }
         cl.enqueue(k, count, groupSizes.computeIfAbsent(rule.kind().name(), name -> cl.workGroupSize(k)), args);

@@ -69,7 +69,7 @@ public final class ClHostEmitter {
                 .add("new long[] {$L},\n", dropouts.stream().map(d -> d.input().perExample() + "L").collect(Collectors.joining(", ")))
                 .add("new double[] {$L},\n", dropouts.stream().map(d -> String.format(Locale.ROOT, "%s", d.dropout().probability()))
                         .collect(Collectors.joining(", ")))
-                .add("$S, $S, SOURCE,\n", ClEmitter.value(plan.input()), ClEmitter.value(plan.output()))
+                .add("$S, $S, SOURCE,\n", ClEmitContext.value(plan.input()), ClEmitContext.value(plan.output()))
                 .add("$L)", buffers.build())
                 .unindent().build();
         type.addField(FieldSpec.builder(MODEL, "MODEL", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(model).build());
