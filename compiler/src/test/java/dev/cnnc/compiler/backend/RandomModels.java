@@ -50,6 +50,9 @@ final class RandomModels {
         }
         out.add("input 10x10x1\nconv 4 3x3 pad same; maxpool 2; relu; conv 6 3x3 pad same; maxpool 2; relu; flatten; dense 8; relu; "
                 + "dropout 0.25; dense 3; softmax");
+        // windows that tile the plane with rows and columns left over, an activation before the pool
+        out.add("input 7x9x2\nconv 3 3x3 pad same; tanh; maxpool 2; sigmoid");
+        out.add("input 8x7x1\nconv 2 3x3 pad 1 nobias; relu; minpool 3");
         return out;
     }
 

@@ -33,18 +33,23 @@ public interface Gemm {
     /**
      * C[m][n] = A[m][k] x B[n][k]^T (+ C): both operands contiguous along k, so no transpose is
      * needed for a conv's weight gradient (dz x col^T) or a dense layer's forward (x x W^T).
-     * Computes rows [rowFrom, rowTo) of C.
+     * Computes the block rows [rowFrom, rowTo) x columns [colFrom, colTo) of C.
      */
-    void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                            boolean accumulate, int rowFrom, int rowTo);
+    void multiplyTransposed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                            boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo);
 
-    /** The whole NT product, split across the threads by rows of C. */
+    /** The whole NT product, split across the threads along its larger dimension. */
     default void multiplyTransposed(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
                                     int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         if (parallel.threads() == 1 || (long) m * n * k < 1 << 20) {
-            multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m);
+            multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, 0, n);
+        } else if (n >= m) {
+            int blocks = (n + 15) / 16;
+            parallel.forRange(blocks, 1, (from, to) -> multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
+                    0, m, from * 16, Math.min(n, to * 16)));
         } else {
-            parallel.forRange(m, 1, (from, to) -> multiplyTransposed(n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, from, to));
+            parallel.forRange(m, 1, (from, to) -> multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
+                    from, to, 0, n));
         }
     }
 

@@ -45,12 +45,19 @@ public final class Ops {
                               int sh, int sw, int ph, int pw, int oh, int ow) {
         int rows = channels * kh * kw;
         int cols = n * oh * ow;
+        boolean flat = sh == 1 && sw == 1 && ow == w;
         par.forRange(rows, Parallel.grain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int c = r / (kh * kw);
                 int i = (r / kw) % kh;
                 int j = r % kw;
                 int dst = r * cols;
+                if (flat) {
+                    for (int b = 0; b < n; b++) {
+                        shiftedPlane(in, (c * n + b) * h * w, col, dst + b * oh * ow, h, w, oh, i - ph, j - pw);
+                    }
+                    continue;
+                }
                 for (int b = 0; b < n; b++) {
                     int plane = (c * n + b) * h * w;
                     for (int y = 0; y < oh; y++) {
@@ -86,16 +93,56 @@ public final class Ops {
         });
     }
 
+    /**
+     * One im2col row of one example when stride is 1 and the output rows are as wide as the input's
+     * (a "same" convolution): the output plane is the input plane shifted by dy rows and dx columns,
+     * so it is one copy, then zeros where the window falls outside (a few elements per row) rather
+     * than a copy per output row.
+     */
+    private static void shiftedPlane(float[] in, int plane, float[] col, int d, int h, int w, int oh, int dy, int dx) {
+        int ylo = Math.max(0, -dy);
+        int yhi = Math.min(oh, h - dy);
+        int lo = Math.max(0, -dx);
+        int hi = Math.min(w, w - dx);
+        if (yhi <= ylo || hi <= lo) {
+            java.util.Arrays.fill(col, d, d + oh * w, 0f);
+            return;
+        }
+        java.util.Arrays.fill(col, d, d + ylo * w, 0f);
+        java.util.Arrays.fill(col, d + yhi * w, d + oh * w, 0f);
+        int from = ylo * w + lo;
+        int to = (yhi - 1) * w + hi;
+        if (to > from) {
+            System.arraycopy(in, plane + from + dy * w + dx, col, d + from, to - from);
+        }
+        for (int y = ylo; y < yhi; y++) {
+            int rowStart = d + y * w;
+            for (int x = 0; x < lo; x++) {
+                col[rowStart + x] = 0f;
+            }
+            for (int x = hi; x < w; x++) {
+                col[rowStart + x] = 0f;
+            }
+        }
+    }
+
     /** The adjoint of im2col: dIn[c][b][..] = sum of the dCol entries that read it (dIn overwritten). */
     public static void col2im(Parallel par, float[] dcol, float[] din, int n, int channels, int h, int w, int kh, int kw,
                               int sh, int sw, int ph, int pw, int oh, int ow) {
         int cols = n * oh * ow;
+        boolean flat = sh == 1 && sw == 1 && ow == w;
         par.forRange(channels, Parallel.grain((long) cols * kh * kw), (from, to) -> {
             java.util.Arrays.fill(din, from * n * h * w, to * n * h * w, 0f);
             for (int c = from; c < to; c++) {
                 for (int i = 0; i < kh; i++) {
                     for (int j = 0; j < kw; j++) {
                         int src = ((c * kh + i) * kw + j) * cols;
+                        if (flat) {
+                            for (int b = 0; b < n; b++) {
+                                addShiftedPlane(dcol, src + b * oh * ow, din, (c * n + b) * h * w, h, w, oh, i - ph, j - pw);
+                            }
+                            continue;
+                        }
                         for (int b = 0; b < n; b++) {
                             int plane = (c * n + b) * h * w;
                             for (int y = 0; y < oh; y++) {
@@ -128,6 +175,36 @@ public final class Ops {
                 }
             }
         });
+    }
+
+    /**
+     * The adjoint of {@link #shiftedPlane}: one contiguous sum over the shifted plane. The entries that
+     * read padding would land on a neighbouring row's edge, so they are zeroed in dcol (a scratch
+     * buffer) first; the range starts and ends on valid entries, so nothing outside the plane is touched.
+     */
+    private static void addShiftedPlane(float[] dcol, int s, float[] din, int plane, int h, int w, int oh, int dy, int dx) {
+        int ylo = Math.max(0, -dy);
+        int yhi = Math.min(oh, h - dy);
+        int lo = Math.max(0, -dx);
+        int hi = Math.min(w, w - dx);
+        if (yhi <= ylo || hi <= lo) {
+            return;
+        }
+        for (int y = ylo; y < yhi; y++) {
+            int rowStart = s + y * w;
+            for (int x = 0; x < lo; x++) {
+                dcol[rowStart + x] = 0f;
+            }
+            for (int x = hi; x < w; x++) {
+                dcol[rowStart + x] = 0f;
+            }
+        }
+        int from = ylo * w + lo;
+        int to = (yhi - 1) * w + hi;
+        int shift = plane + dy * w + dx;
+        for (int t = from; t < to; t++) {
+            din[shift + t] += dcol[s + t];
+        }
     }
 
     /** Column sums of src[rows][cols] into dst (the bias gradient of a dense layer). */

@@ -64,10 +64,11 @@ public final class ScalarGemm implements Gemm {
         }
     }
 
-    /** C = A x B^T as a transpose of B into scratch, then the product above. */
+    /** C = A x B^T as a transpose of B's needed rows into scratch, then the product above. */
     @Override
-    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
-                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
+    public void multiplyTransposed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                   boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        int n = colTo - colFrom;
         float[][] buffers = BUFFERS.get();
         if (buffers[KC + 1].length < k * n) {
             buffers[KC + 1] = new float[k * n];
@@ -75,9 +76,9 @@ public final class ScalarGemm implements Gemm {
         float[] bt = buffers[KC + 1];
         for (int j = 0; j < n; j++) {
             for (int p = 0; p < k; p++) {
-                bt[p * n + j] = b[bOff + j * ldb + p];
+                bt[p * n + j] = b[bOff + (colFrom + j) * ldb + p];
             }
         }
-        multiply(k, a, aOff, lda, bt, 0, n, c, cOff, ldc, accumulate, rowFrom, rowTo, 0, n);
+        multiply(k, a, aOff, lda, bt, 0, n, c, cOff + colFrom, ldc, accumulate, rowFrom, rowTo, 0, n);
     }
 }

@@ -30,6 +30,15 @@ public final class VectorGemm implements Gemm {
     @Override
     public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                          boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        packed(k, a, aOff, lda, b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+    }
+
+    /**
+     * The register-tiled product; B is read as [k][n] or, when {@code bRows}, as [n][k] (its rows are
+     * C's columns): packing reads either layout, so the NT product gets the same tiles.
+     */
+    private static void packed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean bRows, float[] c, int cOff,
+                               int ldc, boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
         if (k == 0 || rowFrom >= rowTo || colFrom >= colTo) {
             if (!accumulate) {
                 for (int i = rowFrom; i < rowTo; i++) {
@@ -46,31 +55,47 @@ public final class VectorGemm implements Gemm {
         float[] ap = packs[0];
         float[] bp = packs[1];
         int vectorCols = colFrom + (colTo - colFrom) / NR * NR;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int p1 = Math.min(k, p0 + KC);
-            int kc = p1 - p0;
+        // Equal k-blocks of at most KC: k = 288 runs as 2 x 144, not 256 + 32 (a short block pays
+        // the loads and stores of C for little arithmetic).
+        int blocks = (k + KC - 1) / KC;
+        for (int q = 0; q < blocks; q++) {
+            int p0 = (int) ((long) k * q / blocks);
+            int kc = (int) ((long) k * (q + 1) / blocks) - p0;
             boolean load = accumulate || p0 > 0;
             packA(a, aOff, lda, rowFrom, rowTo, p0, kc, ap);
             for (int j0 = colFrom; j0 < vectorCols; j0 += NB) {
                 int j1 = Math.min(vectorCols, j0 + NB);
-                packB(b, bOff + p0 * ldb, ldb, kc, j0, j1, bp);
+                if (bRows) {
+                    packBRows(b, bOff, ldb, p0, kc, j0, j1, bp);
+                } else {
+                    packB(b, bOff + p0 * ldb, ldb, kc, j0, j1, bp);
+                }
                 for (int j = j0; j < j1; j += NR) {
                     block(kc, ap, bp, (j - j0) * kc, c, cOff, ldc, load, rowFrom, rowTo, j, packs[2]);
                 }
             }
             if (vectorCols < colTo) {
-                tail(kc, ap, b, bOff + p0 * ldb, ldb, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo, bp, packs[2]);
+                tail(kc, ap, b, bOff, ldb, bRows, p0, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo, bp, packs[2]);
             }
         }
     }
 
     /** The last columns (fewer than NR): a zero-padded panel through the same tiles, written back in part. */
-    private static void tail(int kc, float[] ap, float[] b, int b0, int ldb, float[] c, int cOff, int ldc, boolean load,
-                             int rowFrom, int rowTo, int colFrom, int colTo, float[] bp, float[] scratch) {
+    private static void tail(int kc, float[] ap, float[] b, int bOff, int ldb, boolean bRows, int p0, float[] c, int cOff, int ldc,
+                             boolean load, int rowFrom, int rowTo, int colFrom, int colTo, float[] bp, float[] scratch) {
         int width = colTo - colFrom;
-        for (int p = 0; p < kc; p++) {
-            System.arraycopy(b, b0 + p * ldb + colFrom, bp, p * NR, width);
-            java.util.Arrays.fill(bp, p * NR + width, (p + 1) * NR, 0f);
+        java.util.Arrays.fill(bp, 0, kc * NR, 0f);
+        if (bRows) {
+            for (int x = 0; x < width; x++) {
+                int src = bOff + (colFrom + x) * ldb + p0;
+                for (int p = 0; p < kc; p++) {
+                    bp[p * NR + x] = b[src + p];
+                }
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(b, bOff + (p0 + p) * ldb + colFrom, bp, p * NR, width);
+            }
         }
         int t = 0;
         for (int i = rowFrom; i < rowTo; i += MR, t++) {
@@ -88,12 +113,46 @@ public final class VectorGemm implements Gemm {
         }
     }
 
+    /**
+     * Panels of NR columns [j0, j1) of B = bT^T, k-rows [p0, p0+kc): four rows of bT at a time, so
+     * each k step writes four neighbouring floats of the panel while reading four sequential streams.
+     */
+    private static void packBRows(float[] bT, int bOff, int ldb, int p0, int kc, int j0, int j1, float[] bp) {
+        for (int j = j0; j < j1; j += NR) {
+            int base = (j - j0) * kc;
+            for (int x = 0; x < NR; x += 4) {
+                int s0 = bOff + (j + x) * ldb + p0;
+                int s1 = s0 + ldb;
+                int s2 = s1 + ldb;
+                int s3 = s2 + ldb;
+                int d = base + x;
+                for (int p = 0; p < kc; p++, d += NR) {
+                    bp[d] = bT[s0 + p];
+                    bp[d + 1] = bT[s1 + p];
+                    bp[d + 2] = bT[s2 + p];
+                    bp[d + 3] = bT[s3 + p];
+                }
+            }
+        }
+    }
+
     /** Length of the k-blocks of the NT product: 4 rows of A and 3 of B (14 KiB) stay in L1. */
     private static final int KT = 2048;
 
     @Override
-    public void multiplyTransposed(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
-                                   int ldc, boolean accumulate, int rowFrom, int rowTo) {
+    public void multiplyTransposed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                   boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        if (rowTo - rowFrom >= MR && colTo - colFrom >= NR) {
+            // Enough rows and columns for whole tiles: pack B from its rows and use the register tiles.
+            packed(k, a, aOff, lda, b, bOff, ldb, true, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+            return;
+        }
+        dots(k, a, aOff, lda, b, bOff + colFrom * ldb, ldb, c, cOff + colFrom, ldc, accumulate, rowFrom, rowTo, colTo - colFrom);
+    }
+
+    /** Few rows or columns (a dense layer on a small batch): dot products along k, four or twelve at a time. */
+    private static void dots(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                             boolean accumulate, int rowFrom, int rowTo, int n) {
         if (!accumulate) {
             for (int i = rowFrom; i < rowTo; i++) {
                 java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);

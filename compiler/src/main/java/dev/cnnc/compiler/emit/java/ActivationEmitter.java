@@ -3,8 +3,11 @@ package dev.cnnc.compiler.emit.java;
 import com.palantir.javapoet.CodeBlock;
 import dev.cnnc.compiler.lower.Op;
 
-/** An activation that could not be fused: one element-wise pass each way. */
+/** An activation that could not be fused: one element-wise pass each way, split across the threads. */
 final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
+    /** Elements per part: a part below this costs more to hand over than to compute. */
+    private static final int GRAIN = dev.cnnc.runtime.kernels.Parallel.MIN_WORK;
+
     @Override
     public void declare(Op.ActivationOp op, int k, JavaEmitContext ctx) {
     }
@@ -12,10 +15,11 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
     @Override
     public CodeBlock forward(Op.ActivationOp op, int k, JavaEmitContext ctx) {
         return CodeBlock.builder()
-                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.input().perExample(), GRAIN)
+                .beginControlFlow("for (int i = from; i < to; i++)")
                 .addStatement("final float v = $L[i]", ctx.value(op.input()))
                 .addStatement("$L[i] = $L", ctx.value(op.output()), ActivationCode.apply(op.activation(), "v"))
-                .endControlFlow().build();
+                .endControlFlow().unindent().add("});\n").build();
     }
 
     @Override
@@ -24,10 +28,11 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
             return CodeBlock.of("");
         }
         return CodeBlock.builder()
-                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.input().perExample(), GRAIN)
+                .beginControlFlow("for (int i = from; i < to; i++)")
                 .addStatement("final float y = $L[i]", ctx.value(op.output()))
                 .addStatement("$L[i] = $L[i] * $L", ctx.gradSlot(op, op.input()), ctx.grad(op.output()),
                         ActivationCode.derivative(op.activation(), "y"))
-                .endControlFlow().build();
+                .endControlFlow().unindent().add("});\n").build();
     }
 }
