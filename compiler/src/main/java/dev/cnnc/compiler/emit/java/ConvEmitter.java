@@ -217,13 +217,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("final int zb = plane * $L", d.oh * d.ow);
             b.addStatement("final int yb = plane * $L", poh * pow);
             b.addStatement("double sum = 0");
-            boolean tiled = pool.op() != Pool.Op.AVG && pp[0] == 0 && pp[1] == 0 && pool.strideHeight() == pool.kernelHeight()
-                    && pool.strideWidth() == pool.kernelWidth() && pool.kernelHeight() * pool.kernelWidth() <= 25;
-            if (tiled) {
-                emitTiledMaxBackward(b, e.before(), e.after(), pool, d, poh, pow, k, dz, dy, y);
-            } else {
-                emitScatterBackward(b, e, pool, d, poh, pow, k, dz, dy, y);
-            }
+            emitScatterBackward(b, e, pool, d, poh, pow, k, dz, dy, y);
             b.addStatement("biasPart$L[plane] = sum", k);
             b.endControlFlow();
             b.unindent().add("});\n");
@@ -232,7 +226,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return b.build();
     }
 
-    /** Any pooling: clear the plane, then add each output's gradient to the elements its window read. */
+    /**
+     * Any pooling: clear the plane, then add each output's gradient to the elements its window read.
+     * (Writing every window's elements instead of clearing first measured slower: the clear is a
+     * vectorised fill, the per-element conditional stores are not.)
+     */
     private static void emitScatterBackward(CodeBlock.Builder b, Op.Epilogue e, Pool pool, Dims d, int poh, int pow, int k, String dz,
                                             String dy, String y) {
         int[] pp = pool.pad();
@@ -257,49 +255,6 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "share");
             b.endControlFlow().endControlFlow();
         }
-        b.endControlFlow();
-    }
-
-    /**
-     * Max/min pooling whose windows tile the plane (stride = window, no padding): every product
-     * element lies in at most one window, so each window writes all its elements (the gradient at
-     * the winner, 0 elsewhere) and only the rows and columns no window covers are cleared — no
-     * separate pass that zeroes the whole plane first.
-     */
-    private static void emitTiledMaxBackward(CodeBlock.Builder b, Activation before, Activation after, Pool pool, Dims d, int poh,
-                                             int pow, int k, String dz, String dy, String y) {
-        int kh = pool.kernelHeight(), kw = pool.kernelWidth();
-        if (poh * kh < d.oh) {
-            b.addStatement("java.util.Arrays.fill($L, zb + $L, zb + $L, 0f)", dz, poh * kh * d.ow, d.oh * d.ow);
-        }
-        b.beginControlFlow("for (int oy = 0; oy < $L; oy++)", poh);
-        if (pow * kw < d.ow) {
-            b.beginControlFlow("for (int r = 0; r < $L; r++)", kh);
-            b.addStatement("final int rowEnd = zb + (oy * $L + r + 1) * $L", kh, d.ow);
-            b.addStatement("java.util.Arrays.fill($L, rowEnd - $L, rowEnd, 0f)", dz, d.ow - pow * kw);
-            b.endControlFlow();
-        }
-        b.beginControlFlow("for (int ox = 0; ox < $L; ox++)", pow);
-        b.addStatement("final int o = yb + oy * $L + ox", pow);
-        b.addStatement("final float yo = $L[o]", y);
-        b.addStatement("final float g = $L[o] * $L", dy, ActivationCode.derivative(after, "yo"));
-        b.addStatement("final int at = arg$L[o]", k);
-        if (before == null) {
-            b.addStatement("final float gz = g");
-        } else {
-            b.addStatement("final float x = z$L[at] + bias", k);
-            b.addStatement("final float v = $L", ActivationCode.apply(before, "x"));
-            b.addStatement("final float gz = g * $L", ActivationCode.derivative(before, "v"));
-        }
-        b.addStatement("sum += gz");
-        b.addStatement("final int at0 = zb + oy * $L + ox * $L", kh * d.ow, kw);
-        for (int i = 0; i < kh; i++) {
-            for (int j = 0; j < kw; j++) {
-                String e = i == 0 && j == 0 ? "at0" : "at0 + " + (i * d.ow + j);
-                b.addStatement("$L[$L] = $L == at ? gz : 0f", dz, e, e);
-            }
-        }
-        b.endControlFlow();
         b.endControlFlow();
     }
 
