@@ -52,6 +52,45 @@ class OpenClVsJavaTest {
         }
     }
 
+    /**
+     * Kernels are built for the device's preferred float vector width; the same source built for
+     * the other widths (a GPU typically prefers 1) must compute the same: dense layers whose
+     * input lengths leave remainders for every width, and wider than one local-memory tile.
+     */
+    @Test
+    void everyVectorWidthComputesTheSame() throws Exception {
+        List<String> bodies = List.of("input 5x5x3\nflatten; dense 7; relu; dense 3",
+                "input 2100\ndense 9; tanh; dense 2",
+                "input 9x7x5\nconv 6 3x3 pad same; maxpool 2; relu; flatten; dense 4");
+        List<JavaFile> files = new ArrayList<>();
+        List<CheckedModel> models = new ArrayList<>();
+        for (int m = 0; m < bodies.size(); m++) {
+            CheckedModel model = RandomModels.check("W" + m, bodies.get(m));
+            models.add(model);
+            files.add(OpenClBackend.sources(model, "oclw", true).host());
+            files.add(JavaBackend.source(model, "jvw", JavaBackend.Options.DEFAULT));
+        }
+        Map<String, Class<?>> classes = InMemoryJavac.compile(files);
+        String before = System.getProperty("cnnc.opencl.vectorWidth");
+        try {
+            for (String width : List.of("1", "2", "4", "8", "16")) {
+                System.setProperty("cnnc.opencl.vectorWidth", width);
+                for (int m = 0; m < models.size(); m++) {
+                    try (Network cl = OpenClBackend.instantiate(classes.get("oclw." + ClHostEmitter.className("W" + m)), 4, 0);
+                         Network java = JavaBackend.instantiate(classes.get("jvw.W" + m), 4, 1)) {
+                        compare(cl, java, new Random(m), "VW=" + width + ": " + bodies.get(m));
+                    }
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("cnnc.opencl.vectorWidth");
+            } else {
+                System.setProperty("cnnc.opencl.vectorWidth", before);
+            }
+        }
+    }
+
     /** The same weights, input, seed and output gradient through both backends: outputs and gradients agree. */
     static void compare(Network cl, Network java, Random random, String body) {
         float[] p = java.parameters();

@@ -127,9 +127,28 @@ public final class OpenClContext implements AutoCloseable {
 
     /** Builds OpenCL C source; {@code name} names it in errors ("conv2_forward"). */
     public cl_program build(String name, String source) throws BuildFailure {
+        return build(name, source, vectorWidth());
+    }
+
+    /**
+     * The float vector width kernels are built for: the device's preferred width, or the
+     * {@code cnnc.opencl.vectorWidth} property (1, 2, 4, 8 or 16) where set, so tests can build
+     * the same kernels for another width than this device's.
+     */
+    public int vectorWidth() {
+        String forced = System.getProperty("cnnc.opencl.vectorWidth");
+        if (forced != null && forced.matches("1|2|4|8|16")) {
+            return Integer.parseInt(forced);
+        }
+        int w = device.preferredFloatWidth();
+        return w == 2 || w == 4 || w == 8 || w == 16 ? w : 1;
+    }
+
+    /** Builds with {@code -DVW=vectorWidth}: generated kernels use floatv, VW floats wide. */
+    public cl_program build(String name, String source, int vectorWidth) throws BuildFailure {
         cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         try {
-            clBuildProgram(program, 1, new cl_device_id[] {id}, "-cl-std=CL1.2", null, null);
+            clBuildProgram(program, 1, new cl_device_id[] {id}, "-cl-std=CL1.2 -DVW=" + vectorWidth, null, null);
             programs.add(program);
             return program;
         } catch (CLException e) {

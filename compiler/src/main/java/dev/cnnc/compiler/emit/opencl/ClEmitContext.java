@@ -81,6 +81,21 @@ final class ClEmitContext {
                 .append(body).append("}\n\n");
     }
 
+    /**
+     * A two-dimensional kernel whose work group shares a local-memory tile: no early return (every
+     * item must reach the barriers), so the body sees {@code live} (whether gid is a real item) and
+     * {@code lid}, {@code lsize} for loading the tile together.
+     */
+    void kernelTiled(String name, String params, long perExample, long fixed, String body) {
+        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
+                .append("    const int gid = get_global_id(0), row = get_global_id(1), lid = get_local_id(0), lsize = get_local_size(0);\n")
+                .append("    const bool live = gid < n * ").append(perExample).append(" + ").append(fixed).append(";\n")
+                .append(body).append("}\n\n");
+    }
+
+    /** Bytes of local memory one tile may take: well under the 32 KiB every OpenCL 1.2 device has. */
+    static final int LOCAL_TILE_BYTES = 8192;
+
     /** Register tile: the largest divisor of {@code size} up to {@code max}, so tiles need no bounds checks. */
     static int tile(int size, int max) {
         for (int t = Math.min(size, max); t > 1; t--) {

@@ -9,7 +9,8 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
     /**
      * Convolution as an implicit matrix product, register-tiled: a work item computes one output
      * position for a tile of filters, so neighbouring items (the SIMD lanes of a CPU device, the
-     * threads of a warp) read neighbouring input values while they share every weight they load.
+     * threads of a warp) read neighbouring input values while they share every weight, which the
+     * group stages in local memory.
      * The pooling epilogue then runs over the stored activations in a second, light kernel.
      */
     @Override
@@ -38,29 +39,41 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
 
         int tf = ClEmitContext.tile(f, 8);
         int blocks = f / tf;
+        // The work group's weights, cc channels at a time, staged in local memory: every item of the
+        // group uses the same tf filters, so each weight is read from global memory once per group.
+        int cc = ClEmitContext.tile(cin, Math.max(1, ClEmitContext.LOCAL_TILE_BYTES / 4 / (tf * kk)));
+        int tileLen = tf * cc * kk;
         StringBuilder body = new StringBuilder()
-                .append("    const int p = gid % ").append(positions).append(", b = gid / ").append(positions).append(", f0 = row * ").append(tf).append(";\n")
+                .append("    const int g = live ? gid : 0;\n")
+                .append("    const int p = g % ").append(positions).append(", b = g / ").append(positions).append(", f0 = row * ").append(tf).append(";\n")
                 .append("    const int oh = p / ").append(ow).append(", ow = p % ").append(ow).append(";\n")
                 .append("    float acc[").append(tf).append("];\n")
                 .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = ")
                 .append(c.bias() ? "P[" + entries.get("bias").offset() + " + f0 + t]" : "0.0f").append(";\n")
+                .append("    __local float wl[").append(tileLen).append("]; // [t][c - c0][i][j]\n")
                 .append("    const __global float* xb = x + b * ").append((long) cin * h * w).append(";\n")
                 .append("    const __global float* wb = P + ").append(wOff).append(" + f0 * ").append(kernelSize).append(";\n")
-                .append("    for (int c = 0; c < ").append(cin).append("; c++) {\n")
-                .append("        for (int i = 0; i < ").append(kh).append("; i++) {\n")
-                .append("            const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
-                .append("            const bool row = iy >= 0 && iy < ").append(h).append(";\n")
-                .append("            for (int j = 0; j < ").append(kw).append("; j++) {\n")
-                .append("                const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
-                .append("                const float v = row && ix >= 0 && ix < ").append(w).append(" ? xb[(c * ").append(h)
+                .append("    for (int c0 = 0; c0 < ").append(cin).append("; c0 += ").append(cc).append(") {\n")
+                .append("        barrier(CLK_LOCAL_MEM_FENCE);\n")
+                .append("        for (int e = lid; e < ").append(tileLen).append("; e += lsize) wl[e] = wb[e / ").append(cc * kk).append(" * ")
+                .append(kernelSize).append(" + c0 * ").append(kk).append(" + e % ").append(cc * kk).append("];\n")
+                .append("        barrier(CLK_LOCAL_MEM_FENCE);\n")
+                .append("        for (int c = c0; c < c0 + ").append(cc).append("; c++) {\n")
+                .append("            for (int i = 0; i < ").append(kh).append("; i++) {\n")
+                .append("                const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
+                .append("                const bool inRow = iy >= 0 && iy < ").append(h).append(";\n")
+                .append("                for (int j = 0; j < ").append(kw).append("; j++) {\n")
+                .append("                    const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
+                .append("                    const float v = inRow && ix >= 0 && ix < ").append(w).append(" ? xb[(c * ").append(h)
                 .append(" + iy) * ").append(w).append(" + ix] : 0.0f;\n")
-                .append("                const __global float* wk = wb + (c * ").append(kh).append(" + i) * ").append(kw).append(" + j;\n")
-                .append("                for (int t = 0; t < ").append(tf).append("; t++) acc[t] += wk[t * ").append(kernelSize).append("] * v;\n")
-                .append("            }\n        }\n    }\n")
+                .append("                    const __local float* wk = wl + ((c - c0) * ").append(kh).append(" + i) * ").append(kw).append(" + j;\n")
+                .append("                    for (int t = 0; t < ").append(tf).append("; t++) acc[t] += wk[t * ").append(cc * kk).append("] * v;\n")
+                .append("                }\n            }\n        }\n    }\n")
+                .append("    if (!live) return;\n")
                 .append("    __global float* ob = y + (b * ").append(f).append(" + f0) * ").append(positions).append(" + p;\n")
                 .append("    for (int t = 0; t < ").append(tf).append("; t++) { const float z = acc[t]; ob[t * ").append(positions)
                 .append("] = ").append(ClActivation.apply(ep.before(), "z")).append("; }\n");
-        ctx.kernel2("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y", positions, 0, body.toString());
+        ctx.kernelTiled("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y", positions, 0, body.toString());
         ctx.out.forward.add(ctx.launch2(k, "op" + k + "_conv_fwd", positions, 0, 0, blocks, null, x, "P", cBuf));
 
         if (ep.pool() == null) {

@@ -5,8 +5,9 @@ import dev.cnnc.compiler.lower.Op;
 final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
     /**
      * Dense layers with the batch in dimension 1: the forward's items each take one unit for a
-     * tile of examples (so the examples' inputs are broadcast), the backward's items one input
-     * feature (so weights and inputs are read contiguously across neighbouring items).
+     * tile of examples, whose inputs the group stages in local memory and every item reads in
+     * the device's preferred float vectors; the backward's items one input feature (so weights
+     * and inputs are read contiguously across neighbouring items).
      */
     @Override
     public void emit(int k, Op.DenseOp op, ClEmitContext ctx) {
@@ -18,19 +19,36 @@ final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
         String x = ClEmitContext.value(op.input()), y = ClEmitContext.value(op.output()), dy = ClEmitContext.grad(op.output()), dz = "DZ" + k;
         ctx.out.buffer(dz, units, 0, false);
         int tb = 8;
-        ctx.kernel2("op" + k + "_dense_fwd", "__global const float* x, __global const float* P, __global float* y", 0, units,
-                "    const int o = gid, b0 = row * " + tb + ";\n"
+        int kt = Math.min(in, ClEmitContext.LOCAL_TILE_BYTES / 4 / tb);
+        String bias = hasBias ? "P[" + entries.get("bias").offset() + " + o]" : "0.0f";
+        ctx.kernelTiled("op" + k + "_dense_fwd", "__global const float* x, __global const float* P, __global float* y", 0, units,
+                "    const int o = live ? gid : 0, b0 = row * " + tb + ";\n"
                         + "    const __global float* wo = P + " + wOff + " + o * " + in + ";\n"
-                        + "    float acc[" + tb + "];\n"
-                        + "    for (int t = 0; t < " + tb + "; t++) acc[t] = " + (hasBias ? "P[" + entries.get("bias").offset() + " + o]" : "0.0f") + ";\n"
-                        + "    const __global float* xs[" + tb + "];\n"
-                        + "    for (int t = 0; t < " + tb + "; t++) xs[t] = x + min(b0 + t, n - 1) * " + in + ";\n"
-                        + "    for (int i = 0; i < " + in + "; i++) {\n"
-                        + "        const float w = wo[i];\n"
-                        + "        for (int t = 0; t < " + tb + "; t++) acc[t] += w * xs[t][i];\n"
+                        + "    __local float xl[" + (tb * kt) + "]; // the group's examples, " + kt + " inputs at a time\n"
+                        + "    floatv acc[" + tb + "];\n"
+                        + "    float rest[" + tb + "];\n"
+                        + "    for (int t = 0; t < " + tb + "; t++) { acc[t] = (floatv) (0.0f); rest[t] = 0.0f; }\n"
+                        + "    for (int i0 = 0; i0 < " + in + "; i0 += " + kt + ") {\n"
+                        + "        const int len = min(" + kt + ", " + in + " - i0);\n"
+                        + "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+                        + "        for (int e = lid; e < " + (tb * kt) + "; e += lsize) {\n"
+                        + "            const int t = e / " + kt + ", i = e % " + kt + ";\n"
+                        + "            xl[e] = i < len && b0 + t < n ? x[(b0 + t) * " + in + " + i0 + i] : 0.0f;\n"
+                        + "        }\n"
+                        + "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+                        + "        int i = 0;\n"
+                        + "        for (; i + VW <= len; i += VW) { // VW inputs at once, in the device's preferred vector\n"
+                        + "            const floatv w = vloadv(0, wo + i0 + i);\n"
+                        + "            for (int t = 0; t < " + tb + "; t++) acc[t] += w * vloadv(0, xl + t * " + kt + " + i);\n"
+                        + "        }\n"
+                        + "        for (; i < len; i++) {\n"
+                        + "            const float w = wo[i0 + i];\n"
+                        + "            for (int t = 0; t < " + tb + "; t++) rest[t] += w * xl[t * " + kt + " + i];\n"
+                        + "        }\n"
                         + "    }\n"
-                        + "    for (int t = 0; t < " + tb + " && b0 + t < n; t++) { const float z = acc[t]; y[(b0 + t) * " + units + " + o] = "
-                        + ClActivation.apply(op.activation(), "z") + "; }\n");
+                        + "    if (!live) return;\n"
+                        + "    for (int t = 0; t < " + tb + " && b0 + t < n; t++) { const float z = " + bias + " + vsum(acc[t]) + rest[t]; y[(b0 + t) * "
+                        + units + " + o] = " + ClActivation.apply(op.activation(), "z") + "; }\n");
         ctx.out.forward.add(ctx.launch2(k, "op" + k + "_dense_fwd", 0, units, tb, 1, null, x, "P", y));
         ctx.kernel("op" + k + "_dense_dz", "__global const float* y, __global const float* dy, __global float* dz", units, 0,
                 "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
