@@ -1,10 +1,9 @@
 package dev.cnnc.runtime.kernels;
 
 /**
- * Row-major matrix product C[m][n] = A[m][k] x B[k][n] (+ C when accumulating): the one product
- * every layer's forward and backward is expressed in (operands that arrive transposed are
- * transposed first, which costs far less than the product). Two implementations: Vector API
- * register tiles, and plain loops for {@code --simd none}.
+ * Row-major matrix product C[m][n] = A[m][k] x B[k][n] (+ C when accumulating), and the NT
+ * product A x B^T: every layer's forward and backward is expressed in these two. Two
+ * implementations: Vector API register tiles, and plain loops for {@code --simd none}.
  */
 public interface Gemm {
     /**
@@ -17,17 +16,8 @@ public interface Gemm {
     /** The whole product, split across the threads along its larger dimension. */
     default void multiply(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, boolean accumulate) {
-        long work = (long) m * n * k;
-        if (parallel.threads() == 1 || work < 1 << 20) {
-            multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, 0, n);
-        } else if (n >= m) {
-            int blocks = (n + 15) / 16; // split on 16-column boundaries so vector tiles stay whole
-            parallel.forRange(blocks, 1, (from, to) ->
-                    multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, from * 16, Math.min(n, to * 16)));
-        } else {
-            parallel.forRange(m, 1, (from, to) ->
-                    multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, from, to, 0, n));
-        }
+        split(parallel, m, n, k, (rowFrom, rowTo, colFrom, colTo) ->
+                multiply(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo));
     }
 
     /**
@@ -41,15 +31,28 @@ public interface Gemm {
     /** The whole NT product, split across the threads along its larger dimension. */
     default void multiplyTransposed(Parallel parallel, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
                                     int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        split(parallel, m, n, k, (rowFrom, rowTo, colFrom, colTo) ->
+                multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo));
+    }
+
+    /** A block of C: rows [rowFrom, rowTo) x columns [colFrom, colTo). */
+    @FunctionalInterface
+    interface Block {
+        void run(int rowFrom, int rowTo, int colFrom, int colTo);
+    }
+
+    /**
+     * Runs an m x n product of depth k as blocks, one per thread, along its larger dimension
+     * (columns split on 16-column boundaries, so vector tiles stay whole); a product too small to
+     * be worth a hand-over runs as one block.
+     */
+    static void split(Parallel parallel, int m, int n, int k, Block block) {
         if (parallel.threads() == 1 || (long) m * n * k < 1 << 20) {
-            multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, 0, m, 0, n);
+            block.run(0, m, 0, n);
         } else if (n >= m) {
-            int blocks = (n + 15) / 16;
-            parallel.forRange(blocks, 1, (from, to) -> multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                    0, m, from * 16, Math.min(n, to * 16)));
+            parallel.forRange((n + 15) / 16, 1, (from, to) -> block.run(0, m, from * 16, Math.min(n, to * 16)));
         } else {
-            parallel.forRange(m, 1, (from, to) -> multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                    from, to, 0, n));
+            parallel.forRange(m, 1, (from, to) -> block.run(from, to, 0, n));
         }
     }
 
