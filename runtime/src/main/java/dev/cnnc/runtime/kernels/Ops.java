@@ -53,8 +53,9 @@ public final class Ops {
                 int j = r % kw;
                 int dst = r * cols;
                 if (flat) {
+                    Shift shift = Shift.of(h, w, oh, i - ph, j - pw);
                     for (int b = 0; b < n; b++) {
-                        shiftedPlane(in, (c * n + b) * h * w, col, dst + b * oh * ow, h, w, oh, i - ph, j - pw);
+                        shiftedPlane(in, (c * n + b) * h * w + (i - ph) * w + j - pw, col, dst + b * oh * ow, shift, w, oh);
                     }
                     continue;
                 }
@@ -97,31 +98,41 @@ public final class Ops {
      * One im2col row of one example when stride is 1 and the output rows are as wide as the input's
      * (a "same" convolution): the output plane is the input plane shifted by dy rows and dx columns,
      * so it is one copy, then zeros where the window falls outside (a few elements per row) rather
-     * than a copy per output row.
+     * than a copy per output row. {@code shifted} is the input plane's start plus dy * w + dx.
      */
-    private static void shiftedPlane(float[] in, int plane, float[] col, int d, int h, int w, int oh, int dy, int dx) {
-        int ylo = Math.max(0, -dy);
-        int yhi = Math.min(oh, h - dy);
-        int lo = Math.max(0, -dx);
-        int hi = Math.min(w, w - dx);
-        if (yhi <= ylo || hi <= lo) {
+    private static void shiftedPlane(float[] in, int shifted, float[] col, int d, Shift sh, int w, int oh) {
+        if (sh.empty()) {
             java.util.Arrays.fill(col, d, d + oh * w, 0f);
             return;
         }
-        java.util.Arrays.fill(col, d, d + ylo * w, 0f);
-        java.util.Arrays.fill(col, d + yhi * w, d + oh * w, 0f);
-        int from = ylo * w + lo;
-        int to = (yhi - 1) * w + hi;
-        if (to > from) {
-            System.arraycopy(in, plane + from + dy * w + dx, col, d + from, to - from);
+        java.util.Arrays.fill(col, d, d + sh.ylo * w, 0f);
+        java.util.Arrays.fill(col, d + sh.yhi * w, d + oh * w, 0f);
+        if (sh.to > sh.from) {
+            System.arraycopy(in, shifted + sh.from, col, d + sh.from, sh.to - sh.from);
         }
-        for (int y = ylo; y < yhi; y++) {
-            int rowStart = d + y * w;
-            for (int x = 0; x < lo; x++) {
-                col[rowStart + x] = 0f;
-            }
-            for (int x = hi; x < w; x++) {
-                col[rowStart + x] = 0f;
+        sh.clearOutside(col, d, w);
+    }
+
+    /**
+     * Where a plane shifted by (dy, dx) lies inside the input: rows [ylo, yhi) and columns [lo, hi)
+     * of the output, and the contiguous run [from, to) that starts and ends on such entries.
+     */
+    private record Shift(int ylo, int yhi, int lo, int hi, int from, int to) {
+        static Shift of(int h, int w, int oh, int dy, int dx) {
+            int ylo = Math.max(0, -dy), yhi = Math.min(oh, h - dy), lo = Math.max(0, -dx), hi = Math.min(w, w - dx);
+            return new Shift(ylo, yhi, lo, hi, ylo * w + lo, (yhi - 1) * w + hi);
+        }
+
+        boolean empty() {
+            return yhi <= ylo || hi <= lo;
+        }
+
+        /** Zeroes, in the rows inside, the columns outside: the entries whose window reads padding. */
+        void clearOutside(float[] a, int start, int w) {
+            for (int y = ylo; y < yhi; y++) {
+                int rowStart = start + y * w;
+                java.util.Arrays.fill(a, rowStart, rowStart + lo, 0f);
+                java.util.Arrays.fill(a, rowStart + hi, rowStart + w, 0f);
             }
         }
     }
@@ -138,8 +149,9 @@ public final class Ops {
                     for (int j = 0; j < kw; j++) {
                         int src = ((c * kh + i) * kw + j) * cols;
                         if (flat) {
+                            Shift shift = Shift.of(h, w, oh, i - ph, j - pw);
                             for (int b = 0; b < n; b++) {
-                                addShiftedPlane(dcol, src + b * oh * ow, din, (c * n + b) * h * w, h, w, oh, i - ph, j - pw);
+                                addShiftedPlane(dcol, src + b * oh * ow, din, (c * n + b) * h * w + (i - ph) * w + j - pw, shift, w);
                             }
                             continue;
                         }
@@ -181,29 +193,15 @@ public final class Ops {
      * The adjoint of {@link #shiftedPlane}: one contiguous sum over the shifted plane. The entries that
      * read padding would land on a neighbouring row's edge, so they are zeroed in dcol (a scratch
      * buffer) first; the range starts and ends on valid entries, so nothing outside the plane is touched.
+     * {@code shifted} is the input plane's start plus dy * w + dx.
      */
-    private static void addShiftedPlane(float[] dcol, int s, float[] din, int plane, int h, int w, int oh, int dy, int dx) {
-        int ylo = Math.max(0, -dy);
-        int yhi = Math.min(oh, h - dy);
-        int lo = Math.max(0, -dx);
-        int hi = Math.min(w, w - dx);
-        if (yhi <= ylo || hi <= lo) {
+    private static void addShiftedPlane(float[] dcol, int s, float[] din, int shifted, Shift sh, int w) {
+        if (sh.empty()) {
             return;
         }
-        for (int y = ylo; y < yhi; y++) {
-            int rowStart = s + y * w;
-            for (int x = 0; x < lo; x++) {
-                dcol[rowStart + x] = 0f;
-            }
-            for (int x = hi; x < w; x++) {
-                dcol[rowStart + x] = 0f;
-            }
-        }
-        int from = ylo * w + lo;
-        int to = (yhi - 1) * w + hi;
-        int shift = plane + dy * w + dx;
-        for (int t = from; t < to; t++) {
-            din[shift + t] += dcol[s + t];
+        sh.clearOutside(dcol, s, w);
+        for (int t = sh.from; t < sh.to; t++) {
+            din[shifted + t] += dcol[s + t];
         }
     }
 

@@ -28,20 +28,9 @@ class Im2colTest {
                 }
                 int cols = n * oh * ow, rows = c * kh * kw;
                 float[] in = random(r, c * n * h * w);
-                float[] expected = new float[rows * cols];
-                for (int row = 0; row < rows; row++) {
-                    int ch = row / (kh * kw), i = row / kw % kh, j = row % kw;
-                    for (int b = 0; b < n; b++) {
-                        for (int y = 0; y < oh; y++) {
-                            for (int x = 0; x < ow; x++) {
-                                int iy = y * sh + i - ph, ix = x * sw + j - pw;
-                                boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                                expected[row * cols + (b * oh + y) * ow + x] = inside ? in[((ch * n + b) * h + iy) * w + ix] : 0f;
-                            }
-                        }
-                    }
-                }
                 float[] dcol = random(r, rows * cols);
+                // the definitions: col reads in where the window lies inside (0 elsewhere); din sums what read it
+                float[] expected = new float[rows * cols];
                 double[] din = new double[in.length];
                 for (int row = 0; row < rows; row++) {
                     int ch = row / (kh * kw), i = row / kw % kh, j = row % kw;
@@ -49,8 +38,11 @@ class Im2colTest {
                         for (int y = 0; y < oh; y++) {
                             for (int x = 0; x < ow; x++) {
                                 int iy = y * sh + i - ph, ix = x * sw + j - pw;
+                                int at = row * cols + (b * oh + y) * ow + x;
                                 if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                    din[((ch * n + b) * h + iy) * w + ix] += dcol[row * cols + (b * oh + y) * ow + x];
+                                    int source = ((ch * n + b) * h + iy) * w + ix;
+                                    expected[at] = in[source];
+                                    din[source] += dcol[at];
                                 }
                             }
                         }
