@@ -217,51 +217,34 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("final int zb = plane * $L", d.oh * d.ow);
             b.addStatement("final int yb = plane * $L", poh * pow);
             b.addStatement("double sum = 0");
-            emitScatterBackward(b, e, pool, d, poh, pow, k, dz, dy, y);
+            // Clear the plane, then add each output's gradient where its window read. (Writing every
+            // window's elements instead, with no clear, measured slower: the clear is a vectorised fill.)
+            b.addStatement("java.util.Arrays.fill($L, zb, zb + $L, 0f)", dz, d.oh * d.ow);
+            b.beginControlFlow("for (int o = 0; o < $L; o++)", poh * pow);
+            b.addStatement("final float y = $L[yb + o]", y);
+            b.addStatement("final float g = $L[yb + o] * $L", dy, ActivationCode.derivative(e.after(), "y"));
+            if (pool.op() != Pool.Op.AVG) {
+                b.addStatement("final int at = arg$L[yb + o]", k);
+                addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "g");
+            } else {
+                b.addStatement("final int oy = o / $L", pow);
+                b.addStatement("final int ox = o % $L", pow);
+                b.addStatement("final float share = g / $Lf", pool.kernelHeight() * pool.kernelWidth());
+                b.beginControlFlow("for (int i = 0; i < $L; i++)", pool.kernelHeight());
+                b.addStatement("final int iy = oy * $L + i - $L", pool.strideHeight(), pp[0]);
+                b.beginControlFlow("if (iy < 0 || iy >= $L)", d.oh).addStatement("continue").endControlFlow();
+                b.beginControlFlow("for (int j = 0; j < $L; j++)", pool.kernelWidth());
+                b.addStatement("final int ix = ox * $L + j - $L", pool.strideWidth(), pp[1]);
+                b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
+                b.addStatement("final int at = zb + iy * $L + ix", d.ow);
+                addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "share");
+                b.endControlFlow().endControlFlow();
+            }
+            b.endControlFlow();
             b.addStatement("biasPart$L[plane] = sum", k);
             b.endControlFlow();
             b.unindent().add("});\n");
         }
-        emitBiasAndProducts(b, d, p, k, dz, inputGradient, ctx, op);
-        return b.build();
-    }
-
-    /**
-     * Any pooling: clear the plane, then add each output's gradient to the elements its window read.
-     * (Writing every window's elements instead of clearing first measured slower: the clear is a
-     * vectorised fill, the per-element conditional stores are not.)
-     */
-    private static void emitScatterBackward(CodeBlock.Builder b, Op.Epilogue e, Pool pool, Dims d, int poh, int pow, int k, String dz,
-                                            String dy, String y) {
-        int[] pp = pool.pad();
-        b.addStatement("java.util.Arrays.fill($L, zb, zb + $L, 0f)", dz, d.oh * d.ow);
-        b.beginControlFlow("for (int o = 0; o < $L; o++)", poh * pow);
-        b.addStatement("final float y = $L[yb + o]", y);
-        b.addStatement("final float g = $L[yb + o] * $L", dy, ActivationCode.derivative(e.after(), "y"));
-        if (pool.op() != Pool.Op.AVG) {
-            b.addStatement("final int at = arg$L[yb + o]", k);
-            addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "g");
-        } else {
-            b.addStatement("final int oy = o / $L", pow);
-            b.addStatement("final int ox = o % $L", pow);
-            b.addStatement("final float share = g / $Lf", pool.kernelHeight() * pool.kernelWidth());
-            b.beginControlFlow("for (int i = 0; i < $L; i++)", pool.kernelHeight());
-            b.addStatement("final int iy = oy * $L + i - $L", pool.strideHeight(), pp[0]);
-            b.beginControlFlow("if (iy < 0 || iy >= $L)", d.oh).addStatement("continue").endControlFlow();
-            b.beginControlFlow("for (int j = 0; j < $L; j++)", pool.kernelWidth());
-            b.addStatement("final int ix = ox * $L + j - $L", pool.strideWidth(), pp[1]);
-            b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
-            b.addStatement("final int at = zb + iy * $L + ix", d.ow);
-            addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "share");
-            b.endControlFlow().endControlFlow();
-        }
-        b.endControlFlow();
-    }
-
-    /** The bias gradient from the planes' sums, then the weight and input gradient products. */
-    private static void emitBiasAndProducts(CodeBlock.Builder b, Dims d, Map<String, ParamLayout.Entry> p, int k, String dz,
-                                            boolean inputGradient, JavaEmitContext ctx, Op.ConvOp op) {
-        boolean hasBias = p.containsKey("bias");
         if (hasBias) {
             b.add("// bias gradient: the planes' sums, added in a fixed order (the same result for any thread count)\n");
             b.beginControlFlow("for (int f = 0; f < $L; f++)", d.f);
@@ -282,6 +265,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("$T.col2im(par, col$L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
                     ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         }
+        return b.build();
     }
 
     /** dz[at] += g * f'(x) for the activation before the pool, recomputed from the kept product z. */
