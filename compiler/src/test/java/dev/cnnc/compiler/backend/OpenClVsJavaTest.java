@@ -30,25 +30,39 @@ class OpenClVsJavaTest {
     @Test
     void openClMatchesTheReferenceAndTheJavaBackend() throws Exception {
         List<String> bodies = RandomModels.bodies(new Random(23));
-        List<CheckedModel> models = new ArrayList<>();
-        List<JavaFile> files = new ArrayList<>();
+        BothBackends both = BothBackends.compile(bodies, "C");
         for (int m = 0; m < bodies.size(); m++) {
-            CheckedModel model = RandomModels.check("C" + m, bodies.get(m));
-            models.add(model);
-            files.add(OpenClBackend.sources(model, "ocl", true).host());
-            files.add(JavaBackend.source(model, "jv", JavaBackend.Options.DEFAULT));
-        }
-        Map<String, Class<?>> classes = InMemoryJavac.compile(files);
-        for (int m = 0; m < models.size(); m++) {
             String body = bodies.get(m);
-            try (Network cl = OpenClBackend.instantiate(classes.get("ocl." + ClHostEmitter.className("C" + m)), 4, 0);
-                 Network java = JavaBackend.instantiate(classes.get("jv.C" + m), 4, 1)) {
-                for (GradCheck.Row row : GradCheck.againstReference(models.get(m), cl, 3, new Random(m))) {
+            try (Network cl = both.openCl(m); Network java = both.java(m)) {
+                for (GradCheck.Row row : GradCheck.againstReference(both.models().get(m), cl, 3, new Random(m))) {
                     assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
                             + row.floor() + ") on OpenCL\n" + body);
                 }
                 compare(cl, java, new Random(100 + m), body);
             }
+        }
+    }
+
+    /** Each body checked as model {@code <prefix><m>} and compiled for both backends in one javac run. */
+    private record BothBackends(String prefix, List<CheckedModel> models, Map<String, Class<?>> classes) {
+        static BothBackends compile(List<String> bodies, String prefix) throws Exception {
+            List<CheckedModel> models = new ArrayList<>();
+            List<JavaFile> files = new ArrayList<>();
+            for (int m = 0; m < bodies.size(); m++) {
+                CheckedModel model = RandomModels.check(prefix + m, bodies.get(m));
+                models.add(model);
+                files.add(OpenClBackend.sources(model, "ocl" + prefix, true).host());
+                files.add(JavaBackend.source(model, "jv" + prefix, JavaBackend.Options.DEFAULT));
+            }
+            return new BothBackends(prefix, models, InMemoryJavac.compile(files));
+        }
+
+        Network openCl(int m) throws Exception {
+            return OpenClBackend.instantiate(classes.get("ocl" + prefix + "." + ClHostEmitter.className(prefix + m)), 4, 0);
+        }
+
+        Network java(int m) throws Exception {
+            return JavaBackend.instantiate(classes.get("jv" + prefix + "." + prefix + m), 4, 1);
         }
     }
 
@@ -62,22 +76,13 @@ class OpenClVsJavaTest {
         List<String> bodies = List.of("input 5x5x3\nflatten; dense 7; relu; dense 3",
                 "input 2100\ndense 9; tanh; dense 2",
                 "input 9x7x5\nconv 6 3x3 pad same; maxpool 2; relu; flatten; dense 4");
-        List<JavaFile> files = new ArrayList<>();
-        List<CheckedModel> models = new ArrayList<>();
-        for (int m = 0; m < bodies.size(); m++) {
-            CheckedModel model = RandomModels.check("W" + m, bodies.get(m));
-            models.add(model);
-            files.add(OpenClBackend.sources(model, "oclw", true).host());
-            files.add(JavaBackend.source(model, "jvw", JavaBackend.Options.DEFAULT));
-        }
-        Map<String, Class<?>> classes = InMemoryJavac.compile(files);
+        BothBackends both = BothBackends.compile(bodies, "W");
         String before = System.getProperty("cnnc.opencl.vectorWidth");
         try {
             for (String width : List.of("1", "2", "4", "8", "16")) {
                 System.setProperty("cnnc.opencl.vectorWidth", width);
-                for (int m = 0; m < models.size(); m++) {
-                    try (Network cl = OpenClBackend.instantiate(classes.get("oclw." + ClHostEmitter.className("W" + m)), 4, 0);
-                         Network java = JavaBackend.instantiate(classes.get("jvw.W" + m), 4, 1)) {
+                for (int m = 0; m < bodies.size(); m++) {
+                    try (Network cl = both.openCl(m); Network java = both.java(m)) {
                         compare(cl, java, new Random(m), "VW=" + width + ": " + bodies.get(m));
                     }
                 }

@@ -106,6 +106,15 @@ final class ClEmitContext {
         return 1;
     }
 
+    /**
+     * Inside a loop over window taps: the input coordinate {@code in} that tap {@code tap} of output
+     * {@code out} reads along one axis, and a {@code continue} when it falls in the padding.
+     */
+    static String clippedTap(String indent, String in, String out, int stride, String tap, int pad, int size) {
+        return indent + "const int " + in + " = " + out + " * " + stride + " + " + tap + " - " + pad + ";\n"
+                + indent + "if (" + in + " < 0 || " + in + " >= " + size + ") continue;\n";
+    }
+
     /** Loops over the pooling windows (qy, qx) that contain position (py, px) of the pooled input; declares g. */
     static String windowLoops(int qh, int qw, int kh, int kw, int sh, int sw, int ph, int pw, String py, String px, String inner) {
         return "    float g = 0.0f;\n"

@@ -33,11 +33,9 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
                 .append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
                 .append(";\n    int arg = -1;\n")
                 .append("    for (int i = 0; i < ").append(kh).append("; i++) {\n")
-                .append("        const int iy = oy * ").append(sh).append(" + i - ").append(ph).append(";\n")
-                .append("        if (iy < 0 || iy >= ").append(h).append(") continue;\n")
+                .append(ClEmitContext.clippedTap("        ", "iy", "oy", sh, "i", ph, h))
                 .append("        for (int j = 0; j < ").append(kw).append("; j++) {\n")
-                .append("            const int ix = ox * ").append(sw).append(" + j - ").append(pw).append(";\n")
-                .append("            if (ix < 0 || ix >= ").append(w).append(") continue;\n")
+                .append(ClEmitContext.clippedTap("            ", "ix", "ox", sw, "j", pw, w))
                 .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
         if (avg) {
             body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
