@@ -12,9 +12,17 @@ import java.util.List;
 
 /** A checked model to a running {@link Network}: lower, emit Java, compile in memory, instantiate. */
 public final class JavaBackend {
-    /** How to build: products with the Vector API or plain Java; the optimisation passes or none. */
-    public record Options(boolean vector, boolean fuse) {
+    /**
+     * How to build: products with the Vector API or plain Java; the optimisation passes or none;
+     * the cache budget of a convolution's group of examples (tests make it tiny, so that every
+     * batch splits into many groups).
+     */
+    public record Options(boolean vector, boolean fuse, int groupBytes) {
         public static final Options DEFAULT = new Options(true, true);
+
+        public Options(boolean vector, boolean fuse) {
+            this(vector, fuse, JavaEmitter.GROUP_BYTES);
+        }
     }
 
     private JavaBackend() {
@@ -22,7 +30,7 @@ public final class JavaBackend {
 
     public static JavaFile source(CheckedModel model, String packageName, Options options) {
         KernelPlan plan = Lowering.lower(model, options.fuse());
-        return JavaEmitter.emit(plan, new JavaEmitter.Options(packageName, options.vector()));
+        return JavaEmitter.emit(plan, new JavaEmitter.Options(packageName, options.vector(), options.groupBytes()));
     }
 
     public static Network build(CheckedModel model, int maxBatch, int threads, Options options) throws InMemoryJavac.Failure {

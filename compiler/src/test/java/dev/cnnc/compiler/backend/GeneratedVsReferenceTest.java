@@ -30,7 +30,10 @@ class GeneratedVsReferenceTest {
     static final List<Variant> VARIANTS = List.of(
             new Variant("v.vector", new JavaBackend.Options(true, true), 2),
             new Variant("v.scalar", new JavaBackend.Options(false, true), 1),
-            new Variant("v.unfused", new JavaBackend.Options(true, false), 2));
+            new Variant("v.unfused", new JavaBackend.Options(true, false), 2),
+            // one example per convolution group: a batch of 3 runs as 3 groups on 2 threads, so the
+            // per-thread buffers and the weight gradient's partial sums are exercised
+            new Variant("v.grouped", new JavaBackend.Options(true, true, 1), 2));
 
     @Test
     void generatedCodeMatchesTheReference() throws Exception {

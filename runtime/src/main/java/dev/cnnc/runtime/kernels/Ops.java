@@ -43,23 +43,33 @@ public final class Ops {
      */
     public static void im2col(Parallel par, float[] in, float[] col, int n, int channels, int h, int w, int kh, int kw,
                               int sh, int sw, int ph, int pw, int oh, int ow) {
+        im2col(par, in, n, 0, n, col, 0, channels, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+    }
+
+    /**
+     * im2col of examples [from, to) of a batch of n: col, starting at {@code colOff}, holds
+     * (to - from) * Ho * Wo columns, so a group of examples can be lowered into a buffer that stays
+     * in cache while its product runs.
+     */
+    public static void im2col(Parallel par, float[] in, int n, int from, int to, float[] col, int colOff, int channels, int h, int w,
+                              int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
         int rows = channels * kh * kw;
-        int cols = n * oh * ow;
+        int cols = (to - from) * oh * ow;
         boolean flat = sh == 1 && sw == 1 && ow == w;
-        par.forRange(rows, Parallel.grain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) {
+        par.forRange(rows, Parallel.grain(cols), (rowFrom, rowTo) -> {
+            for (int r = rowFrom; r < rowTo; r++) {
                 int c = r / (kh * kw);
                 int i = (r / kw) % kh;
                 int j = r % kw;
-                int dst = r * cols;
+                int dst = colOff + r * cols - from * oh * ow;
                 if (flat) {
                     Shift shift = Shift.of(h, w, oh, i - ph, j - pw);
-                    for (int b = 0; b < n; b++) {
+                    for (int b = from; b < to; b++) {
                         shiftedPlane(in, (c * n + b) * h * w + (i - ph) * w + j - pw, col, dst + b * oh * ow, shift, w, oh);
                     }
                     continue;
                 }
-                for (int b = 0; b < n; b++) {
+                for (int b = from; b < to; b++) {
                     int plane = (c * n + b) * h * w;
                     for (int y = 0; y < oh; y++) {
                         int iy = y * sh + i - ph;
@@ -129,10 +139,15 @@ public final class Ops {
 
         /** Zeroes, in the rows inside, the columns outside: the entries whose window reads padding. */
         void clearOutside(float[] a, int start, int w) {
+            // a column or two per row: plain stores, where Arrays.fill's call would cost more than the work
             for (int y = ylo; y < yhi; y++) {
                 int rowStart = start + y * w;
-                java.util.Arrays.fill(a, rowStart, rowStart + lo, 0f);
-                java.util.Arrays.fill(a, rowStart + hi, rowStart + w, 0f);
+                for (int x = 0; x < lo; x++) {
+                    a[rowStart + x] = 0f;
+                }
+                for (int x = hi; x < w; x++) {
+                    a[rowStart + x] = 0f;
+                }
             }
         }
     }
@@ -140,22 +155,31 @@ public final class Ops {
     /** The adjoint of im2col: dIn[c][b][..] = sum of the dCol entries that read it (dIn overwritten). */
     public static void col2im(Parallel par, float[] dcol, float[] din, int n, int channels, int h, int w, int kh, int kw,
                               int sh, int sw, int ph, int pw, int oh, int ow) {
-        int cols = n * oh * ow;
+        col2im(par, dcol, 0, din, n, 0, n, channels, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+    }
+
+    /**
+     * The adjoint of {@link #im2col(Parallel, float[], int, int, int, float[], int, int, int, int, int, int, int, int, int, int, int, int)}
+     * for examples [from, to): their planes of dIn are overwritten, the other examples' left alone.
+     */
+    public static void col2im(Parallel par, float[] dcol, int colOff, float[] din, int n, int from, int to, int channels, int h, int w,
+                              int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+        int cols = (to - from) * oh * ow;
         boolean flat = sh == 1 && sw == 1 && ow == w;
-        par.forRange(channels, Parallel.grain((long) cols * kh * kw), (from, to) -> {
-            java.util.Arrays.fill(din, from * n * h * w, to * n * h * w, 0f);
-            for (int c = from; c < to; c++) {
+        par.forRange(channels, Parallel.grain((long) cols * kh * kw), (cFrom, cTo) -> {
+            for (int c = cFrom; c < cTo; c++) {
+                java.util.Arrays.fill(din, (c * n + from) * h * w, (c * n + to) * h * w, 0f);
                 for (int i = 0; i < kh; i++) {
                     for (int j = 0; j < kw; j++) {
-                        int src = ((c * kh + i) * kw + j) * cols;
+                        int src = colOff + ((c * kh + i) * kw + j) * cols - from * oh * ow;
                         if (flat) {
                             Shift shift = Shift.of(h, w, oh, i - ph, j - pw);
-                            for (int b = 0; b < n; b++) {
+                            for (int b = from; b < to; b++) {
                                 addShiftedPlane(dcol, src + b * oh * ow, din, (c * n + b) * h * w + (i - ph) * w + j - pw, shift, w);
                             }
                             continue;
                         }
-                        for (int b = 0; b < n; b++) {
+                        for (int b = from; b < to; b++) {
                             int plane = (c * n + b) * h * w;
                             for (int y = 0; y < oh; y++) {
                                 int iy = y * sh + i - ph;
@@ -212,6 +236,20 @@ public final class Ops {
             int base = r * cols;
             for (int i = 0; i < cols; i++) {
                 dst[dstOff + i] += src[base + i];
+            }
+        }
+    }
+
+    /**
+     * dst[i] = the sum over parts p of parts[p * size + i], parts added in order: a convolution's
+     * weight gradient from the threads' partial products.
+     */
+    public static void sumParts(float[] parts, int count, int size, float[] dst, int dstOff) {
+        System.arraycopy(parts, 0, dst, dstOff, size);
+        for (int p = 1; p < count; p++) {
+            int base = p * size;
+            for (int i = 0; i < size; i++) {
+                dst[dstOff + i] += parts[base + i];
             }
         }
     }

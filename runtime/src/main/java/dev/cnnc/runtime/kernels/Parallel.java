@@ -16,6 +16,25 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** A loop body over a part [from, to) that also knows which part it is (0 .. threads - 1). */
+    @FunctionalInterface
+    public interface Part {
+        void run(int from, int to, int part);
+    }
+
+    /**
+     * The body of a loop over groups of examples [from, to): {@code inner} is what the body's own
+     * kernels split across (this pool when the group is the whole batch, else one thread), and
+     * {@code part} names the per-thread buffers the group may use.
+     */
+    @FunctionalInterface
+    public interface Chunk {
+        void run(int from, int to, Parallel inner, int part);
+    }
+
+    /** One thread, no workers: the inner pool of a chunk that already runs on its own thread. */
+    public static final Parallel SERIAL = new Parallel(1);
+
     private final int threads;
     private final Worker[] workers;
 
@@ -37,9 +56,34 @@ public final class Parallel implements AutoCloseable {
 
     /** Splits [0, n) into up to {@code threads} parts of at least {@code grain} items each. */
     public void forRange(int n, int grain, Range body) {
+        forParts(n, grain, (from, to, part) -> body.run(from, to));
+    }
+
+    /**
+     * Examples [0, n) in groups of {@code chunk}, the groups split across the threads (each thread
+     * runs its groups one after another, part = its index); a batch of one group runs on the caller
+     * with this pool as the inner one, so a single image still uses every thread.
+     */
+    public void forChunks(int n, int chunk, Chunk body) {
+        int chunks = (n + chunk - 1) / chunk;
+        if (threads == 1 || chunks == 1) {
+            for (int q = 0; q < chunks; q++) {
+                body.run(q * chunk, Math.min(n, (q + 1) * chunk), this, 0);
+            }
+            return;
+        }
+        forParts(chunks, 1, (from, to, part) -> {
+            for (int q = from; q < to; q++) {
+                body.run(q * chunk, Math.min(n, (q + 1) * chunk), SERIAL, part);
+            }
+        });
+    }
+
+    /** {@link #forRange}, telling each part its index. */
+    public void forParts(int n, int grain, Part body) {
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
         if (parts <= 1) {
-            body.run(0, n);
+            body.run(0, n, 0);
             return;
         }
         CountDownLatch done = new CountDownLatch(parts - 1);
@@ -47,9 +91,10 @@ public final class Parallel implements AutoCloseable {
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) n * p / parts);
             int to = (int) ((long) n * (p + 1) / parts);
+            int part = p;
             workers[p - 1].submit(() -> {
                 try {
-                    body.run(from, to);
+                    body.run(from, to, part);
                 } catch (Throwable t) {
                     synchronized (failure) {
                         failure[0] = t;
@@ -59,7 +104,7 @@ public final class Parallel implements AutoCloseable {
                 }
             });
         }
-        body.run(0, (int) ((long) n / parts));
+        body.run(0, (int) ((long) n / parts), 0);
         try {
             done.await();
         } catch (InterruptedException e) {

@@ -289,6 +289,24 @@ public final class VectorGemm implements Gemm {
         int tiles = (rowTo - rowFrom + MR - 1) / MR;
         for (int t = 0; t < tiles; t++) {
             int base = t * MR * KC;
+            if (rowFrom + (t + 1) * MR <= rowTo) {
+                // A whole tile: six rows read side by side, so each k step writes six neighbouring floats
+                int s0 = aOff + (rowFrom + t * MR) * lda + p0;
+                int s1 = s0 + lda;
+                int s2 = s1 + lda;
+                int s3 = s2 + lda;
+                int s4 = s3 + lda;
+                int s5 = s4 + lda;
+                for (int p = 0, d = base; p < kc; p++, d += MR) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
+                    ap[d + 4] = a[s4 + p];
+                    ap[d + 5] = a[s5 + p];
+                }
+                continue;
+            }
             for (int r = 0; r < MR; r++) {
                 int row = rowFrom + t * MR + r;
                 if (row >= rowTo) {

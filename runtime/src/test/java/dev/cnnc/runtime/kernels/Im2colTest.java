@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * im2col and col2im against their definitions on random geometries: "same" convolutions (the
- * one-copy path), strided, padded more than the kernel and unpadded ones, outputs poisoned first.
+ * one-copy path), strided, padded more than the kernel and unpadded ones, outputs poisoned first;
+ * the whole batch, and a group of its examples written at an offset (a convolution's group).
  */
 class Im2colTest {
     @Test
@@ -61,6 +62,30 @@ class Im2colTest {
                     Ops.col2im(par, dcol.clone(), got, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
                     for (int q = 0; q < got.length; q++) {
                         assertEquals(din[q], got[q], 1e-5 * (1 + Math.abs(din[q])), where + " col2im at " + q);
+                    }
+                    // a group of examples [e0, e1), at an offset in its buffer, as a convolution's group lowers it
+                    int e0 = r.nextInt(n), e1 = e0 + 1 + r.nextInt(n - e0), off = r.nextInt(5);
+                    int part = (e1 - e0) * oh * ow;
+                    float[] group = new float[off + rows * part];
+                    Arrays.fill(group, Float.NaN);
+                    Ops.im2col(par, in, n, e0, e1, group, off, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+                    float[] dgroup = new float[off + rows * part];
+                    for (int row = 0; row < rows; row++) {
+                        for (int q = 0; q < part; q++) {
+                            int at = row * cols + e0 * oh * ow + q;
+                            assertEquals(expected[at], group[off + row * part + q], 0f, where + " im2col of [" + e0 + ", " + e1 + ") at " + at);
+                            dgroup[off + row * part + q] = dcol[at];
+                        }
+                    }
+                    Arrays.fill(got, Float.NaN);
+                    Ops.col2im(par, dgroup, off, got, n, e0, e1, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+                    for (int q = 0; q < got.length; q++) {
+                        int b = q / (h * w) % n;
+                        if (b >= e0 && b < e1) {
+                            assertEquals(din[q], got[q], 1e-5 * (1 + Math.abs(din[q])), where + " col2im of [" + e0 + ", " + e1 + ") at " + q);
+                        } else {
+                            assertEquals(Float.NaN, got[q], where + " col2im of [" + e0 + ", " + e1 + ") wrote outside, at " + q);
+                        }
                     }
                 }
             }

@@ -9,13 +9,20 @@ import dev.cnnc.compiler.lower.ParamLayout;
 import java.util.Map;
 
 /**
- * conv as one matrix product over the whole batch: im2col, then W[F][C*kh*kw] x col, then the
- * fused epilogue — bias, activation, pooling, activation, in the order written — in one pass
- * over the product. Backward mirrors it: the epilogue's derivative in one pass, then the
- * products for the weight and input gradients.
+ * conv over groups of examples small enough that their lowered input (im2col), product and
+ * epilogue stay in the core's cache: per group, im2col, then W[F][C*kh*kw] x col, then the fused
+ * epilogue — bias, activation, pooling, activation, in the order written — while the product is
+ * still in cache. The groups are split across the threads (a batch of one group splits its
+ * product instead). Backward mirrors it per group: the epilogue's derivative, im2col again, the
+ * weight gradient into the thread's partial sum, and the input gradient. Lowering the whole batch
+ * at once instead streams tens of megabytes through memory (conv2 of the Fashion net: 14 MB of
+ * im2col at batch 64).
  */
 final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private record Dims(int c, int h, int w, int f, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int ckk) {
+        int plane() {
+            return oh * ow;
+        }
     }
 
     private static Dims dims(Op.ConvOp op) {
@@ -27,16 +34,33 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 (int) op.convShape().height(), (int) op.convShape().width(), ch * c.kernelHeight() * c.kernelWidth());
     }
 
+    /** Examples per group: as many as fit the budget of im2col and (pooled convs) product, at least one. */
+    static int group(Op.ConvOp op, JavaEmitContext ctx) {
+        Dims d = dims(op);
+        long perExample = 4L * d.plane() * (d.ckk + (op.epilogue().pool() != null ? d.f : 0));
+        return (int) Math.max(1, Math.min(1024, ctx.groupBytes / perExample));
+    }
+
+    /**
+     * The product z: with a pool, a per-thread group buffer [F][group columns] (only the pooled output
+     * and argmax outlive the group), unless an activation before the pool needs it again in backward;
+     * without a pool, the op's output [F][n*OH*OW] itself.
+     */
+    private static boolean zPerGroup(Op.ConvOp op) {
+        return op.epilogue().pool() != null && op.epilogue().before() == null;
+    }
+
     @Override
     public void declare(Op.ConvOp op, int k, JavaEmitContext ctx) {
         Dims d = dims(op);
-        String perExample = Integer.toString(d.oh * d.ow);
-        ctx.floats("col" + k, d.ckk + " * maxBatch * " + perExample);
+        int g = group(op, ctx);
+        ctx.floats("col" + k, "threads * " + (long) d.ckk * g * d.plane());
         ctx.floats("wT" + k, Integer.toString(d.ckk * d.f));
+        ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
         ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
-            ctx.floats("z" + k, "maxBatch * " + (d.f * d.oh * d.ow));
-            ctx.floats("dz" + k, "maxBatch * " + (d.f * d.oh * d.ow));
+            ctx.floats("z" + k, zPerGroup(op) ? "threads * " + (long) d.f * g * d.plane() : "maxBatch * " + (d.f * d.plane()));
+            ctx.floats("dz" + k, "threads * " + (long) d.f * g * d.plane());
             if (op.epilogue().pool().op() != Pool.Op.AVG) {
                 ctx.ints("arg" + k, JavaEmitContext.size(op.output()));
             }
@@ -51,34 +75,62 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return op.epilogue().pool() != null ? "dz" + k : ctx.grad(op.output());
     }
 
+    /** Declares {@code name}At and {@code name}Ld: where the group's first plane starts in a buffer, and its row length. */
+    private static void groupLayout(CodeBlock.Builder b, String name, boolean perGroup, long groupSize, Dims d) {
+        if (perGroup) {
+            b.addStatement("final int $LAt = part * $L", name, groupSize);
+            b.addStatement("final int $LLd = cols", name);
+        } else {
+            b.addStatement("final int $LAt = e0 * $L", name, d.plane());
+            b.addStatement("final int $LLd = n * $L", name, d.plane());
+        }
+    }
+
+    /** Opens the group loop and, inside it, a loop over filters split across the group's inner pool. */
+    private static void openGroups(CodeBlock.Builder b, Op.ConvOp op, Dims d, JavaEmitContext ctx) {
+        b.beginControlFlow("par.forChunks(n, $L, (e0, e1, p, part) ->", group(op, ctx));
+        b.addStatement("final int cols = (e1 - e0) * $L", d.plane());
+        b.addStatement("final int colAt = part * $L", (long) d.ckk * group(op, ctx) * d.plane());
+    }
+
+    private static void openFilters(CodeBlock.Builder b, Dims d) {
+        b.beginControlFlow("p.forRange($L, $L, (f0, f1) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.plane()));
+        b.beginControlFlow("for (int f = f0; f < f1; f++)");
+    }
+
+    private static void closeFilters(CodeBlock.Builder b) {
+        b.endControlFlow();
+        b.unindent().add("});\n");
+    }
+
     @Override
     public CodeBlock forward(Op.ConvOp op, int k, JavaEmitContext ctx) {
         Dims d = dims(op);
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String in = ctx.value(op.input());
         String z = z(op, k, ctx);
-        CodeBlock.Builder b = CodeBlock.builder();
-        b.addStatement("final int cols = n * $L", d.oh * d.ow);
-        b.addStatement("$T.im2col(par, $L, col$L, n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
-                d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        b.add("// $L[F][n*OH*OW] = weight[F][C*KH*KW] x col[C*KH*KW][n*OH*OW]\n", z);
-        b.addStatement("gemm.multiply(par, $L, cols, $L, params, $L, $L, col$L, 0, cols, $L, 0, cols, false)",
-                d.f, d.ckk, p.get("weight").offset(), d.ckk, k, z);
         Op.Epilogue e = op.epilogue();
-        String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + plane / n]" : "0f";
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.add("// groups of $L example(s): im2col, product and epilogue while they are in cache\n", group(op, ctx));
+        openGroups(b, op, d, ctx);
+        groupLayout(b, "z", zPerGroup(op), (long) d.f * group(op, ctx) * d.plane(), d);
+        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
+                d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
+        b.addStatement("gemm.multiply(p, $L, cols, $L, params, $L, $L, col$L, colAt, cols, $L, zAt, zLd, false)",
+                d.f, d.ckk, p.get("weight").offset(), d.ckk, k, z);
+        String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f";
         if (e.pool() == null) {
-            if (e.before() == null && !p.containsKey("bias")) {
-                return b.build();
+            if (e.before() != null || p.containsKey("bias")) {
+                b.add("// epilogue: bias$L, in place\n", e.before() == null ? "" : " + " + e.before().describe());
+                openFilters(b, d);
+                b.addStatement("final float bias = $L", bias);
+                b.beginControlFlow("for (int i = zAt + f * zLd; i < zAt + f * zLd + cols; i++)");
+                b.addStatement("final float v = $L[i] + bias", z);
+                b.addStatement("$L[i] = $L", z, ActivationCode.apply(e.before(), "v"));
+                b.endControlFlow();
+                closeFilters(b);
             }
-            b.add("// epilogue: bias$L, in place\n", e.before() == null ? "" : " + " + e.before().describe());
-            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
-            b.beginControlFlow("for (int plane = from; plane < to; plane++)");
-            b.addStatement("final float bias = $L", bias);
-            b.addStatement("final int base = plane * $L", d.oh * d.ow);
-            b.beginControlFlow("for (int i = base; i < base + $L; i++)", d.oh * d.ow);
-            b.addStatement("final float v = $L[i] + bias", z);
-            b.addStatement("$L[i] = $L", z, ActivationCode.apply(e.before(), "v"));
-            b.endControlFlow().endControlFlow();
             b.unindent().add("});\n");
             return b.build();
         }
@@ -89,11 +141,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String y = ctx.value(op.output());
         b.add("// epilogue: bias$L + $L$L, one pass over the product\n", e.before() == null ? "" : " + " + e.before().describe(),
                 pool.describe(), e.after() == null ? "" : " + " + e.after().describe());
-        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
-        b.beginControlFlow("for (int plane = from; plane < to; plane++)");
+        openFilters(b, d);
         b.addStatement("final float bias = $L", bias);
-        b.addStatement("final int zb = plane * $L", d.oh * d.ow);
-        b.addStatement("final int yb = plane * $L", poh * pow);
+        b.beginControlFlow("for (int e = e0; e < e1; e++)");
+        b.addStatement("final int zb = zAt + f * zLd + (e - e0) * $L", d.plane());
+        b.addStatement("final int yb = (f * n + e) * $L", poh * pow);
         b.beginControlFlow("for (int oy = 0; oy < $L; oy++)", poh);
         b.beginControlFlow("for (int ox = 0; ox < $L; ox++)", pow);
         boolean avg = pool.op() == Pool.Op.AVG;
@@ -102,11 +154,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             // The window is a constant: unrolled. The max is a fold of Math.max, and the argmax (needed only
             // for training) comes from the first set bit of an equality mask: random data makes any branch
             // on "v > best" mispredict about half the time, which costs more than the arithmetic.
-            b.addStatement("final int at0 = zb + oy * $L + ox * $L", pool.strideHeight() * d.ow, pool.strideWidth());
+            b.addStatement("final int at0 = oy * $L + ox * $L", pool.strideHeight() * d.ow, pool.strideWidth());
             java.util.List<String> vs = new java.util.ArrayList<>();
             for (int i = 0; i < pool.kernelHeight(); i++) {
                 for (int j = 0; j < pool.kernelWidth(); j++) {
-                    String at = i == 0 && j == 0 ? "at0" : "at0 + " + (i * d.ow + j);
+                    String at = i == 0 && j == 0 ? "zb + at0" : "zb + at0 + " + (i * d.ow + j);
                     String v = "v" + i + "_" + j;
                     b.addStatement("final float x$L_$L = $L[$L] + bias", i, j, z, at);
                     b.addStatement("final float $L = $L", v, ActivationCode.apply(e.before(), "x" + i + "_" + j));
@@ -151,8 +203,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             if (padded) {
                 b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
             }
-            b.addStatement("final int at = zb + iy * $L + ix", d.ow);
-            b.addStatement("final float x = $L[at] + bias", z);
+            b.addStatement("final int at = iy * $L + ix", d.ow);
+            b.addStatement("final float x = $L[zb + at] + bias", z);
             b.addStatement("final float v = $L", ActivationCode.apply(e.before(), "x"));
             if (avg) {
                 b.addStatement("acc += v");
@@ -170,6 +222,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         }
         b.addStatement("$L[yb + oy * $L + ox] = $L", y, pow, ActivationCode.apply(e.after(), "pooled"));
         b.endControlFlow().endControlFlow().endControlFlow();
+        closeFilters(b);
         b.unindent().add("});\n");
         return b.build();
     }
@@ -182,17 +235,26 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String dz = dz(op, k, ctx);
         String dy = ctx.grad(op.output());
         String y = ctx.value(op.output());
-        CodeBlock.Builder b = CodeBlock.builder();
-        b.addStatement("final int cols = n * $L", d.oh * d.ow);
+        int wOff = p.get("weight").offset();
         boolean hasBias = p.containsKey("bias");
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.add("// the weight gradient is summed per thread, the parts added in order at the end\n");
+        b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
+        if (inputGradient) {
+            b.addStatement("$T.transpose(params, $L, $L, $L, wT$L, 0)", JavaEmitContext.GEMM, wOff, d.f, d.ckk, k);
+        }
+        b.add("// groups of $L example(s), as in forward\n", group(op, ctx));
+        openGroups(b, op, d, ctx);
         if (e.pool() == null) {
+            groupLayout(b, "dz", false, 0, d);
             if (e.before() != null || hasBias) {
                 b.add("// epilogue backward$L, one pass per plane\n", (e.before() == null ? "" : ": " + e.before().describe() + ", in place")
                         + (hasBias ? " (with the bias gradient)" : ""));
-                b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
-                b.beginControlFlow("for (int plane = from; plane < to; plane++)");
+                openFilters(b, d);
+                b.beginControlFlow("for (int e = e0; e < e1; e++)");
+                b.addStatement("final int plane = f * n + e");
                 b.addStatement("double sum = 0");
-                b.beginControlFlow("for (int i = plane * $L; i < (plane + 1) * $L; i++)", d.oh * d.ow, d.oh * d.ow);
+                b.beginControlFlow("for (int i = plane * $L; i < (plane + 1) * $L; i++)", d.plane(), d.plane());
                 if (e.before() != null) {
                     b.addStatement("final float y = $L[i]", y);
                     b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(e.before(), "y"));
@@ -201,25 +263,33 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 b.endControlFlow();
                 b.addStatement("biasPart$L[plane] = sum", k);
                 b.endControlFlow();
-                b.unindent().add("});\n");
+                closeFilters(b);
             }
         } else {
+            groupLayout(b, "dz", true, (long) d.f * group(op, ctx) * d.plane(), d);
+            if (e.before() != null) {
+                groupLayout(b, "z", false, 0, d);
+            }
             Pool pool = e.pool();
             int[] pp = pool.pad();
             int poh = (int) e.pooled().height();
             int pow = (int) e.pooled().width();
-            String bias = hasBias ? "params[" + p.get("bias").offset() + " + plane / n]" : "0f";
+            String bias = hasBias ? "params[" + p.get("bias").offset() + " + f]" : "0f";
             b.add("// epilogue backward: $L, one pass per plane (with the bias gradient)\n",
                     e.after() == null ? pool.describe() : e.after().describe() + ", " + pool.describe());
-            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", d.f, dev.cnnc.runtime.kernels.Parallel.grain((long) d.oh * d.ow));
-            b.beginControlFlow("for (int plane = from; plane < to; plane++)");
+            openFilters(b, d);
             b.addStatement("final float bias = $L", bias);
-            b.addStatement("final int zb = plane * $L", d.oh * d.ow);
+            b.beginControlFlow("for (int e = e0; e < e1; e++)");
+            b.addStatement("final int plane = f * n + e");
+            b.addStatement("final int dzb = dzAt + f * dzLd + (e - e0) * $L", d.plane());
+            if (e.before() != null) {
+                b.addStatement("final int zb = zAt + f * zLd + (e - e0) * $L", d.plane());
+            }
             b.addStatement("final int yb = plane * $L", poh * pow);
             b.addStatement("double sum = 0");
             // Clear the plane, then add each output's gradient where its window read. (Writing every
             // window's elements instead, with no clear, measured slower: the clear is a vectorised fill.)
-            b.addStatement("java.util.Arrays.fill($L, zb, zb + $L, 0f)", dz, d.oh * d.ow);
+            b.addStatement("java.util.Arrays.fill($L, dzb, dzb + $L, 0f)", dz, d.plane());
             b.beginControlFlow("for (int o = 0; o < $L; o++)", poh * pow);
             b.addStatement("final float y = $L[yb + o]", y);
             b.addStatement("final float g = $L[yb + o] * $L", dy, ActivationCode.derivative(e.after(), "y"));
@@ -236,15 +306,28 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 b.beginControlFlow("for (int j = 0; j < $L; j++)", pool.kernelWidth());
                 b.addStatement("final int ix = ox * $L + j - $L", pool.strideWidth(), pp[1]);
                 b.beginControlFlow("if (ix < 0 || ix >= $L)", d.ow).addStatement("continue").endControlFlow();
-                b.addStatement("final int at = zb + iy * $L + ix", d.ow);
+                b.addStatement("final int at = iy * $L + ix", d.ow);
                 addBeforeDerivative(b, e.before(), "z" + k, "at", dz, "share");
                 b.endControlFlow().endControlFlow();
             }
             b.endControlFlow();
             b.addStatement("biasPart$L[plane] = sum", k);
             b.endControlFlow();
-            b.unindent().add("});\n");
+            closeFilters(b);
         }
+        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS,
+                ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into this thread's part\n");
+        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, part * $L, $L, true)",
+                d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
+        if (inputGradient) {
+            b.add("// input gradient: dcol = W^T x dz, then col2im\n");
+            b.addStatement("gemm.multiply(p, $L, cols, $L, wT$L, 0, $L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, d.f,
+                    dz, k);
+            b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
+                    ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        }
+        b.unindent().add("});\n");
         if (hasBias) {
             b.add("// bias gradient: the planes' sums, added in a fixed order (the same result for any thread count)\n");
             b.beginControlFlow("for (int f = 0; f < $L; f++)", d.f);
@@ -255,29 +338,20 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("grads[$L + f] = (float) s", p.get("bias").offset());
             b.endControlFlow();
         }
-        b.add("// weight gradient: dW[F][CKK] = dz[F][cols] x col[CKK][cols]^T\n");
-        b.addStatement("gemm.multiplyTransposed(par, $L, $L, cols, $L, 0, cols, col$L, 0, cols, grads, $L, $L, false)", d.f, d.ckk, dz, k,
-                p.get("weight").offset(), d.ckk);
-        if (inputGradient) {
-            b.add("// input gradient: dcol = W^T x dz, then col2im\n");
-            b.addStatement("$T.transpose(params, $L, $L, $L, wT$L, 0)", JavaEmitContext.GEMM, p.get("weight").offset(), d.f, d.ckk, k);
-            b.addStatement("gemm.multiply(par, $L, cols, $L, wT$L, 0, $L, $L, 0, cols, col$L, 0, cols, false)", d.ckk, d.f, k, d.f, dz, k);
-            b.addStatement("$T.col2im(par, col$L, $L, n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
-                    ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        }
+        b.addStatement("$T.sumParts(wPart$L, par.threads(), $L, grads, $L)", JavaEmitContext.OPS, k, d.ckk * d.f, wOff);
         return b.build();
     }
 
-    /** dz[at] += g * f'(x) for the activation before the pool, recomputed from the kept product z. */
+    /** dz[dzb + at] += g * f'(x) for the activation before the pool, recomputed from the kept product z. */
     private static void addBeforeDerivative(CodeBlock.Builder b, Activation before, String z, String at, String dz, String g) {
         if (before == null) {
-            b.addStatement("$L[$L] += $L", dz, at, g);
+            b.addStatement("$L[dzb + $L] += $L", dz, at, g);
             b.addStatement("sum += $L", g);
         } else {
-            b.addStatement("final float x = $L[$L] + bias", z, at);
+            b.addStatement("final float x = $L[zb + $L] + bias", z, at);
             b.addStatement("final float v = $L", ActivationCode.apply(before, "x"));
             b.addStatement("final float gz = $L * $L", g, ActivationCode.derivative(before, "v"));
-            b.addStatement("$L[$L] += gz", dz, at);
+            b.addStatement("$L[dzb + $L] += gz", dz, at);
             b.addStatement("sum += gz");
         }
     }

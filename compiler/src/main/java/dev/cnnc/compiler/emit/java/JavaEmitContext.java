@@ -20,9 +20,12 @@ final class JavaEmitContext {
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();
     final KernelPlan plan;
+    /** The cache budget of a convolution's group of examples ({@link JavaEmitter#GROUP_BYTES} unless a test asks). */
+    final int groupBytes;
 
-    JavaEmitContext(KernelPlan plan) {
+    JavaEmitContext(KernelPlan plan, int groupBytes) {
         this.plan = plan;
+        this.groupBytes = groupBytes;
     }
 
     void floats(String name, String size) {

@@ -29,8 +29,11 @@ import javax.lang.model.element.Modifier;
  * comment per op naming the .cnn lines it came from.
  */
 public final class JavaEmitter {
-    /** Options: the Java package, and whether products use the Vector API. */
-    public record Options(String packageName, boolean vector) {
+    /** Bytes of im2col and product per group of examples in a convolution: about half of a 512 KiB L2. */
+    public static final int GROUP_BYTES = Integer.getInteger("cnnc.groupBytes", 256 * 1024);
+
+    /** Options: the Java package, whether products use the Vector API, a convolution's group budget in bytes. */
+    public record Options(String packageName, boolean vector, int groupBytes) {
     }
 
     private static final ClassName NETWORK = ClassName.get("dev.cnnc.runtime", "Network");
@@ -42,7 +45,7 @@ public final class JavaEmitter {
     }
 
     public static JavaFile emit(KernelPlan plan, Options options) {
-        JavaEmitContext ctx = new JavaEmitContext(plan);
+        JavaEmitContext ctx = new JavaEmitContext(plan, options.groupBytes());
         String className = plan.model().name();
         TypeSpec.Builder type = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
