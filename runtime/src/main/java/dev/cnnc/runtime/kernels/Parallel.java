@@ -1,8 +1,7 @@
 package dev.cnnc.runtime.kernels;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs a loop over [0, n) on a fixed set of threads. Ranges are split statically (thread t
@@ -86,7 +85,7 @@ public final class Parallel implements AutoCloseable {
             body.run(0, n, 0);
             return;
         }
-        CountDownLatch done = new CountDownLatch(parts - 1);
+        AtomicInteger left = new AtomicInteger(parts - 1);
         Throwable[] failure = new Throwable[1];
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) n * p / parts);
@@ -100,16 +99,23 @@ public final class Parallel implements AutoCloseable {
                         failure[0] = t;
                     }
                 } finally {
-                    done.countDown();
+                    left.decrementAndGet();
                 }
             });
         }
-        body.run(0, (int) ((long) n / parts), 0);
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            body.run(0, (int) ((long) n / parts), 0);
+        } finally {
+            // The parts are about equal, so the others finish within microseconds of this one: spin
+            // rather than park (waking a parked thread costs tens of microseconds on a VM).
+            long start = System.nanoTime();
+            while (left.get() > 0) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
         }
         synchronized (failure) {
             if (failure[0] instanceof RuntimeException r) {
@@ -128,8 +134,11 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    /** About 50 microseconds of spinning before a worker parks. */
-    private static final int SPINS = 20_000;
+    /**
+     * How long a worker spins before it parks: a forward or backward pass hands out work every few
+     * tens of microseconds, and waking a parked thread takes about as long on a VM.
+     */
+    private static final long SPIN_NANOS = 300_000;
 
     /** Below about this many elementary operations, a part is not worth handing to another thread. */
     public static final int MIN_WORK = 1 << 15;
@@ -139,8 +148,10 @@ public final class Parallel implements AutoCloseable {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_WORK / Math.max(1, workPerItem)));
     }
 
+    /** A thread that runs one handed-over task at a time (the pool waits for each before the next). */
     private static final class Worker extends Thread {
-        private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(4);
+        private volatile Runnable pending;
+        private volatile boolean parked;
 
         Worker(String name) {
             super(name);
@@ -148,31 +159,39 @@ public final class Parallel implements AutoCloseable {
         }
 
         void submit(Runnable task) {
-            try {
-                queue.put(task);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
+            if (pending != null) {
+                throw new IllegalStateException(getName() + " still has a task");
+            }
+            pending = task;
+            // Read after the write (both volatile): either this sees "parked", or the worker sees the task.
+            if (parked) {
+                LockSupport.unpark(this);
             }
         }
 
         @Override
         public void run() {
-            try {
-                while (true) {
-                    // A forward or backward pass hands out work every few microseconds: spin a little
-                    // before parking, so that the next part does not wait for a thread to wake up.
-                    Runnable task = null;
-                    for (int spin = 0; spin < SPINS && task == null; spin++) {
-                        task = queue.poll();
-                        if (task == null) {
-                            Thread.onSpinWait();
-                        }
-                    }
-                    (task != null ? task : queue.take()).run();
+            while (!isInterrupted()) {
+                Runnable task = pending;
+                long start = System.nanoTime();
+                while (task == null && System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    task = pending;
                 }
-            } catch (InterruptedException e) {
-                // closed
+                while (task == null) {
+                    parked = true;
+                    task = pending;
+                    if (task == null) {
+                        LockSupport.park(this);
+                        if (isInterrupted()) {
+                            return; // closed
+                        }
+                        task = pending;
+                    }
+                    parked = false;
+                }
+                pending = null;
+                task.run();
             }
         }
     }
