@@ -35,6 +35,34 @@ public interface Gemm {
                 multiplyTransposed(k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo));
     }
 
+    /**
+     * Floats of a left operand A[m][k] packed by {@link #pack}: a layer's weights are packed once
+     * per pass and shared by the products of every group of examples.
+     */
+    int packedSize(int m, int k);
+
+    /**
+     * Packs A[m][k] for {@link #multiplyPacked}: A row-major at aOff with row length lda or, when
+     * {@code transposed}, A = T^T for T[k][m] at aOff with row length lda (a conv's W^T from W).
+     */
+    void pack(float[] a, int aOff, int lda, boolean transposed, int m, int k, float[] packed);
+
+    /** Rows of A per packed tile: a block of a packed product starts on a multiple of this. */
+    int packedRows();
+
+    /** {@link #multiply} with A packed by {@link #pack} (m rows in all); rowFrom a multiple of {@link #packedRows}. */
+    void multiplyPacked(int k, int m, float[] packed, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate,
+                        int rowFrom, int rowTo, int colFrom, int colTo);
+
+    /** The whole packed product, split across the threads like {@link #multiply} (rows in whole tiles). */
+    default void multiplyPacked(Parallel parallel, int m, int n, int k, float[] packed, float[] b, int bOff, int ldb, float[] c,
+                                int cOff, int ldc, boolean accumulate) {
+        int unit = packedRows();
+        split(parallel, (m + unit - 1) / unit, n, k * unit, (tileFrom, tileTo, colFrom, colTo) ->
+                multiplyPacked(k, m, packed, b, bOff, ldb, c, cOff, ldc, accumulate, tileFrom * unit, Math.min(m, tileTo * unit), colFrom,
+                        colTo));
+    }
+
     /** A block of C: rows [rowFrom, rowTo) x columns [colFrom, colTo). */
     @FunctionalInterface
     interface Block {

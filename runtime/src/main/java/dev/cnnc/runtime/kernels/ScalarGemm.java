@@ -64,6 +64,32 @@ public final class ScalarGemm implements Gemm {
         }
     }
 
+    @Override
+    public int packedSize(int m, int k) {
+        return m * k;
+    }
+
+    /** Plain rows [m][k]: the loops above read A row by row already. */
+    @Override
+    public void pack(float[] a, int aOff, int lda, boolean transposed, int m, int k, float[] packed) {
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                packed[i * k + p] = transposed ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+            }
+        }
+    }
+
+    @Override
+    public int packedRows() {
+        return 1;
+    }
+
+    @Override
+    public void multiplyPacked(int k, int m, float[] packed, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                               boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        multiply(k, packed, 0, k, b, bOff, ldb, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+    }
+
     /** C = A x B^T as a transpose of B's needed rows into scratch, then the product above. */
     @Override
     public void multiplyTransposed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,

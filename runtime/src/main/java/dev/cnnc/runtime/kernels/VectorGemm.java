@@ -30,15 +30,64 @@ public final class VectorGemm implements Gemm {
     @Override
     public void multiply(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                          boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
-        packed(k, a, aOff, lda, b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+        packed(k, a, aOff, lda, null, 0, b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+    }
+
+    @Override
+    public int packedSize(int m, int k) {
+        return (m + MR - 1) / MR * MR * k;
+    }
+
+    /**
+     * The layout {@link #packed} reads: k-block by k-block (the same equal blocks), each as tiles of MR
+     * rows, tile t of the block at [p0 * mPad + t * MR * kc], element (p, r) at + p * MR + r; rows past m are 0.
+     */
+    @Override
+    public void pack(float[] a, int aOff, int lda, boolean transposed, int m, int k, float[] packed) {
+        int mPad = (m + MR - 1) / MR * MR;
+        int blocks = (k + KC - 1) / KC;
+        for (int q = 0; q < blocks; q++) {
+            int p0 = (int) ((long) k * q / blocks);
+            int kc = (int) ((long) k * (q + 1) / blocks) - p0;
+            if (!transposed) {
+                packA(a, aOff, lda, 0, m, p0, kc, packed, p0 * mPad);
+                continue;
+            }
+            // A = T^T: row i of A is column i of T, so a tile's MR values at each p are neighbours in T's row p
+            for (int t = 0; t < mPad / MR; t++) {
+                int base = p0 * mPad + t * MR * kc;
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (p0 + p) * lda + t * MR;
+                    for (int r = 0; r < MR; r++) {
+                        packed[base + p * MR + r] = t * MR + r < m ? a[src + r] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public int packedRows() {
+        return MR;
+    }
+
+    @Override
+    public void multiplyPacked(int k, int m, float[] packed, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                               boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+        if (rowFrom % MR != 0) {
+            throw new IllegalArgumentException("a packed product's rows start on a tile, not at row " + rowFrom);
+        }
+        packed(k, null, 0, 0, packed, (m + MR - 1) / MR * MR, b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom,
+                colTo);
     }
 
     /**
      * The register-tiled product; B is read as [k][n] or, when {@code bRows}, as [n][k] (its rows are
-     * C's columns): packing reads either layout, so the NT product gets the same tiles.
+     * C's columns): packing reads either layout, so the NT product gets the same tiles. A is packed
+     * here from a, or was packed before ({@code pre}, {@code mPad} rows per k, see {@link #pack}).
      */
-    private static void packed(int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean bRows, float[] c, int cOff,
-                               int ldc, boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
+    private static void packed(int k, float[] a, int aOff, int lda, float[] pre, int mPad, float[] b, int bOff, int ldb, boolean bRows,
+                               float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
         if (k == 0 || rowFrom >= rowTo || colFrom >= colTo) {
             if (!accumulate) {
                 for (int i = rowFrom; i < rowTo; i++) {
@@ -48,11 +97,11 @@ public final class VectorGemm implements Gemm {
             return;
         }
         float[][] packs = PACKS.get();
-        int aNeed = ((rowTo - rowFrom + MR - 1) / MR) * MR * KC;
+        int aNeed = pre != null ? 0 : ((rowTo - rowFrom + MR - 1) / MR) * MR * KC;
         if (packs[0].length < aNeed) {
             packs[0] = new float[aNeed];
         }
-        float[] ap = packs[0];
+        float[] ap = pre != null ? pre : packs[0];
         float[] bp = packs[1];
         int vectorCols = colFrom + (colTo - colFrom) / NR * NR;
         // Equal k-blocks of at most KC: k = 288 runs as 2 x 144, not 256 + 32 (a short block pays
@@ -62,7 +111,10 @@ public final class VectorGemm implements Gemm {
             int p0 = (int) ((long) k * q / blocks);
             int kc = (int) ((long) k * (q + 1) / blocks) - p0;
             boolean load = accumulate || p0 > 0;
-            packA(a, aOff, lda, rowFrom, rowTo, p0, kc, ap);
+            int a0 = pre != null ? p0 * mPad + rowFrom / MR * MR * kc : 0;
+            if (pre == null) {
+                packA(a, aOff, lda, rowFrom, rowTo, p0, kc, ap, 0);
+            }
             for (int j0 = colFrom; j0 < vectorCols; j0 += NB) {
                 int j1 = Math.min(vectorCols, j0 + NB);
                 if (bRows) {
@@ -71,17 +123,17 @@ public final class VectorGemm implements Gemm {
                     packB(b, bOff + p0 * ldb, ldb, kc, j0, j1, bp);
                 }
                 for (int j = j0; j < j1; j += NR) {
-                    block(kc, ap, bp, (j - j0) * kc, c, cOff, ldc, load, rowFrom, rowTo, j, packs[2]);
+                    block(kc, ap, a0, bp, (j - j0) * kc, c, cOff, ldc, load, rowFrom, rowTo, j, packs[2]);
                 }
             }
             if (vectorCols < colTo) {
-                tail(kc, ap, b, bOff, ldb, bRows, p0, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo, bp, packs[2]);
+                tail(kc, ap, a0, b, bOff, ldb, bRows, p0, c, cOff, ldc, load, rowFrom, rowTo, vectorCols, colTo, bp, packs[2]);
             }
         }
     }
 
     /** The last columns (fewer than NR): a zero-padded panel through the same tiles, written back in part. */
-    private static void tail(int kc, float[] ap, float[] b, int bOff, int ldb, boolean bRows, int p0, float[] c, int cOff, int ldc,
+    private static void tail(int kc, float[] ap, int a0, float[] b, int bOff, int ldb, boolean bRows, int p0, float[] c, int cOff, int ldc,
                              boolean load, int rowFrom, int rowTo, int colFrom, int colTo, float[] bp, float[] scratch) {
         int width = colTo - colFrom;
         java.util.Arrays.fill(bp, 0, kc * NR, 0f);
@@ -106,7 +158,7 @@ public final class VectorGemm implements Gemm {
                     System.arraycopy(c, cOff + (i + r) * ldc + colFrom, scratch, r * NR, width);
                 }
             }
-            tile6(kc, ap, t * MR * KC, bp, 0, scratch, 0, NR, true);
+            tile6(kc, ap, a0 + t * MR * kc, bp, 0, scratch, 0, NR, true);
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(scratch, r * NR, c, cOff + (i + r) * ldc + colFrom, width);
             }
@@ -144,7 +196,7 @@ public final class VectorGemm implements Gemm {
                                    boolean accumulate, int rowFrom, int rowTo, int colFrom, int colTo) {
         if (rowTo - rowFrom >= MR && colTo - colFrom >= NR) {
             // Enough rows and columns for whole tiles: pack B from its rows and use the register tiles.
-            packed(k, a, aOff, lda, b, bOff, ldb, true, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
+            packed(k, a, aOff, lda, null, 0, b, bOff, ldb, true, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom, colTo);
             return;
         }
         dots(k, a, aOff, lda, b, bOff + colFrom * ldb, ldb, c, cOff + colFrom, ldc, accumulate, rowFrom, rowTo, colTo - colFrom);
@@ -260,12 +312,12 @@ public final class VectorGemm implements Gemm {
     }
 
     /** All row tiles against one packed panel of NR columns starting at column j. */
-    private static void block(int kc, float[] ap, float[] bp, int b0, float[] c, int cOff, int ldc, boolean load,
+    private static void block(int kc, float[] ap, int a0, float[] bp, int b0, float[] c, int cOff, int ldc, boolean load,
                               int rowFrom, int rowTo, int j, float[] scratch) {
         int i = rowFrom;
         int t = 0;
         for (; i + MR <= rowTo; i += MR, t++) {
-            tile6(kc, ap, t * MR * KC, bp, b0, c, cOff + i * ldc + j, ldc, load);
+            tile6(kc, ap, a0 + t * MR * kc, bp, b0, c, cOff + i * ldc + j, ldc, load);
         }
         if (i < rowTo) {
             // The last, partial tile: A was zero-padded to MR rows; compute into scratch, keep the real rows.
@@ -277,18 +329,18 @@ public final class VectorGemm implements Gemm {
                     java.util.Arrays.fill(scratch, r * NR, (r + 1) * NR, 0f);
                 }
             }
-            tile6(kc, ap, t * MR * KC, bp, b0, scratch, 0, NR, true);
+            tile6(kc, ap, a0 + t * MR * kc, bp, b0, scratch, 0, NR, true);
             for (int r = 0; r < left; r++) {
                 System.arraycopy(scratch, r * NR, c, cOff + (i + r) * ldc + j, NR);
             }
         }
     }
 
-    /** Rows [rowFrom, rowTo) of A, columns [p0, p0+kc), as tiles of MR rows: tile t holds ap[t*MR*KC + p*MR + r]. */
-    private static void packA(float[] a, int aOff, int lda, int rowFrom, int rowTo, int p0, int kc, float[] ap) {
+    /** Rows [rowFrom, rowTo) of A, columns [p0, p0+kc), as tiles of MR rows: tile t holds ap[at + t*MR*kc + p*MR + r]. */
+    private static void packA(float[] a, int aOff, int lda, int rowFrom, int rowTo, int p0, int kc, float[] ap, int at) {
         int tiles = (rowTo - rowFrom + MR - 1) / MR;
         for (int t = 0; t < tiles; t++) {
-            int base = t * MR * KC;
+            int base = at + t * MR * kc;
             if (rowFrom + (t + 1) * MR <= rowTo) {
                 // A whole tile: six rows read side by side, so each k step writes six neighbouring floats
                 int s0 = aOff + (rowFrom + t * MR) * lda + p0;

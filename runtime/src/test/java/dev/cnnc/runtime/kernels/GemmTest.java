@@ -31,18 +31,26 @@ class GemmTest {
                         expected[i * n + j] = s;
                     }
                 }
+                // A once more as T = A^T [k][m], for the transposed packing
+                float[] t = random(r, k * m + 2);
+                for (int i = 0; i < m; i++) {
+                    for (int p = 0; p < k; p++) {
+                        t[2 + p * m + i] = a[3 + i * k + p];
+                    }
+                }
                 for (Gemm g : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
                     for (Parallel par : new Parallel[] {one, two}) {
                         float[] c = c0.clone();
                         g.multiply(par, m, n, k, a, 3, k, b, 5, n, c, 7, n, accumulate);
-                        for (int i = 0; i < m * n; i++) {
-                            double err = Math.abs(c[7 + i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
-                            final int at = i;
-                            assertTrue(err < 1e-5, () -> g.getClass().getSimpleName() + " " + m + "x" + n + "x" + k + " at " + at + ": "
-                                    + c[7 + at] + " vs " + expected[at]);
+                        check(g.getClass().getSimpleName(), m, n, k, c0, c, expected);
+                        for (boolean transposed : new boolean[] {false, true}) {
+                            float[] packed = new float[g.packedSize(m, k)];
+                            Arrays.fill(packed, Float.NaN); // packing writes every entry, the padding rows' zeros too
+                            g.pack(transposed ? t : a, transposed ? 2 : 3, transposed ? m : k, transposed, m, k, packed);
+                            float[] cp = c0.clone();
+                            g.multiplyPacked(par, m, n, k, packed, b, 5, n, cp, 7, n, accumulate);
+                            check(g.getClass().getSimpleName() + (transposed ? " packed from A^T" : " packed"), m, n, k, c0, cp, expected);
                         }
-                        assertEquals(c0[0], c[0]); // the offset's prefix is untouched
-                        assertTrue(Arrays.equals(Arrays.copyOfRange(c0, 0, 7), Arrays.copyOfRange(c, 0, 7)));
                     }
                 }
             }
@@ -101,6 +109,16 @@ class GemmTest {
                 assertEquals(src[2 + i * 53 + j], dst[1 + j * 37 + i]);
             }
         }
+    }
+
+    /** c (at offset 7) against the double-precision product, the 7 floats before it untouched. */
+    private static void check(String what, int m, int n, int k, float[] c0, float[] c, double[] expected) {
+        for (int i = 0; i < m * n; i++) {
+            double err = Math.abs(c[7 + i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+            final int at = i;
+            assertTrue(err < 1e-5, () -> what + " " + m + "x" + n + "x" + k + " at " + at + ": " + c[7 + at] + " vs " + expected[at]);
+        }
+        assertTrue(Arrays.equals(Arrays.copyOfRange(c0, 0, 7), Arrays.copyOfRange(c, 0, 7)), what + ": wrote before the offset");
     }
 
     static float[] random(Random r, int n) {

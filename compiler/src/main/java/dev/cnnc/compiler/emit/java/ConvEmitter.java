@@ -55,7 +55,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         Dims d = dims(op);
         int g = group(op, ctx);
         ctx.floats("col" + k, "threads * " + (long) d.ckk * g * d.plane());
-        ctx.floats("wT" + k, Integer.toString(d.ckk * d.f));
+        ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
+        ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
         ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
         ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
@@ -111,14 +112,15 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String z = z(op, k, ctx);
         Op.Epilogue e = op.epilogue();
         CodeBlock.Builder b = CodeBlock.builder();
+        b.add("// the weights packed once for the products of every group\n");
+        b.addStatement("gemm.pack(params, $L, $L, false, $L, $L, wPack$L)", p.get("weight").offset(), d.ckk, d.f, d.ckk, k);
         b.add("// groups of $L example(s): im2col, product and epilogue while they are in cache\n", group(op, ctx));
         openGroups(b, op, d, ctx);
         groupLayout(b, "z", zPerGroup(op), (long) d.f * group(op, ctx) * d.plane(), d);
         b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
                 d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
-        b.addStatement("gemm.multiply(p, $L, cols, $L, params, $L, $L, col$L, colAt, cols, $L, zAt, zLd, false)",
-                d.f, d.ckk, p.get("weight").offset(), d.ckk, k, z);
+        b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wPack$L, col$L, colAt, cols, $L, zAt, zLd, false)", d.f, d.ckk, k, k, z);
         String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f";
         if (e.pool() == null) {
             if (e.before() != null || p.containsKey("bias")) {
@@ -241,7 +243,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         b.add("// the weight gradient is summed per thread, the parts added in order at the end\n");
         b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
         if (inputGradient) {
-            b.addStatement("$T.transpose(params, $L, $L, $L, wT$L, 0)", JavaEmitContext.GEMM, wOff, d.f, d.ckk, k);
+            b.add("// W^T packed once for the input gradient's products\n");
+            b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
         }
         b.add("// groups of $L example(s), as in forward\n", group(op, ctx));
         openGroups(b, op, d, ctx);
@@ -322,8 +325,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
         if (inputGradient) {
             b.add("// input gradient: dcol = W^T x dz, then col2im\n");
-            b.addStatement("gemm.multiply(p, $L, cols, $L, wT$L, 0, $L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, d.f,
-                    dz, k);
+            b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, dz, k);
             b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
                     ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         }
