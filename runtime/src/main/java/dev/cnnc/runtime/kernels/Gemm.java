@@ -75,7 +75,7 @@ public interface Gemm {
      * be worth a hand-over runs as one block.
      */
     static void split(Parallel parallel, int m, int n, int k, Block block) {
-        if (parallel.threads() == 1 || (long) m * n * k < 1 << 20) {
+        if (parallel.threads() == 1 || (long) m * n * k < 1 << 17) {
             block.run(0, m, 0, n);
         } else if (n >= m) {
             parallel.forRange((n + 15) / 16, 1, (from, to) -> block.run(0, m, from * 16, Math.min(n, to * 16)));

@@ -141,7 +141,7 @@ public final class Parallel implements AutoCloseable {
     private static final long SPIN_NANOS = 300_000;
 
     /** Below about this many elementary operations, a part is not worth handing to another thread. */
-    public static final int MIN_WORK = 1 << 15;
+    public static final int MIN_WORK = 1 << 13;
 
     /** The grain for items of {@code workPerItem} operations each: parts of at least {@link #MIN_WORK}. */
     public static int grain(long workPerItem) {
