@@ -34,11 +34,20 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 (int) op.convShape().height(), (int) op.convShape().width(), ch * c.kernelHeight() * c.kernelWidth());
     }
 
-    /** Examples per group: as many as fit the budget of im2col and (pooled convs) product, at least one. */
-    static int group(Op.ConvOp op, JavaEmitContext ctx) {
+    /**
+     * A conv's groups: examples per group, and the floats one group takes in a per-thread buffer of
+     * im2col ({@code col}) and of the product or its gradient ({@code z}). The buffers' sizes and the
+     * code's offsets into them both come from here.
+     */
+    private record Group(int examples, long col, long z) {
+    }
+
+    /** As many examples per group as fit the budget of im2col and (pooled convs) product, at least one. */
+    private static Group group(Op.ConvOp op, JavaEmitContext ctx) {
         Dims d = dims(op);
         long perExample = 4L * d.plane() * (d.ckk + (op.epilogue().pool() != null ? d.f : 0));
-        return (int) Math.max(1, Math.min(1024, ctx.groupBytes / perExample));
+        int g = (int) Math.max(1, Math.min(1024, ctx.groupBytes / perExample));
+        return new Group(g, (long) d.ckk * g * d.plane(), (long) d.f * g * d.plane());
     }
 
     /**
@@ -53,15 +62,15 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     @Override
     public void declare(Op.ConvOp op, int k, JavaEmitContext ctx) {
         Dims d = dims(op);
-        int g = group(op, ctx);
-        ctx.floats("col" + k, "threads * " + (long) d.ckk * g * d.plane());
+        Group g = group(op, ctx);
+        ctx.floats("col" + k, "threads * " + g.col());
         ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
         ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
         ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
         ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
-            ctx.floats("z" + k, zPerGroup(op) ? "threads * " + (long) d.f * g * d.plane() : "maxBatch * " + (d.f * d.plane()));
-            ctx.floats("dz" + k, "threads * " + (long) d.f * g * d.plane());
+            ctx.floats("z" + k, zPerGroup(op) ? "threads * " + g.z() : "maxBatch * " + (d.f * d.plane()));
+            ctx.floats("dz" + k, "threads * " + g.z());
             if (op.epilogue().pool().op() != Pool.Op.AVG) {
                 ctx.ints("arg" + k, JavaEmitContext.size(op.output()));
             }
@@ -76,22 +85,26 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return op.epilogue().pool() != null ? "dz" + k : ctx.grad(op.output());
     }
 
-    /** Declares {@code name}At and {@code name}Ld: where the group's first plane starts in a buffer, and its row length. */
-    private static void groupLayout(CodeBlock.Builder b, String name, boolean perGroup, long groupSize, Dims d) {
-        if (perGroup) {
-            b.addStatement("final int $LAt = part * $L", name, groupSize);
-            b.addStatement("final int $LLd = cols", name);
-        } else {
-            b.addStatement("final int $LAt = e0 * $L", name, d.plane());
-            b.addStatement("final int $LLd = n * $L", name, d.plane());
-        }
+    /**
+     * Declares {@code name}At and {@code name}Ld for a per-thread group buffer [F][cols]: where this
+     * thread's group starts, and its row length.
+     */
+    private static void groupLayout(CodeBlock.Builder b, String name, Group g) {
+        b.addStatement("final int $LAt = part * $L", name, g.z());
+        b.addStatement("final int $LLd = cols", name);
     }
 
-    /** Opens the group loop and, inside it, a loop over filters split across the group's inner pool. */
-    private static void openGroups(CodeBlock.Builder b, Op.ConvOp op, Dims d, JavaEmitContext ctx) {
-        b.beginControlFlow("par.forChunks(n, $L, (e0, e1, p, part) ->", group(op, ctx));
+    /** The same for a whole-batch buffer [F][n*OH*OW]: where the group's first example starts, and the row length. */
+    private static void batchLayout(CodeBlock.Builder b, String name, Dims d) {
+        b.addStatement("final int $LAt = e0 * $L", name, d.plane());
+        b.addStatement("final int $LLd = n * $L", name, d.plane());
+    }
+
+    /** Opens the loop over groups (closed by the caller) and declares the group's columns and im2col offset. */
+    private static void openGroups(CodeBlock.Builder b, Dims d, Group g) {
+        b.beginControlFlow("par.forChunks(n, $L, (e0, e1, p, part) ->", g.examples());
         b.addStatement("final int cols = (e1 - e0) * $L", d.plane());
-        b.addStatement("final int colAt = part * $L", (long) d.ckk * group(op, ctx) * d.plane());
+        b.addStatement("final int colAt = part * $L", g.col());
     }
 
     private static void openFilters(CodeBlock.Builder b, Dims d) {
@@ -114,9 +127,14 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         CodeBlock.Builder b = CodeBlock.builder();
         b.add("// the weights packed once for the products of every group\n");
         b.addStatement("gemm.pack(params, $L, $L, false, $L, $L, wPack$L)", p.get("weight").offset(), d.ckk, d.f, d.ckk, k);
-        b.add("// groups of $L example(s): im2col, product and epilogue while they are in cache\n", group(op, ctx));
-        openGroups(b, op, d, ctx);
-        groupLayout(b, "z", zPerGroup(op), (long) d.f * group(op, ctx) * d.plane(), d);
+        Group g = group(op, ctx);
+        b.add("// groups of $L example(s): im2col, product and epilogue while they are in cache\n", g.examples());
+        openGroups(b, d, g);
+        if (zPerGroup(op)) {
+            groupLayout(b, "z", g);
+        } else {
+            batchLayout(b, "z", d);
+        }
         b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
                 d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
@@ -246,10 +264,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.add("// W^T packed once for the input gradient's products\n");
             b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
         }
-        b.add("// groups of $L example(s), as in forward\n", group(op, ctx));
-        openGroups(b, op, d, ctx);
+        Group g = group(op, ctx);
+        b.add("// groups of $L example(s), as in forward\n", g.examples());
+        openGroups(b, d, g);
         if (e.pool() == null) {
-            groupLayout(b, "dz", false, 0, d);
+            batchLayout(b, "dz", d);
             if (e.before() != null || hasBias) {
                 b.add("// epilogue backward$L, one pass per plane\n", (e.before() == null ? "" : ": " + e.before().describe() + ", in place")
                         + (hasBias ? " (with the bias gradient)" : ""));
@@ -269,9 +288,9 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 closeFilters(b);
             }
         } else {
-            groupLayout(b, "dz", true, (long) d.f * group(op, ctx) * d.plane(), d);
+            groupLayout(b, "dz", g);
             if (e.before() != null) {
-                groupLayout(b, "z", false, 0, d);
+                batchLayout(b, "z", d);
             }
             Pool pool = e.pool();
             int[] pp = pool.pad();
