@@ -35,7 +35,25 @@ public final class VectorGemm implements Gemm {
 
     @Override
     public int packedSize(int m, int k) {
-        return (m + MR - 1) / MR * MR * k;
+        return paddedRows(m) * k;
+    }
+
+    /** m rounded up to whole tiles of MR rows. */
+    private static int paddedRows(int m) {
+        return (m + MR - 1) / MR * MR;
+    }
+
+    /**
+     * k runs in equal blocks of at most KC: k = 288 as 2 x 144, not 256 + 32 (a short block pays the
+     * loads and stores of C for little arithmetic). Block q of {@code blocks} is [kStart(q), kStart(q + 1)).
+     * {@link #pack} and {@link #packed} must agree on it, so both use these two.
+     */
+    private static int kBlocks(int k) {
+        return (k + KC - 1) / KC;
+    }
+
+    private static int kStart(int k, int blocks, int q) {
+        return (int) ((long) k * q / blocks);
     }
 
     /**
@@ -44,11 +62,11 @@ public final class VectorGemm implements Gemm {
      */
     @Override
     public void pack(float[] a, int aOff, int lda, boolean transposed, int m, int k, float[] packed) {
-        int mPad = (m + MR - 1) / MR * MR;
-        int blocks = (k + KC - 1) / KC;
+        int mPad = paddedRows(m);
+        int blocks = kBlocks(k);
         for (int q = 0; q < blocks; q++) {
-            int p0 = (int) ((long) k * q / blocks);
-            int kc = (int) ((long) k * (q + 1) / blocks) - p0;
+            int p0 = kStart(k, blocks, q);
+            int kc = kStart(k, blocks, q + 1) - p0;
             if (!transposed) {
                 packA(a, aOff, lda, 0, m, p0, kc, packed, p0 * mPad);
                 continue;
@@ -77,7 +95,7 @@ public final class VectorGemm implements Gemm {
         if (rowFrom % MR != 0) {
             throw new IllegalArgumentException("a packed product's rows start on a tile, not at row " + rowFrom);
         }
-        packed(k, null, 0, 0, packed, (m + MR - 1) / MR * MR, b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom,
+        packed(k, null, 0, 0, packed, paddedRows(m), b, bOff, ldb, false, c, cOff, ldc, accumulate, rowFrom, rowTo, colFrom,
                 colTo);
     }
 
@@ -104,12 +122,10 @@ public final class VectorGemm implements Gemm {
         float[] ap = pre != null ? pre : packs[0];
         float[] bp = packs[1];
         int vectorCols = colFrom + (colTo - colFrom) / NR * NR;
-        // Equal k-blocks of at most KC: k = 288 runs as 2 x 144, not 256 + 32 (a short block pays
-        // the loads and stores of C for little arithmetic).
-        int blocks = (k + KC - 1) / KC;
+        int blocks = kBlocks(k);
         for (int q = 0; q < blocks; q++) {
-            int p0 = (int) ((long) k * q / blocks);
-            int kc = (int) ((long) k * (q + 1) / blocks) - p0;
+            int p0 = kStart(k, blocks, q);
+            int kc = kStart(k, blocks, q + 1) - p0;
             boolean load = accumulate || p0 > 0;
             int a0 = pre != null ? p0 * mPad + rowFrom / MR * MR * kc : 0;
             if (pre == null) {
