@@ -258,6 +258,12 @@ public final class OpenClContext implements AutoCloseable {
         clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {rounded}, new long[] {local}, 0, null, null);
     }
 
+    /** Enqueues a kernel over {@code global} items in one to three dimensions, in work groups the implementation chooses. */
+    public void enqueueGrid(cl_kernel kernel, long[] global, Object... args) {
+        setArgs(kernel, args);
+        clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
+    }
+
     /** Enqueues a kernel over {@code global} (rounded up to a multiple of {@code local}) x {@code rows} items, in groups of {@code local} x 1. */
     public void enqueue2(cl_kernel kernel, long global, long rows, long local, Object... args) {
         setArgs(kernel, args);

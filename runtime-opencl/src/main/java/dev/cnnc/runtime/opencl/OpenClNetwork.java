@@ -198,14 +198,34 @@ public abstract class OpenClNetwork implements Network {
         enqueue(kernel, perExample * n + fixed, rowBlock > 0 ? (n + rowBlock - 1) / rowBlock * rows : rows, n, args);
     }
 
-    private void enqueue(String kernel, long global, long rows, int n, String... args) {
+    /**
+     * Enqueues a kernel over a grid of one to three dimensions, given as triples (perExample,
+     * fixed, per): ceil((perExample * n + fixed) / per) items each. The runtime picks the work
+     * groups: these kernels share nothing within a group (each item owns a register tile).
+     */
+    protected final void launchGrid(String kernel, long[] extents, int n, String... args) {
+        long[] global = new long[extents.length / 3];
+        for (int d = 0; d < global.length; d++) {
+            long size = extents[3 * d] * n + extents[3 * d + 1];
+            global[d] = Math.max(1, (size + extents[3 * d + 2] - 1) / extents[3 * d + 2]);
+        }
         cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
-        long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
+        cl.enqueueGrid(k, global, arguments(args, n, global[0]));
+    }
+
+    private Object[] arguments(String[] args, int n, long global) {
         Object[] values = new Object[args.length + 1];
         for (int i = 0; i < args.length; i++) {
             values[i] = argument(args[i], n, global);
         }
         values[args.length] = n; // every generated kernel takes the batch size last
+        return values;
+    }
+
+    private void enqueue(String kernel, long global, long rows, int n, String... args) {
+        cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
+        long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
+        Object[] values = arguments(args, n, global);
         if (rows > 0) {
             cl.enqueue2(k, global, rows, local, values);
         } else {

@@ -54,16 +54,21 @@ final class ClEmitContext {
     }
 
     void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when, List.of()));
     }
 
     void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when));
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when, List.of()));
     }
 
     /** A two-dimensional launch: see {@link ClPlan.Launch}. */
     ClPlan.Launch launch2(int k, String kernel, long perExample, long fixed, int rowBlock, long rows, String when, String... args) {
-        return new ClPlan.Launch(k, kernel, perExample, fixed, rowBlock, rows, List.of(args), when);
+        return new ClPlan.Launch(k, kernel, perExample, fixed, rowBlock, rows, List.of(args), when, List.of());
+    }
+
+    /** A launch over a grid of one to three extents (see {@link ClPlan.Extent}); the kernel reads its position with get_global_id. */
+    void grid(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, 0, 0, List.of(args), when, grid));
     }
 
     void kernel(String name, String params, long perExample, long fixed, String body) {

@@ -44,6 +44,7 @@ public final class ClEmitter {
             #if VW == 16
             typedef float16 floatv;
             #define vloadv vload16
+            #define vstorev vstore16
             #define vsum(v) (vsum8((v).lo + (v).hi))
             #endif
             #if VW >= 8
@@ -52,6 +53,7 @@ public final class ClEmitter {
             #if VW == 8
             typedef float8 floatv;
             #define vloadv vload8
+            #define vstorev vstore8
             #define vsum(v) vsum8(v)
             #endif
             #if VW >= 4
@@ -60,11 +62,13 @@ public final class ClEmitter {
             #if VW == 4
             typedef float4 floatv;
             #define vloadv vload4
+            #define vstorev vstore4
             #define vsum(v) vsum4(v)
             #endif
             #if VW == 2
             typedef float2 floatv;
             #define vloadv vload2
+            #define vstorev vstore2
             #define vsum(v) ((v).s0 + (v).s1)
             #endif
             #if VW != 2 && VW != 4 && VW != 8 && VW != 16
@@ -72,6 +76,7 @@ public final class ClEmitter {
             #define VW 1
             typedef float floatv;
             #define vloadv(o, p) ((p)[o])
+            #define vstorev(v, o, p) ((p)[o] = (v))
             #define vsum(v) (v)
             #endif
 

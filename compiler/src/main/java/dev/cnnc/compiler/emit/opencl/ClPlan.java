@@ -21,9 +21,39 @@ public final class ClPlan {
      * rowBlock > 0) in dimension 1. Work groups lie along dimension 0, so what a kernel indexes
      * by dimension 1 is the same for a whole group (loaded once, broadcast to the SIMD lanes).
      * Arguments are buffer names, "count", or "seed:i"/"threshold:i" (dropout); {@code when} is
-     * null (always), "training", "inference", or "inputGradient".
+     * null (always), "training", "inference", or "inputGradient". A launch with a {@code grid}
+     * (one to three extents) ignores the sizes before it and runs over those extents instead,
+     * in work groups the device's runtime chooses.
      */
-    public record Launch(int op, String kernel, long perExample, long fixed, int rowBlock, long rows, List<String> args, String when) {
+    public record Launch(int op, String kernel, long perExample, long fixed, int rowBlock, long rows, List<String> args, String when,
+                         List<Extent> grid) {
+        public Launch {
+            args = List.copyOf(args);
+            grid = List.copyOf(grid);
+        }
+    }
+
+    /** One dimension of a grid launch: ceil((perExample * n + fixed) / per) work items. */
+    public record Extent(long perExample, long fixed, int per) {
+        public Extent {
+            if (per < 1) {
+                throw new IllegalArgumentException("per must be at least 1");
+            }
+        }
+
+        /** A size that does not depend on the batch. */
+        static Extent of(long size) {
+            return new Extent(0, size, 1);
+        }
+
+        /** The expression of the size (not divided by per) in OpenCL C, n being the batch size. */
+        String expression() {
+            if (perExample == 0) {
+                return Long.toString(fixed);
+            }
+            String scaled = perExample == 1 ? "n" : "n * " + perExample;
+            return fixed == 0 ? scaled : "(" + scaled + " + " + fixed + ")";
+        }
     }
 
     final StringBuilder source = new StringBuilder();

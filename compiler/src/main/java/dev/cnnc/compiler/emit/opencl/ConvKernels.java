@@ -4,14 +4,17 @@ import dev.cnnc.compiler.layers.Conv;
 import dev.cnnc.compiler.layers.Pool;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.model.Shape;
+import java.util.List;
 
 final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
+    /** One item per example along the grid's last dimension. */
+    private static final ClPlan.Extent PER_EXAMPLE = new ClPlan.Extent(1, 0, 1);
+
     /**
-     * Convolution as an implicit matrix product, register-tiled: a work item computes one output
-     * position for a tile of filters, so neighbouring items (the SIMD lanes of a CPU device, the
-     * threads of a warp) read neighbouring input values while they share every weight, which the
-     * group stages in local memory.
-     * The pooling epilogue then runs over the stored activations in a second, light kernel.
+     * Convolution as im2col and register-tiled products ({@link ClGemm}): forward W x col per
+     * example, weight gradient dZ x rows summed over the batch, input gradient W^T x dZ then
+     * col2im. The lowered input lives in one buffer per conv, reused by forward and backward.
+     * The pooling epilogue runs over the stored activations in a second, light kernel.
      */
     @Override
     public void emit(int k, Op.ConvOp op, ClEmitContext ctx) {
@@ -37,44 +40,28 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
             ctx.out.buffer(cBuf, convPer, 0, false);
         }
 
-        int tf = ClEmitContext.tile(f, 8);
-        int blocks = f / tf;
-        // The work group's weights, cc channels at a time, staged in local memory: every item of the
-        // group uses the same tf filters, so each weight is read from global memory once per group.
-        int cc = ClEmitContext.tile(cin, Math.max(1, ClEmitContext.LOCAL_TILE_BYTES / 4 / (tf * kk)));
-        int tileLen = tf * cc * kk;
-        StringBuilder body = new StringBuilder()
-                .append("    const int g = live ? gid : 0;\n")
-                .append("    const int p = g % ").append(positions).append(", b = g / ").append(positions).append(", f0 = row * ").append(tf).append(";\n")
-                .append("    const int oh = p / ").append(ow).append(", ow = p % ").append(ow).append(";\n")
-                .append("    float acc[").append(tf).append("];\n")
-                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = ")
-                .append(c.bias() ? "P[" + entries.get("bias").offset() + " + f0 + t]" : "0.0f").append(";\n")
-                .append("    __local float wl[").append(tileLen).append("]; // [t][c - c0][i][j]\n")
-                .append("    const __global float* xb = x + b * ").append((long) cin * h * w).append(";\n")
-                .append("    const __global float* wb = P + ").append(wOff).append(" + f0 * ").append(kernelSize).append(";\n")
-                .append("    for (int c0 = 0; c0 < ").append(cin).append("; c0 += ").append(cc).append(") {\n")
-                .append("        barrier(CLK_LOCAL_MEM_FENCE);\n")
-                .append("        for (int e = lid; e < ").append(tileLen).append("; e += lsize) wl[e] = wb[e / ").append(cc * kk).append(" * ")
-                .append(kernelSize).append(" + c0 * ").append(kk).append(" + e % ").append(cc * kk).append("];\n")
-                .append("        barrier(CLK_LOCAL_MEM_FENCE);\n")
-                .append("        for (int c = c0; c < c0 + ").append(cc).append("; c++) {\n")
-                .append("            for (int i = 0; i < ").append(kh).append("; i++) {\n")
-                .append("                const int iy = oh * ").append(sh).append(" + i - ").append(ph).append(";\n")
-                .append("                const bool inRow = iy >= 0 && iy < ").append(h).append(";\n")
-                .append("                for (int j = 0; j < ").append(kw).append("; j++) {\n")
-                .append("                    const int ix = ow * ").append(sw).append(" + j - ").append(pw).append(";\n")
-                .append("                    const float v = inRow && ix >= 0 && ix < ").append(w).append(" ? xb[(c * ").append(h)
-                .append(" + iy) * ").append(w).append(" + ix] : 0.0f;\n")
-                .append("                    const __local float* wk = wl + ((c - c0) * ").append(kh).append(" + i) * ").append(kw).append(" + j;\n")
-                .append("                    for (int t = 0; t < ").append(tf).append("; t++) acc[t] += wk[t * ").append(cc * kk).append("] * v;\n")
-                .append("                }\n            }\n        }\n    }\n")
-                .append("    if (!live) return;\n")
-                .append("    __global float* ob = y + (b * ").append(f).append(" + f0) * ").append(positions).append(" + p;\n")
-                .append("    for (int t = 0; t < ").append(tf).append("; t++) { const float z = acc[t]; ob[t * ").append(positions)
-                .append("] = ").append(ClActivation.apply(ep.before(), "z")).append("; }\n");
-        ctx.kernelTiled("op" + k + "_conv_fwd", "__global const float* x, __global const float* P, __global float* y", positions, 0, body.toString());
-        ctx.out.forward.add(ctx.launch2(k, "op" + k + "_conv_fwd", positions, 0, 0, blocks, null, x, "P", cBuf));
+        // The input lowered to columns (im2col), then one product per example into the conv's output
+        // (NCHW): bias and the activation before any pool are applied as the product is stored.
+        String col = "COL" + k;
+        ctx.out.buffer(col, (long) kernelSize * positions, 0, false);
+        ctx.src.append("__kernel void op").append(k).append("_im2col(__global const float* x, __global float* col, const int n) {\n")
+                .append("    const int oy = get_global_id(0), q = get_global_id(1), b = get_global_id(2);\n")
+                .append("    const int j = q % ").append(kw).append(", i = q / ").append(kw).append(" % ").append(kh).append(", c = q / ").append(kk).append(";\n")
+                .append("    const int iy = oy * ").append(sh).append(" + i - ").append(ph).append(";\n")
+                .append("    __global float* o = col + (b * ").append(kernelSize).append(" + q) * ").append(positions).append(" + oy * ").append(ow).append(";\n")
+                .append("    if (iy < 0 || iy >= ").append(h).append(") { for (int ox = 0; ox < ").append(ow).append("; ox++) o[ox] = 0.0f; return; }\n")
+                .append("    const __global float* s = x + ((b * ").append(cin).append(" + c) * ").append(h).append(" + iy) * ").append(w).append(";\n")
+                .append("    for (int ox = 0; ox < ").append(ow).append("; ox++) {\n")
+                .append("        const int ix = ox * ").append(sw).append(" + j - ").append(pw).append(";\n")
+                .append("        o[ox] = ix >= 0 && ix < ").append(w).append(" ? s[ix] : 0.0f;\n")
+                .append("    }\n}\n\n");
+        ctx.grid(true, k, "op" + k + "_im2col", List.of(ClPlan.Extent.of(oh), ClPlan.Extent.of(kernelSize), PER_EXAMPLE), null, x, col);
+        new ClGemm("op" + k + "_conv_fwd", ClPlan.Extent.of(f), ClPlan.Extent.of(positions), ClPlan.Extent.of(kernelSize), PER_EXAMPLE, false,
+                new ClGemm.Operand("P", wOff, Integer.toString(kernelSize), "1", "0"),
+                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString((long) kernelSize * positions)),
+                new ClGemm.Operand(cBuf, 0, Integer.toString(positions), "1", Long.toString(convPer)),
+                c.bias() ? Integer.toString(entries.get("bias").offset()) : null, ep.before())
+                .launch(ctx, true, k, null);
 
         if (ep.pool() == null) {
             ctx.kernel("op" + k + "_conv_dz", "__global const float* y, __global const float* dy, __global float* dz", convPer, 0,
@@ -102,27 +89,26 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
             ctx.back(k, "op" + k + "_conv_dz", convPer, 0, null, y, dy, cBuf, aBuf, dz);
         }
 
-        // Weight gradients: an item per (c, i, j) for a tile of filters (dimension 1), summing over the batch and positions.
-        StringBuilder dw = new StringBuilder()
-                .append("    const int q = gid, f0 = row * ").append(tf).append(";\n")
-                .append("    const int j = q % ").append(kw).append(", i = q / ").append(kw).append(" % ").append(kh).append(", c = q / ").append(kk).append(";\n")
-                .append("    acc_t acc[").append(tf).append("];\n") // long sums: kept in double where the device has it
-                .append("    for (int t = 0; t < ").append(tf).append("; t++) acc[t] = 0;\n")
-                .append("    for (int b = 0; b < n; b++) {\n")
-                .append("        const __global float* xc = x + (b * ").append(cin).append(" + c) * ").append(h * w).append(";\n")
-                .append("        const __global float* db = dz + (b * ").append(f).append(" + f0) * ").append(positions).append(";\n")
-                .append("        for (int oh = 0; oh < ").append(oh).append("; oh++) {\n")
-                .append(ClEmitContext.clippedTap("            ", "iy", "oh", sh, "i", ph, h))
-                .append("            for (int ow = 0; ow < ").append(ow).append("; ow++) {\n")
-                .append(ClEmitContext.clippedTap("                ", "ix", "ow", sw, "j", pw, w))
-                .append("                const float v = xc[iy * ").append(w).append(" + ix];\n")
-                .append("                for (int t = 0; t < ").append(tf).append("; t++) acc[t] += db[t * ").append(positions)
-                .append(" + oh * ").append(ow).append(" + ow] * v;\n")
-                .append("            }\n        }\n    }\n")
-                .append("    for (int t = 0; t < ").append(tf).append("; t++) G[").append(wOff).append(" + (f0 + t) * ").append(kernelSize)
-                .append(" + q] = (float) acc[t];\n");
-        ctx.kernel2("op" + k + "_conv_dw", "__global const float* x, __global const float* dz, __global float* G", 0, kernelSize, dw.toString());
-        ctx.out.backward.add(ctx.launch2(k, "op" + k + "_conv_dw", 0, kernelSize, 0, blocks, null, x, dz, "G"));
+        // Weight gradients: the input lowered again, now a row of taps per output position, so that
+        // dW = sum over examples of dZ x rows is a product whose B has adjacent columns.
+        ctx.kernel("op" + k + "_im2row", "__global const float* x, __global float* col", positions, 0,
+                "    const int p = gid % " + positions + ", b = gid / " + positions + ", oy = p / " + ow + ", ox = p % " + ow + ";\n"
+                        + "    __global float* o = col + gid * " + kernelSize + ";\n"
+                        + "    const __global float* xb = x + b * " + ((long) cin * h * w) + ";\n"
+                        + "    for (int c = 0; c < " + cin + "; c++) {\n"
+                        + "        for (int i = 0; i < " + kh + "; i++) {\n"
+                        + "            const int iy = oy * " + sh + " + i - " + ph + ";\n"
+                        + "            for (int j = 0; j < " + kw + "; j++) {\n"
+                        + "                const int ix = ox * " + sw + " + j - " + pw + ";\n"
+                        + "                o[(c * " + kh + " + i) * " + kw + " + j] = iy >= 0 && iy < " + h + " && ix >= 0 && ix < " + w
+                        + " ? xb[(c * " + h + " + iy) * " + w + " + ix] : 0.0f;\n"
+                        + "            }\n        }\n    }\n");
+        ctx.back(k, "op" + k + "_im2row", positions, 0, null, x, col);
+        new ClGemm("op" + k + "_conv_dw", ClPlan.Extent.of(f), ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), PER_EXAMPLE, true,
+                new ClGemm.Operand(dz, 0, Integer.toString(positions), "1", Long.toString(convPer)),
+                new ClGemm.Operand(col, 0, Integer.toString(kernelSize), "1", Long.toString((long) kernelSize * positions)),
+                new ClGemm.Operand("G", wOff, Integer.toString(kernelSize), "1", "0"), null, null)
+                .launch(ctx, false, k, null);
         if (c.bias()) {
             ctx.kernel("op" + k + "_conv_db", "__global const float* dz, __global float* G", 0, f,
                     "    acc_t s = 0;\n"
@@ -133,27 +119,28 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
             ctx.back(k, "op" + k + "_conv_db", 0, f, null, dz, "G");
         }
 
-        // Input gradient: an item per input position for a tile of channels.
-        int tc = ClEmitContext.tile(cin, 8);
-        int cBlocks = cin / tc;
-        ctx.kernel2("op" + k + "_conv_dx", "__global const float* dz, __global const float* P, __global float* dx", (long) h * w, 0,
-                "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", b = gid / " + (h * w) + ", c0 = row * " + tc + ";\n"
-                        + "    float acc[" + tc + "];\n"
-                        + "    for (int t = 0; t < " + tc + "; t++) acc[t] = 0.0f;\n"
-                        + "    for (int f = 0; f < " + f + "; f++) {\n"
-                        + "        const __global float* db = dz + (b * " + f + " + f) * " + positions + ";\n"
-                        + "        const __global float* wf = P + " + wOff + " + (f * " + cin + " + c0) * " + kk + ";\n"
-                        + "        for (int i = 0; i < " + kh + "; i++) {\n"
-                        + "            const int ty = iy + " + ph + " - i;\n"
-                        + "            if (ty < 0 || ty % " + sh + " != 0 || ty / " + sh + " >= " + oh + ") continue;\n"
-                        + "            for (int j = 0; j < " + kw + "; j++) {\n"
-                        + "                const int tx = ix + " + pw + " - j;\n"
-                        + "                if (tx < 0 || tx % " + sw + " != 0 || tx / " + sw + " >= " + ow + ") continue;\n"
-                        + "                const float g = db[ty / " + sh + " * " + ow + " + tx / " + sw + "];\n"
-                        + "                for (int t = 0; t < " + tc + "; t++) acc[t] += wf[t * " + kk + " + i * " + kw + " + j] * g;\n"
-                        + "            }\n        }\n    }\n"
-                        + "    __global float* o = dx + (b * " + cin + " + c0) * " + (h * w) + " + iy * " + w + " + ix;\n"
-                        + "    for (int t = 0; t < " + tc + "; t++) o[t * " + (h * w) + "] = acc[t];\n");
-        ctx.out.backward.add(ctx.launch2(k, "op" + k + "_conv_dx", (long) h * w, 0, 0, cBlocks, ctx.inputWhen(op.input()), dz, "P", ctx.slot(k, op.input())));
+        // Input gradient: the columns' gradient W^T x dZ per example, then col2im as a gather (each
+        // input element sums the column entries that read it, so no two items write one place).
+        String when = ctx.inputWhen(op.input());
+        new ClGemm("op" + k + "_conv_dcol", ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), ClPlan.Extent.of(f), PER_EXAMPLE, false,
+                new ClGemm.Operand("P", wOff, "1", Integer.toString(kernelSize), "0"),
+                new ClGemm.Operand(dz, 0, Integer.toString(positions), "1", Long.toString(convPer)),
+                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString((long) kernelSize * positions)), null, null)
+                .launch(ctx, false, k, when);
+        ctx.kernel("op" + k + "_col2im", "__global const float* col, __global float* dx", (long) cin * h * w, 0,
+                "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", c = gid / " + (h * w) + " % " + cin
+                        + ", b = gid / " + ((long) cin * h * w) + ";\n"
+                        + "    const __global float* cb = col + (b * " + kernelSize + " + c * " + kk + ") * " + positions + ";\n"
+                        + "    float s = 0.0f;\n"
+                        + "    for (int i = 0; i < " + kh + "; i++) {\n"
+                        + "        const int ty = iy + " + ph + " - i;\n"
+                        + "        if (ty < 0 || ty % " + sh + " != 0 || ty / " + sh + " >= " + oh + ") continue;\n"
+                        + "        for (int j = 0; j < " + kw + "; j++) {\n"
+                        + "            const int tx = ix + " + pw + " - j;\n"
+                        + "            if (tx < 0 || tx % " + sw + " != 0 || tx / " + sw + " >= " + ow + ") continue;\n"
+                        + "            s += cb[(i * " + kw + " + j) * " + positions + " + ty / " + sh + " * " + ow + " + tx / " + sw + "];\n"
+                        + "        }\n    }\n"
+                        + "    dx[gid] = s;\n");
+        ctx.back(k, "op" + k + "_col2im", (long) cin * h * w, 0, when, col, ctx.slot(k, op.input()));
     }
 }
