@@ -264,12 +264,6 @@ public final class OpenClContext implements AutoCloseable {
         clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
     }
 
-    /** Enqueues a kernel over {@code global} (rounded up to a multiple of {@code local}) x {@code rows} items, in groups of {@code local} x 1. */
-    public void enqueue2(cl_kernel kernel, long global, long rows, long local, Object... args) {
-        setArgs(kernel, args);
-        long rounded = (global + local - 1) / local * local;
-        clEnqueueNDRangeKernel(queue, kernel, 2, null, new long[] {rounded, rows}, new long[] {local, 1}, 0, null, null);
-    }
 
     /** Waits for everything enqueued. */
     public void finish() {

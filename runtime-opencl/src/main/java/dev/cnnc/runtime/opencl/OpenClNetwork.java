@@ -187,15 +187,7 @@ public abstract class OpenClNetwork implements Network {
 
     /** Enqueues one kernel over {@code perExample * n + fixed} items; arguments name buffers or are "n", "count", "seed:i", "threshold:i". */
     protected final void launch(String kernel, long perExample, long fixed, int n, String... args) {
-        enqueue(kernel, perExample * n + fixed, 0, n, args);
-    }
-
-    /**
-     * Enqueues a two-dimensional kernel: {@code perExample * n + fixed} items along the work
-     * groups, and {@code rows} (times ceil(n / rowBlock) when rowBlock > 0) along dimension 1.
-     */
-    protected final void launch2(String kernel, long perExample, long fixed, int rowBlock, long rows, int n, String... args) {
-        enqueue(kernel, perExample * n + fixed, rowBlock > 0 ? (n + rowBlock - 1) / rowBlock * rows : rows, n, args);
+        enqueue(kernel, perExample * n + fixed, n, args);
     }
 
     /**
@@ -222,15 +214,10 @@ public abstract class OpenClNetwork implements Network {
         return values;
     }
 
-    private void enqueue(String kernel, long global, long rows, int n, String... args) {
+    private void enqueue(String kernel, long global, int n, String... args) {
         cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
         long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
-        Object[] values = arguments(args, n, global);
-        if (rows > 0) {
-            cl.enqueue2(k, global, rows, local, values);
-        } else {
-            cl.enqueue(k, global, local, values);
-        }
+        cl.enqueue(k, global, local, arguments(args, n, global));
     }
 
     private Object argument(String name, int n, long global) {

@@ -54,21 +54,16 @@ final class ClEmitContext {
     }
 
     void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when, List.of()));
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of()));
     }
 
     void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, 0, 0, List.of(args), when, List.of()));
-    }
-
-    /** A two-dimensional launch: see {@link ClPlan.Launch}. */
-    ClPlan.Launch launch2(int k, String kernel, long perExample, long fixed, int rowBlock, long rows, String when, String... args) {
-        return new ClPlan.Launch(k, kernel, perExample, fixed, rowBlock, rows, List.of(args), when, List.of());
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of()));
     }
 
     /** A launch over a grid of one to three extents (see {@link ClPlan.Extent}); the kernel reads its position with get_global_id. */
     void grid(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
-        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, 0, 0, List.of(args), when, grid));
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid));
     }
 
     void kernel(String name, String params, long perExample, long fixed, String body) {
@@ -76,39 +71,6 @@ final class ClEmitContext {
                 .append("    const int gid = get_global_id(0);\n")
                 .append("    if (gid >= n * ").append(perExample).append(" + ").append(fixed).append(") return;\n")
                 .append(body).append("}\n\n");
-    }
-
-    /** A kernel over two dimensions: {@code gid} along the work groups, {@code row} the same for a whole group. */
-    void kernel2(String name, String params, long perExample, long fixed, String body) {
-        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
-                .append("    const int gid = get_global_id(0), row = get_global_id(1);\n")
-                .append("    if (gid >= n * ").append(perExample).append(" + ").append(fixed).append(") return;\n")
-                .append(body).append("}\n\n");
-    }
-
-    /**
-     * A two-dimensional kernel whose work group shares a local-memory tile: no early return (every
-     * item must reach the barriers), so the body sees {@code live} (whether gid is a real item) and
-     * {@code lid}, {@code lsize} for loading the tile together.
-     */
-    void kernelTiled(String name, String params, long perExample, long fixed, String body) {
-        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
-                .append("    const int gid = get_global_id(0), row = get_global_id(1), lid = get_local_id(0), lsize = get_local_size(0);\n")
-                .append("    const bool live = gid < n * ").append(perExample).append(" + ").append(fixed).append(";\n")
-                .append(body).append("}\n\n");
-    }
-
-    /** Bytes of local memory one tile may take: well under the 32 KiB every OpenCL 1.2 device has. */
-    static final int LOCAL_TILE_BYTES = 8192;
-
-    /** Register tile: the largest divisor of {@code size} up to {@code max}, so tiles need no bounds checks. */
-    static int tile(int size, int max) {
-        for (int t = Math.min(size, max); t > 1; t--) {
-            if (size % t == 0) {
-                return t;
-            }
-        }
-        return 1;
     }
 
     /**
@@ -122,6 +84,16 @@ final class ClEmitContext {
 
     /** Loops over the pooling windows (qy, qx) that contain position (py, px) of the pooled input; declares g. */
     static String windowLoops(int qh, int qw, int kh, int kw, int sh, int sw, int ph, int pw, String py, String px, String inner) {
+        if (kh == sh && kw == sw && ph == 0 && pw == 0) {
+            // Windows that tile the input: a position lies in one window at most, found by division;
+            // straight-line code, which a CPU device runs across items in SIMD lanes.
+            return "    float g = 0.0f;\n"
+                    + "    const int qy = " + py + " / " + sh + ", qx = " + px + " / " + sw + ";\n"
+                    + "    if (qy < " + qh + " && qx < " + qw + ") {\n"
+                    + "        {\n"
+                    + inner
+                    + "        }\n    }\n";
+        }
         return "    float g = 0.0f;\n"
                 + "    const int ly = " + py + " + " + ph + " - " + kh + " + 1, lx = " + px + " + " + pw + " - " + kw + " + 1;\n"
                 + "    const int qy0 = ly <= 0 ? 0 : (ly + " + (sh - 1) + ") / " + sh + ", qy1 = min((" + py + " + " + ph + ") / " + sh + ", " + (qh - 1) + ");\n"

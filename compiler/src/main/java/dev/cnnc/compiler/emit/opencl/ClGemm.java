@@ -143,7 +143,7 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
         if (sumBatches) {
             long size = m.fixed() * n.fixed();
             (forward ? ctx.out.forward : ctx.out.backward).add(
-                    new ClPlan.Launch(op, name + "_sum", 0, size, 0, 0, List.of(partialBuffer(), c.buffer()), when, List.of()));
+                    new ClPlan.Launch(op, name + "_sum", 0, size, List.of(partialBuffer(), c.buffer()), when, List.of()));
         }
     }
 }

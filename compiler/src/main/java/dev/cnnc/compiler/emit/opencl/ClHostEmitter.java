@@ -111,9 +111,7 @@ public final class ClHostEmitter {
                 CodeBlock call = !l.grid().isEmpty()
                         ? CodeBlock.of("launchGrid($S, new long[] {$L}, n$L)", l.kernel(), l.grid().stream()
                                 .map(e -> e.perExample() + "L, " + e.fixed() + "L, " + e.per() + "L").collect(Collectors.joining(", ")), args)
-                        : l.rows() == 0
-                        ? CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), args)
-                        : CodeBlock.of("launch2($S, $LL, $LL, $L, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), l.rowBlock(), l.rows(), args);
+                        : CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), args);
                 if (condition == null) {
                     m.addStatement(call);
                 } else {

@@ -16,16 +16,13 @@ public final class ClPlan {
     }
 
     /**
-     * One kernel run over {@code perExample * n + fixed} work items in dimension 0 and, for a
-     * two-dimensional run ({@code rows > 0}), {@code rows} (times ceil(n / rowBlock) when
-     * rowBlock > 0) in dimension 1. Work groups lie along dimension 0, so what a kernel indexes
-     * by dimension 1 is the same for a whole group (loaded once, broadcast to the SIMD lanes).
-     * Arguments are buffer names, "count", or "seed:i"/"threshold:i" (dropout); {@code when} is
-     * null (always), "training", "inference", or "inputGradient". A launch with a {@code grid}
-     * (one to three extents) ignores the sizes before it and runs over those extents instead,
-     * in work groups the device's runtime chooses.
+     * One kernel run: over {@code perExample * n + fixed} work items in one dimension, in work
+     * groups of the size the device prefers for it; or, given a {@code grid} (one to three
+     * extents), over those extents in work groups the device's runtime chooses (kernels whose
+     * items share nothing). Arguments are buffer names, "count", or "seed:i"/"threshold:i"
+     * (dropout); {@code when} is null (always), "training", "inference", or "inputGradient".
      */
-    public record Launch(int op, String kernel, long perExample, long fixed, int rowBlock, long rows, List<String> args, String when,
+    public record Launch(int op, String kernel, long perExample, long fixed, List<String> args, String when,
                          List<Extent> grid) {
         public Launch {
             args = List.copyOf(args);

@@ -29,19 +29,11 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
         StringBuilder body = new StringBuilder()
                 .append("    const int ox = gid % ").append(ow).append(", oy = gid / ").append(ow).append(" % ").append(oh)
                 .append(", pl = gid / ").append(oh * ow).append(";\n")
-                .append("    const __global float* xp = x + pl * ").append(h * w).append(";\n")
-                .append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
-                .append(";\n    int arg = -1;\n")
-                .append("    for (int i = 0; i < ").append(kh).append("; i++) {\n")
-                .append(ClEmitContext.clippedTap("        ", "iy", "oy", sh, "i", ph, h))
-                .append("        for (int j = 0; j < ").append(kw).append("; j++) {\n")
-                .append(ClEmitContext.clippedTap("            ", "ix", "ox", sw, "j", pw, w))
-                .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
-        if (avg) {
-            body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
+                .append("    const __global float* xp = x + pl * ").append(h * w).append(";\n");
+        if (ph == 0 && pw == 0 && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
+            unrolled(body, kind, kh, kw, sh, sw, w);
         } else {
-            body.append("            if (arg < 0 || v ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
-                    .append(w).append(" + ix; }\n        }\n    }\n    args[gid] = arg;\n");
+            loops(body, kind, kh, kw, sh, sw, ph, pw, h, w);
         }
         body.append("    y[gid] = ").append(ClActivation.apply(after, "best")).append(";\n");
         String name = "op" + k + "_" + label;
@@ -58,5 +50,50 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
                         "                const int o = pl * " + (oh * ow) + " + qy * " + ow + " + qx;\n" + route)
                         + "    dx[gid] = g;\n");
         ctx.back(k, name + "_dx", inPer, 0, dxWhen, dy, aBuf, dx);
+    }
+
+    /** Every window inside the input: the taps unrolled, no bounds checks, selects instead of branches. */
+    private static void unrolled(StringBuilder body, Pool.Op kind, int kh, int kw, int sh, int sw, int w) {
+        body.append("    const int at = oy * ").append(sh * w).append(" + ox * ").append(sw).append(";\n");
+        if (kind == Pool.Op.AVG) {
+            body.append("    float best = 0.0f;\n");
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    body.append("    best += xp[at + ").append(i * w + j).append("];\n");
+                }
+            }
+            body.append("    best /= ").append(kh * kw).append(".0f;\n");
+            return;
+        }
+        body.append("    float best = xp[at];\n    int arg = at;\n");
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                if (i + j == 0) {
+                    continue;
+                }
+                int t = i * w + j;
+                body.append("    { const float v = xp[at + ").append(t).append("]; const bool take = v ").append(kind == Pool.Op.MAX ? ">" : "<")
+                        .append(" best || isnan(v); best = take ? v : best; arg = take ? at + ").append(t).append(" : arg; }\n");
+            }
+        }
+        body.append("    args[gid] = arg;\n");
+    }
+
+    /** Windows that may reach into padding or past the input: loops over the taps that lie inside. */
+    private static void loops(StringBuilder body, Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, int h, int w) {
+        boolean avg = kind == Pool.Op.AVG;
+        body.append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
+                .append(";\n    int arg = -1;\n")
+                .append("    for (int i = 0; i < ").append(kh).append("; i++) {\n")
+                .append(ClEmitContext.clippedTap("        ", "iy", "oy", sh, "i", ph, h))
+                .append("        for (int j = 0; j < ").append(kw).append("; j++) {\n")
+                .append(ClEmitContext.clippedTap("            ", "ix", "ox", sw, "j", pw, w))
+                .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
+        if (avg) {
+            body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
+        } else {
+            body.append("            if (arg < 0 || v ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
+                    .append(w).append(" + ix; }\n        }\n    }\n    args[gid] = arg;\n");
+        }
     }
 }
