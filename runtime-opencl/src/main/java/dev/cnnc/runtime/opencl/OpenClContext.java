@@ -264,7 +264,6 @@ public final class OpenClContext implements AutoCloseable {
         clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
     }
 
-
     /** Waits for everything enqueued. */
     public void finish() {
         clFinish(queue);

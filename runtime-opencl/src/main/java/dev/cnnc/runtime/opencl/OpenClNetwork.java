@@ -201,8 +201,7 @@ public abstract class OpenClNetwork implements Network {
             long size = extents[3 * d] * n + extents[3 * d + 1];
             global[d] = Math.max(1, (size + extents[3 * d + 2] - 1) / extents[3 * d + 2]);
         }
-        cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
-        cl.enqueueGrid(k, global, arguments(args, n, global[0]));
+        cl.enqueueGrid(kernel(program, kernel), global, arguments(args, n, global[0]));
     }
 
     private Object[] arguments(String[] args, int n, long global) {
@@ -215,9 +214,18 @@ public abstract class OpenClNetwork implements Network {
     }
 
     private void enqueue(String kernel, long global, int n, String... args) {
-        cl_kernel k = kernels.computeIfAbsent(kernel, name -> cl.kernel(program, name));
-        long local = groupSizes.computeIfAbsent(kernel, name -> cl.workGroupSize(k));
-        cl.enqueue(k, global, local, arguments(args, n, global));
+        run(program, kernel, global, arguments(args, n, global));
+    }
+
+    /** Kernel {@code name} of program {@code from}, created on first use. */
+    private cl_kernel kernel(cl_program from, String name) {
+        return kernels.computeIfAbsent(name, key -> cl.kernel(from, key));
+    }
+
+    /** Enqueues kernel {@code name} of {@code from} over {@code global} items, in work groups of the size the device prefers for it. */
+    private void run(cl_program from, String name, long global, Object... args) {
+        cl_kernel k = kernel(from, name);
+        cl.enqueue(k, global, groupSizes.computeIfAbsent(name, key -> cl.workGroupSize(k)), args);
     }
 
     private Object argument(String name, int n, long global) {
@@ -353,8 +361,7 @@ public abstract class OpenClNetwork implements Network {
         }
         int[] batchLabels = from == 0 ? labels : java.util.Arrays.copyOfRange(labels, from, from + n);
         cl.write(labelBuffer, batchLabels, n);
-        cl_kernel k = kernels.computeIfAbsent("softmax_xent", name -> cl.kernel(optimizers, name));
-        cl.enqueue(k, n, groupSizes.computeIfAbsent("softmax_xent", name -> cl.workGroupSize(k)), outputBuffer,
+        run(optimizers, "softmax_xent", n, outputBuffer,
                 labelBuffer, outputGradientBuffer, rowLossBuffer, predictedBuffer, model.outputSize(), n);
         cl.read(rowLossBuffer, rowLoss, n);
         cl.read(predictedBuffer, predicted, n);
@@ -485,10 +492,10 @@ public abstract class OpenClNetwork implements Network {
         }
         int count = params.length;
         long steps = optimizer.steps();
-        cl_kernel k;
+        String kernel;
         Object[] args;
         if (rule.kind() == dev.cnnc.runtime.train.Optimizer.Rule.Kind.SGD) {
-            k = kernels.computeIfAbsent("sgd_step", name -> cl.kernel(optimizers, name));
+            kernel = "sgd_step";
             args = new Object[] {parameterBuffer, gradientBuffer, optimizerState[0], (float) rule.learningRate(), (float) rule.momentum(),
                     rule.nesterov() ? 1 : 0, steps == 0 ? 1 : 0, (float) rule.weightDecay(), (float) l1, count};
         } else {
@@ -496,11 +503,11 @@ public abstract class OpenClNetwork implements Network {
             // As Optimizer.Adam: the bias corrections in double from the float betas, then rounded to float.
             double bc1 = 1 - Math.pow((float) rule.beta1(), t);
             double bc2 = 1 - Math.pow((float) rule.beta2(), t);
-            k = kernels.computeIfAbsent("adam_step", name -> cl.kernel(optimizers, name));
+            kernel = "adam_step";
             args = new Object[] {parameterBuffer, gradientBuffer, optimizerState[0], optimizerState[1], (float) (rule.learningRate() / bc1),
                     (float) Math.sqrt(bc2), (float) rule.beta1(), (float) rule.beta2(), (float) rule.eps(), (float) rule.weightDecay(), (float) l1, count};
         }
-        cl.enqueue(k, count, groupSizes.computeIfAbsent(rule.kind().name(), name -> cl.workGroupSize(k)), args);
+        run(optimizers, kernel, count, args);
         optimizer.setSteps(steps + 1);
         deviceParamsNewer = true;
     }

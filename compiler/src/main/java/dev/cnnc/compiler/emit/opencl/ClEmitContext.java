@@ -90,9 +90,8 @@ final class ClEmitContext {
             return "    float g = 0.0f;\n"
                     + "    const int qy = " + py + " / " + sh + ", qx = " + px + " / " + sw + ";\n"
                     + "    if (qy < " + qh + " && qx < " + qw + ") {\n"
-                    + "        {\n"
                     + inner
-                    + "        }\n    }\n";
+                    + "    }\n";
         }
         return "    float g = 0.0f;\n"
                 + "    const int ly = " + py + " + " + ph + " - " + kh + " + 1, lx = " + px + " + " + pw + " - " + kw + " + 1;\n"

@@ -142,8 +142,11 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
         ctx.grid(forward, op, name, grid(), when, args);
         if (sumBatches) {
             long size = m.fixed() * n.fixed();
-            (forward ? ctx.out.forward : ctx.out.backward).add(
-                    new ClPlan.Launch(op, name + "_sum", 0, size, List.of(partialBuffer(), c.buffer()), when, List.of()));
+            if (forward) {
+                ctx.fwd(op, name + "_sum", 0, size, when, partialBuffer(), c.buffer());
+            } else {
+                ctx.back(op, name + "_sum", 0, size, when, partialBuffer(), c.buffer());
+            }
         }
     }
 }

@@ -32,6 +32,9 @@ public final class ClPlan {
 
     /** One dimension of a grid launch: ceil((perExample * n + fixed) / per) work items. */
     public record Extent(long perExample, long fixed, int per) {
+        /** The batch size n: an item per example. */
+        static final Extent BATCH = new Extent(1, 0, 1);
+
         public Extent {
             if (per < 1) {
                 throw new IllegalArgumentException("per must be at least 1");

@@ -7,9 +7,6 @@ import dev.cnnc.compiler.model.Shape;
 import java.util.List;
 
 final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
-    /** One item per example along the grid's last dimension. */
-    private static final ClPlan.Extent PER_EXAMPLE = new ClPlan.Extent(1, 0, 1);
-
     /**
      * Convolution as im2col and register-tiled products ({@link ClGemm}): forward W x col per
      * example, weight gradient dZ x rows summed over the batch, input gradient W^T x dZ then
@@ -43,7 +40,8 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
         // The input lowered to columns (im2col), then one product per example into the conv's output
         // (NCHW): bias and the activation before any pool are applied as the product is stored.
         String col = "COL" + k;
-        ctx.out.buffer(col, (long) kernelSize * positions, 0, false);
+        long colPer = (long) kernelSize * positions;
+        ctx.out.buffer(col, colPer, 0, false);
         ctx.src.append("__kernel void op").append(k).append("_im2col(__global const float* x, __global float* col, const int n) {\n")
                 .append("    const int oy = get_global_id(0), q = get_global_id(1), b = get_global_id(2);\n")
                 .append("    const int j = q % ").append(kw).append(", i = q / ").append(kw).append(" % ").append(kh).append(", c = q / ").append(kk).append(";\n")
@@ -55,10 +53,10 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
                 .append("        const int ix = ox * ").append(sw).append(" + j - ").append(pw).append(";\n")
                 .append("        o[ox] = ix >= 0 && ix < ").append(w).append(" ? s[ix] : 0.0f;\n")
                 .append("    }\n}\n\n");
-        ctx.grid(true, k, "op" + k + "_im2col", List.of(ClPlan.Extent.of(oh), ClPlan.Extent.of(kernelSize), PER_EXAMPLE), null, x, col);
-        new ClGemm("op" + k + "_conv_fwd", ClPlan.Extent.of(f), ClPlan.Extent.of(positions), ClPlan.Extent.of(kernelSize), PER_EXAMPLE, false,
+        ctx.grid(true, k, "op" + k + "_im2col", List.of(ClPlan.Extent.of(oh), ClPlan.Extent.of(kernelSize), ClPlan.Extent.BATCH), null, x, col);
+        new ClGemm("op" + k + "_conv_fwd", ClPlan.Extent.of(f), ClPlan.Extent.of(positions), ClPlan.Extent.of(kernelSize), ClPlan.Extent.BATCH, false,
                 new ClGemm.Operand("P", wOff, Integer.toString(kernelSize), "1", "0"),
-                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString((long) kernelSize * positions)),
+                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString(colPer)),
                 new ClGemm.Operand(cBuf, 0, Integer.toString(positions), "1", Long.toString(convPer)),
                 c.bias() ? Integer.toString(entries.get("bias").offset()) : null, ep.before())
                 .launch(ctx, true, k, null);
@@ -104,9 +102,9 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
                         + " ? xb[(c * " + h + " + iy) * " + w + " + ix] : 0.0f;\n"
                         + "            }\n        }\n    }\n");
         ctx.back(k, "op" + k + "_im2row", positions, 0, null, x, col);
-        new ClGemm("op" + k + "_conv_dw", ClPlan.Extent.of(f), ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), PER_EXAMPLE, true,
+        new ClGemm("op" + k + "_conv_dw", ClPlan.Extent.of(f), ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), ClPlan.Extent.BATCH, true,
                 new ClGemm.Operand(dz, 0, Integer.toString(positions), "1", Long.toString(convPer)),
-                new ClGemm.Operand(col, 0, Integer.toString(kernelSize), "1", Long.toString((long) kernelSize * positions)),
+                new ClGemm.Operand(col, 0, Integer.toString(kernelSize), "1", Long.toString(colPer)),
                 new ClGemm.Operand("G", wOff, Integer.toString(kernelSize), "1", "0"), null, null)
                 .launch(ctx, false, k, null);
         if (c.bias()) {
@@ -122,10 +120,10 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
         // Input gradient: the columns' gradient W^T x dZ per example, then col2im as a gather (each
         // input element sums the column entries that read it, so no two items write one place).
         String when = ctx.inputWhen(op.input());
-        new ClGemm("op" + k + "_conv_dcol", ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), ClPlan.Extent.of(f), PER_EXAMPLE, false,
+        new ClGemm("op" + k + "_conv_dcol", ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(positions), ClPlan.Extent.of(f), ClPlan.Extent.BATCH, false,
                 new ClGemm.Operand("P", wOff, "1", Integer.toString(kernelSize), "0"),
                 new ClGemm.Operand(dz, 0, Integer.toString(positions), "1", Long.toString(convPer)),
-                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString((long) kernelSize * positions)), null, null)
+                new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString(colPer)), null, null)
                 .launch(ctx, false, k, when);
         ctx.kernel("op" + k + "_col2im", "__global const float* col, __global float* dx", (long) cin * h * w, 0,
                 "    const int ix = gid % " + w + ", iy = gid / " + w + " % " + h + ", c = gid / " + (h * w) + " % " + cin

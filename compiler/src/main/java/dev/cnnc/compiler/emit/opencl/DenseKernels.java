@@ -3,9 +3,6 @@ package dev.cnnc.compiler.emit.opencl;
 import dev.cnnc.compiler.lower.Op;
 
 final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
-    /** The batch size as a dimension. */
-    private static final ClPlan.Extent BATCH = new ClPlan.Extent(1, 0, 1);
-
     /**
      * Dense layers as register-tiled products ({@link ClGemm}): forward W x x^T, weight gradient
      * dZ^T x x, input gradient dZ x W; only the forward needs its input transposed.
@@ -26,7 +23,7 @@ final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
         ctx.kernel("op" + k + "_transpose", "__global const float* x, __global float* xt", in, 0,
                 "    xt[gid % " + in + " * n + gid / " + in + "] = x[gid];\n");
         ctx.fwd(k, "op" + k + "_transpose", in, 0, null, x, xt);
-        new ClGemm("op" + k + "_dense_fwd", ClPlan.Extent.of(units), BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(1), false,
+        new ClGemm("op" + k + "_dense_fwd", ClPlan.Extent.of(units), ClPlan.Extent.BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(1), false,
                 new ClGemm.Operand("P", wOff, Integer.toString(in), "1", "0"),
                 new ClGemm.Operand(xt, 0, "n", "1", "0"),
                 new ClGemm.Operand(y, 0, "1", Integer.toString(units), "0"),
@@ -35,7 +32,7 @@ final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
         ctx.kernel("op" + k + "_dense_dz", "__global const float* y, __global const float* dy, __global float* dz", units, 0,
                 "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
         ctx.back(k, "op" + k + "_dense_dz", units, 0, null, y, dy, dz);
-        new ClGemm("op" + k + "_dense_dw", ClPlan.Extent.of(units), ClPlan.Extent.of(in), BATCH, ClPlan.Extent.of(1), false,
+        new ClGemm("op" + k + "_dense_dw", ClPlan.Extent.of(units), ClPlan.Extent.of(in), ClPlan.Extent.BATCH, ClPlan.Extent.of(1), false,
                 new ClGemm.Operand(dz, 0, "1", Integer.toString(units), "0"),
                 new ClGemm.Operand(x, 0, Integer.toString(in), "1", "0"),
                 new ClGemm.Operand("G", wOff, Integer.toString(in), "1", "0"), null, null)
@@ -46,7 +43,7 @@ final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
                             + "    G[" + entries.get("bias").offset() + " + gid] = (float) s;\n");
             ctx.back(k, "op" + k + "_dense_db", 0, units, null, dz, "G");
         }
-        new ClGemm("op" + k + "_dense_dx", BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(units), ClPlan.Extent.of(1), false,
+        new ClGemm("op" + k + "_dense_dx", ClPlan.Extent.BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(units), ClPlan.Extent.of(1), false,
                 new ClGemm.Operand(dz, 0, Integer.toString(units), "1", "0"),
                 new ClGemm.Operand("P", wOff, Integer.toString(in), "1", "0"),
                 new ClGemm.Operand(ctx.slot(k, op.input()), 0, Integer.toString(in), "1", "0"), null, null)
