@@ -201,7 +201,17 @@ public abstract class OpenClNetwork implements Network {
             long size = extents[3 * d] * n + extents[3 * d + 1];
             global[d] = Math.max(1, (size + extents[3 * d + 2] - 1) / extents[3 * d + 2]);
         }
+        long start = System.nanoTime();
         cl.enqueueGrid(kernel(program, kernel), global, arguments(args, n, global[0]));
+        timed(kernel, start);
+    }
+
+    /** With profiling on, waits for the kernel just enqueued and books its time. */
+    private void timed(String kernel, long start) {
+        if (KernelTimes.ENABLED != null) {
+            cl.finish();
+            KernelTimes.ENABLED.add(kernel, System.nanoTime() - start);
+        }
     }
 
     private Object[] arguments(String[] args, int n, long global) {
@@ -225,7 +235,9 @@ public abstract class OpenClNetwork implements Network {
     /** Enqueues kernel {@code name} of {@code from} over {@code global} items, in work groups of the size the device prefers for it. */
     private void run(cl_program from, String name, long global, Object... args) {
         cl_kernel k = kernel(from, name);
+        long start = System.nanoTime();
         cl.enqueue(k, global, groupSizes.computeIfAbsent(name, key -> cl.workGroupSize(k)), args);
+        timed(name, start);
     }
 
     private Object argument(String name, int n, long global) {

@@ -30,6 +30,14 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
               Operand a, Operand b, Operand c, String bias, Activation activation) {
     static final int ROWS = 8;
     static final int COLS = 16;
+    /*
+     * Unrolled loops over the register tile keep the accumulators and B's row in registers: PoCL
+     * (LLVM) otherwise keeps arrays indexed by loop counters in memory. Measured on PoCL (batch 64,
+     * conv2 forward, 64 x 196 x 288 per example): 21 GFLOP/s without the pragmas, 27 with the tile
+     * loops unrolled, 46-50 with k unrolled by 4 as well.
+     */
+    private static final String UNROLL = "#pragma unroll\n";
+    private static final String K_UNROLL = "#pragma unroll 4\n";
 
     /** A matrix in a buffer; strides are OpenCL C expressions (literals, or in terms of n). */
     record Operand(String buffer, long offset, String rowStride, String colStride, String batchStride) {
@@ -82,16 +90,20 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("        const __global float* ab = A + ").append(a.offset()).append(" + bt * ").append(a.batchStride()).append(";\n")
                 .append("        const __global float* bb = B + ").append(b.offset()).append(" + bt * ").append(b.batchStride()).append(" + j0;\n")
                 .append("        if (j0 + ").append(COLS).append(" <= N) {\n")
+                .append(K_UNROLL)
                 .append("            for (int p = 0; p < K; p++) {\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
+                .append(UNROLL)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, bb + p * ").append(bLd).append(");\n")
                 .append(step(a))
                 .append("            }\n")
                 .append("        } else { // the last columns: B read as zeros past N\n")
                 .append("            for (int p = 0; p < K; p++) {\n")
                 .append("                float row[").append(COLS).append("];\n")
+                .append(UNROLL)
                 .append("                for (int x = 0; x < ").append(COLS).append("; x++) row[x] = j0 + x < N ? bb[p * ").append(bLd).append(" + x] : 0.0f;\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
+                .append(UNROLL)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, row);\n")
                 .append(step(a))
                 .append("            }\n")
@@ -124,8 +136,10 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
 
     /** One step of k: ROWS broadcasts of A against the row of B, as fused multiply-adds. */
     private static String step(Operand a) {
-        return "                for (int r = 0; r < " + ROWS + "; r++) {\n"
+        return UNROLL
+                + "                for (int r = 0; r < " + ROWS + "; r++) {\n"
                 + "                    const floatv av = (floatv) (ab[ar[r] + p * " + a.colStride() + "]);\n"
+                + UNROLL
                 + "                    for (int v = 0; v < " + COLS + " / VW; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);\n"
                 + "                }\n";
     }
