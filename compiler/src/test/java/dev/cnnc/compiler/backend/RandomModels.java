@@ -53,6 +53,11 @@ final class RandomModels {
         // windows that tile the plane with rows and columns left over, an activation before the pool
         out.add("input 7x9x2\nconv 3 3x3 pad same; tanh; maxpool 2; sigmoid");
         out.add("input 8x7x1\nconv 2 3x3 pad 1 nobias; relu; minpool 3");
+        // windows that tile the plane exactly (OpenCL routes each window's gradient from one item)
+        out.add("input 8x6x2\nconv 3 3x3 pad same; tanh; avgpool 2; relu");
+        out.add("input 6x6x2\nconv 3 3x3 pad same; leakyrelu 0.1; minpool 2; tanh");
+        out.add("input 6x9x3\navgpool 2x3");
+        out.add("input 4x6x2\nmaxpool 2x3; sigmoid");
         return out;
     }
 

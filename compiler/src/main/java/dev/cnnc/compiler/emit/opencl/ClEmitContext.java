@@ -74,6 +74,22 @@ final class ClEmitContext {
     }
 
     /**
+     * A kernel over every position ({@code xName}, {@code yName}) of h x w in each of
+     * {@code planes} planes per example ({@code pl}): a grid, so an item finds its place without
+     * divisions or a bounds check, and a CPU device runs neighbouring x in SIMD lanes. The body
+     * also sees {@code gid}, the position's NCHW index.
+     */
+    void planeKernel(boolean forward, int k, String name, String params, long planes, int h, int w, String xName, String yName,
+                     String when, String body, String... args) {
+        src.append("__kernel void ").append(name).append('(').append(params).append(", const int n) {\n")
+                .append("    const int ").append(xName).append(" = get_global_id(0), ").append(yName)
+                .append(" = get_global_id(1), pl = get_global_id(2);\n")
+                .append("    const int gid = (pl * ").append(h).append(" + ").append(yName).append(") * ").append(w).append(" + ").append(xName).append(";\n")
+                .append(body).append("}\n\n");
+        grid(forward, k, name, List.of(ClPlan.Extent.of(w), ClPlan.Extent.of(h), new ClPlan.Extent(planes, 0, 1)), when, args);
+    }
+
+    /**
      * Inside a loop over window taps: the input coordinate {@code in} that tap {@code tap} of output
      * {@code out} reads along one axis, and a {@code continue} when it falls in the padding.
      */

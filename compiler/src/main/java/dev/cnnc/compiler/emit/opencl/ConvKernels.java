@@ -74,17 +74,24 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
             String aBuf = "A" + k;
             ctx.out.buffer(aBuf, (long) f * qh * qw, 0, true);
             PoolKernels.emit(ctx, k, "epilogue", pool.op(), f, oh, ow, qh, qw, pkh, pkw, psh, psw, pph, ppw, ep.after(), cBuf, y, aBuf, null, null, null);
-            String route = pool.op() == Pool.Op.AVG
-                    ? "                g += dy[o] * " + ClActivation.derivative(ep.after(), "y[o]") + " / " + (pkh * pkw) + ".0f;\n"
-                    : "                if (args[o] == cy * " + ow + " + cx) g += dy[o] * " + ClActivation.derivative(ep.after(), "y[o]") + ";\n";
-            ctx.kernel("op" + k + "_conv_dz", "__global const float* y, __global const float* dy, __global const float* c, __global const int* args, __global float* dz",
-                    convPer, 0,
-                    "    const int cx = gid % " + ow + ", cy = gid / " + ow + " % " + oh + ", pl = gid / " + positions + ";\n"
-                            + ClEmitContext.windowLoops(qh, qw, pkh, pkw, psh, psw, pph, ppw, "cy", "cx",
-                            "                const int o = pl * " + (qh * qw) + " + qy * " + qw + " + qx;\n" + route)
-                            + "    const float v = c[gid];\n"
-                            + "    dz[gid] = g == 0.0f ? 0.0f : g * " + ClActivation.derivative(ep.before(), "v") + ";\n");
-            ctx.back(k, "op" + k + "_conv_dz", convPer, 0, null, y, dy, cBuf, aBuf, dz);
+            String params = "__global const float* y, __global const float* dy, __global const float* c, __global const int* args, __global float* dz";
+            String gradient = "dy[%s] * " + ClActivation.derivative(ep.after(), "y[%s]");
+            if (PoolKernels.tiles(oh, ow, qh, qw, pkh, pkw, psh, psw, pph, ppw)) {
+                ctx.planeKernel(false, k, "op" + k + "_conv_dz", params, f, qh, qw, "ox", "oy", null,
+                        PoolKernels.routeToWindow(pool.op(), pkh, pkw, psh, psw, oh, ow, gradient.replace("%s", "gid"), "dz",
+                                (r, at) -> r + " == 0.0f ? 0.0f : " + r + " * " + ClActivation.derivative(ep.before(), "c[" + at + "]")),
+                        y, dy, cBuf, aBuf, dz);
+            } else {
+                String route = pool.op() == Pool.Op.AVG
+                        ? "                g += " + gradient.replace("%s", "o") + " / " + (pkh * pkw) + ".0f;\n"
+                        : "                if (args[o] == cy * " + ow + " + cx) g += " + gradient.replace("%s", "o") + ";\n";
+                ctx.planeKernel(false, k, "op" + k + "_conv_dz", params, f, oh, ow, "cx", "cy", null,
+                        ClEmitContext.windowLoops(qh, qw, pkh, pkw, psh, psw, pph, ppw, "cy", "cx",
+                                "                const int o = pl * " + (qh * qw) + " + qy * " + qw + " + qx;\n" + route)
+                                + "    const float v = c[gid];\n"
+                                + "    dz[gid] = g == 0.0f ? 0.0f : g * " + ClActivation.derivative(ep.before(), "v") + ";\n",
+                        y, dy, cBuf, aBuf, dz);
+            }
         }
 
         // Weight gradients: the input lowered again, now a row of taps per output position, so that
