@@ -111,14 +111,15 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
                 .launch(ctx, false, k, null);
         if (c.bias()) {
             // Bias gradient in two steps, a sum per (example, filter) then over the examples, so
-            // that n x f items share the work instead of f.
+            // that n x f items share the work instead of f; read from dZ^T, where neighbouring
+            // items (filters) read neighbouring floats.
             String dbParts = "DB" + k;
             ctx.out.buffer(dbParts, f, 0, false);
-            ctx.planeKernel(false, k, "op" + k + "_conv_db_parts", "__global const float* dz, __global float* parts", 1, 1, f, "fi", "row", null,
-                    "    const __global float* p = dz + gid * " + positions + ";\n"
+            ctx.planeKernel(false, k, "op" + k + "_conv_db_parts", "__global const float* dzt, __global float* parts", 1, 1, f, "fi", "row", null,
+                    "    const __global float* p = dzt + pl * " + convPer + " + fi;\n"
                             + "    acc_t s = 0;\n"
-                            + "    for (int q = 0; q < " + positions + "; q++) s += p[q];\n"
-                            + "    parts[gid] = (float) s;\n", dz, dbParts);
+                            + "    for (int q = 0; q < " + positions + "; q++) s += p[q * " + f + "];\n"
+                            + "    parts[gid] = (float) s;\n", dzt, dbParts);
             ctx.kernel("op" + k + "_conv_db", "__global const float* parts, __global float* G", 0, f,
                     "    acc_t s = 0;\n"
                             + "    for (int b = 0; b < n; b++) s += parts[b * " + f + " + gid];\n"
