@@ -50,7 +50,7 @@ class BackendCommandsTest {
         assertTrue(kernels.contains("__kernel void op0_conv_dw("), kernels);
         String host = Files.readString(dir.resolve("out/com/example/nets/TinyOpenCl.java"));
         assertTrue(host.contains("public final class TinyOpenCl extends OpenClNetwork"), host);
-        assertTrue(host.contains("launchGrid(\"op0_conv_fwd\""), host);
+        assertTrue(host.contains("launchTiles(\"op0_conv_fwd\""), host);
         assertTrue(host.contains("tiny.cnn line 3"), "a comment names the .cnn line:\n" + host);
     }
 

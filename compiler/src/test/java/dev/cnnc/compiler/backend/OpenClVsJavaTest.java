@@ -77,21 +77,53 @@ class OpenClVsJavaTest {
                 "input 2100\ndense 9; tanh; dense 2",
                 "input 9x7x5\nconv 6 3x3 pad same; maxpool 2; relu; flatten; dense 4");
         BothBackends both = BothBackends.compile(bodies, "W");
-        String before = System.getProperty("cnnc.opencl.vectorWidth");
-        try {
-            for (String width : List.of("1", "2", "4", "8", "16")) {
-                System.setProperty("cnnc.opencl.vectorWidth", width);
-                for (int m = 0; m < bodies.size(); m++) {
-                    try (Network cl = both.openCl(m); Network java = both.java(m)) {
-                        compare(cl, java, new Random(m), "VW=" + width + ": " + bodies.get(m));
-                    }
-                }
+        for (String width : List.of("1", "2", "4", "8", "16")) {
+            withProperty("cnnc.opencl.vectorWidth", width, () -> compareAll(both, bodies, "VW=" + width));
+        }
+    }
+
+    /**
+     * On a GPU the products stage their tiles in local memory (work groups of TGX x TGY items,
+     * k in chunks); forced on here, at a GPU's usual width (1) and PoCL's (8), they must compute
+     * the same: sizes that leave partial groups and partial k chunks, and weight gradients summed
+     * over the batch.
+     */
+    @Test
+    void localMemoryTilesComputeTheSame() throws Exception {
+        List<String> bodies = List.of("input 2100\ndense 9; tanh; dense 2",
+                "input 9x7x5\nconv 6 3x3 pad same; maxpool 2; relu; flatten; dense 4",
+                "input 12x10x2\nconv 20 3x3 pad 1; relu; conv 3 2x2 stride 2; flatten; dense 70; relu; dense 5");
+        BothBackends both = BothBackends.compile(bodies, "L");
+        withProperty("cnnc.opencl.localTiles", "true", () -> {
+            for (String width : List.of("1", "8")) {
+                withProperty("cnnc.opencl.vectorWidth", width, () -> compareAll(both, bodies, "local tiles, VW=" + width));
             }
+        });
+    }
+
+    private static void compareAll(BothBackends both, List<String> bodies, String label) throws Exception {
+        for (int m = 0; m < bodies.size(); m++) {
+            try (Network cl = both.openCl(m); Network java = both.java(m)) {
+                compare(cl, java, new Random(m), label + ": " + bodies.get(m));
+            }
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} with a system property set, then restores it. */
+    private static void withProperty(String key, String value, Body body) throws Exception {
+        String before = System.getProperty(key);
+        System.setProperty(key, value);
+        try {
+            body.run();
         } finally {
             if (before == null) {
-                System.clearProperty("cnnc.opencl.vectorWidth");
+                System.clearProperty(key);
             } else {
-                System.setProperty("cnnc.opencl.vectorWidth", before);
+                System.setProperty(key, before);
             }
         }
     }

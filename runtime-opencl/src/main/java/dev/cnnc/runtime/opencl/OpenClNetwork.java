@@ -196,14 +196,41 @@ public abstract class OpenClNetwork implements Network {
      * groups: these kernels share nothing within a group (each item owns a register tile).
      */
     protected final void launchGrid(String kernel, long[] extents, int n, String... args) {
+        long[] global = grid(extents, n);
+        long start = System.nanoTime();
+        cl.enqueueGrid(kernel(program, kernel), global, null, arguments(args, n, global[0]));
+        timed(kernel, start);
+    }
+
+    /**
+     * A matrix product's grid (see {@link #launchGrid}). Where the program was built with
+     * local-memory tiles, its work groups are the tiles' TGX x TGY items and the grid is rounded
+     * up to them (the kernel stores nothing past its matrix).
+     */
+    protected final void launchTiles(String kernel, long[] extents, int n, String... args) {
+        int[] tiles = cl.localTiles();
+        if (tiles == null) {
+            launchGrid(kernel, extents, n, args);
+            return;
+        }
+        long[] global = grid(extents, n);
+        long[] local = new long[global.length];
+        for (int d = 0; d < global.length; d++) {
+            local[d] = d < 2 ? tiles[d] : 1;
+            global[d] = (global[d] + local[d] - 1) / local[d] * local[d];
+        }
+        long start = System.nanoTime();
+        cl.enqueueGrid(kernel(program, kernel), global, local, arguments(args, n, global[0]));
+        timed(kernel, start);
+    }
+
+    private static long[] grid(long[] extents, int n) {
         long[] global = new long[extents.length / 3];
         for (int d = 0; d < global.length; d++) {
             long size = extents[3 * d] * n + extents[3 * d + 1];
             global[d] = Math.max(1, (size + extents[3 * d + 2] - 1) / extents[3 * d + 2]);
         }
-        long start = System.nanoTime();
-        cl.enqueueGrid(kernel(program, kernel), global, arguments(args, n, global[0]));
-        timed(kernel, start);
+        return global;
     }
 
     /** With profiling on, waits for the kernel just enqueued and books its time. */

@@ -54,16 +54,21 @@ final class ClEmitContext {
     }
 
     void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of()));
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false));
     }
 
     void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of()));
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false));
     }
 
     /** A launch over a grid of one to three extents (see {@link ClPlan.Extent}); the kernel reads its position with get_global_id. */
     void grid(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
-        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid));
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, false));
+    }
+
+    /** The launch of a {@link ClGemm} product over its tile grid. */
+    void product(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, true));
     }
 
     void kernel(String name, String params, long perExample, long fixed, String body) {

@@ -37,7 +37,26 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
      * loops unrolled, 46-50 with k unrolled by 4 as well.
      */
     private static final String UNROLL = "#pragma unroll\n";
-    private static final String K_UNROLL = "#pragma unroll 4\n";
+    // Only where items hold vectors (VW >= 4): at widths 1 and 2 the unrolled body has 256-512
+    // scalar operations, and PoCL took twice as long to compile a program for no measured gain.
+    private static final String K_UNROLL = "#if VW >= 4\n#pragma unroll 4\n#endif\n";
+    /**
+     * Unrolling costs compile time (PoCL: a program took ~1.7x as long to build) and pays only
+     * where a product is big enough for its speed to show, so products smaller than this many
+     * multiply-adds (one of the batch, n taken as 64 where a size depends on it) go without.
+     */
+    private static final long UNROLL_WORK = 1 << 16;
+
+    private long work() {
+        return typical(m) * typical(n) * typical(k);
+    }
+
+    private static long typical(ClPlan.Extent e) {
+        return e.perExample() * 64 + e.fixed();
+    }
+
+    /** Steps of k staged in local memory at a time, where the host turns local tiles on. */
+    static final int LOCAL_K = 16;
 
     /** A matrix in a buffer; strides are OpenCL C expressions (literals, or in terms of n). */
     record Operand(String buffer, long offset, String rowStride, String colStride, String batchStride) {
@@ -69,6 +88,8 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
             throw new IllegalArgumentException("B's columns must be adjacent");
         }
         String bLd = b.rowStride();
+        boolean large = work() >= UNROLL_WORK;
+        String unroll = large ? UNROLL : "", kUnroll = large ? K_UNROLL : "";
         StringBuilder s = ctx.src;
         s.append("// ").append(name).append(": C[").append(m.expression()).append(" x ").append(n.expression()).append("] = ")
                 .append(bias == null ? "" : "bias + ").append("A x B over k < ").append(k.expression())
@@ -79,7 +100,11 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append(", z = get_global_id(2);\n")
                 .append("    const int M = ").append(m.expression()).append(", N = ").append(n.expression())
                 .append(", K = ").append(k.expression()).append(";\n")
+                .append("#ifdef CNNC_LOCAL_TILES\n")
+                .append("    __local float la[TGY * ").append(ROWS).append("][").append(LOCAL_K).append("], lb[").append(LOCAL_K).append("][TGX * ").append(COLS).append("];\n")
+                .append("#else\n")
                 .append("    if (i0 >= M || j0 >= N) return;\n")
+                .append("#endif\n")
                 .append("    int ar[").append(ROWS).append("]; // A's rows, the last repeated past M\n")
                 .append("    for (int r = 0; r < ").append(ROWS).append("; r++) ar[r] = min(i0 + r, M - 1) * ").append(a.rowStride()).append(";\n")
                 .append("    floatv acc[").append(ROWS).append("][").append(COLS).append(" / VW];\n")
@@ -89,25 +114,25 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                         : "    { const int bt = z;\n")
                 .append("        const __global float* ab = A + ").append(a.offset()).append(" + bt * ").append(a.batchStride()).append(";\n")
                 .append("        const __global float* bb = B + ").append(b.offset()).append(" + bt * ").append(b.batchStride()).append(" + j0;\n")
+                .append(localSteps(a, bLd))
                 .append("        if (j0 + ").append(COLS).append(" <= N) {\n")
-                .append(K_UNROLL)
+                .append(kUnroll)
                 .append("            for (int p = 0; p < K; p++) {\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
-                .append(UNROLL)
+                .append(unroll)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, bb + p * ").append(bLd).append(");\n")
-                .append(step(a))
+                .append(step(a, unroll))
                 .append("            }\n")
                 .append("        } else { // the last columns: B read as zeros past N\n")
                 .append("            for (int p = 0; p < K; p++) {\n")
                 .append("                float row[").append(COLS).append("];\n")
-                .append(UNROLL)
                 .append("                for (int x = 0; x < ").append(COLS).append("; x++) row[x] = j0 + x < N ? bb[p * ").append(bLd).append(" + x] : 0.0f;\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
-                .append(UNROLL)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, row);\n")
-                .append(step(a))
+                .append(step(a, ""))
                 .append("            }\n")
                 .append("        }\n")
+                .append("#endif\n")
                 .append("    }\n")
                 .append("    __global float* cb = C + ").append(sumBatches ? "z * " + m.fixed() * n.fixed() : c.offset() + " + z * " + c.batchStride()).append(";\n")
                 .append("    for (int r = 0; r < ").append(ROWS).append(" && i0 + r < M; r++) {\n")
@@ -134,12 +159,52 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
         return bias == null ? new String[] {a.buffer(), b.buffer(), cArg} : new String[] {a.buffer(), b.buffer(), cArg, "P"};
     }
 
-    /** One step of k: ROWS broadcasts of A against the row of B, as fused multiply-adds. */
-    private static String step(Operand a) {
-        return UNROLL
+    /**
+     * With {@code -DCNNC_LOCAL_TILES -DTGX=.. -DTGY=..} (the host's choice on devices with
+     * dedicated local memory, GPUs): the work group of TGX x TGY items stages the A rows and B
+     * columns its tiles need in local memory, LOCAL_K steps of k at a time, so each value is read
+     * from global memory once per group instead of once per item. Items past M or N take part
+     * (the barriers need every item) and store nothing. Opens an #ifdef that the register path
+     * after it closes.
+     */
+    private static String localSteps(Operand a, String bLd) {
+        int kc = LOCAL_K;
+        return "#ifdef CNNC_LOCAL_TILES\n"
+                + "        const int li = get_local_id(1) * TGX + get_local_id(0), lr = get_local_id(1) * " + ROWS + ", lc = get_local_id(0) * " + COLS + ";\n"
+                + "        const int bi = get_group_id(1) * (TGY * " + ROWS + "), bj = get_group_id(0) * (TGX * " + COLS + ");\n"
+                + "        const __global float* bg = bb - j0 + bj;\n"
+                + "        for (int p0 = 0; p0 < K; p0 += " + kc + ") {\n"
+                + "            for (int e = li; e < TGY * " + ROWS * kc + "; e += TGX * TGY) {\n"
+                + "                const int r = e / " + kc + ", q = e % " + kc + ";\n"
+                + "                la[r][q] = p0 + q < K ? ab[min(bi + r, M - 1) * " + a.rowStride() + " + (p0 + q) * " + a.colStride() + "] : 0.0f;\n"
+                + "            }\n"
+                + "            for (int e = li; e < TGX * " + COLS * kc + "; e += TGX * TGY) {\n"
+                + "                const int q = e / (TGX * " + COLS + "), x = e % (TGX * " + COLS + ");\n"
+                + "                lb[q][x] = p0 + q < K && bj + x < N ? bg[(p0 + q) * " + bLd + " + x] : 0.0f;\n"
+                + "            }\n"
+                + "            barrier(CLK_LOCAL_MEM_FENCE);\n"
+                + "            for (int q = 0; q < " + kc + "; q++) {\n"
+                + "                floatv bv[" + COLS + " / VW];\n"
+                + UNROLL
+                + "                for (int v = 0; v < " + COLS + " / VW; v++) bv[v] = vloadv(v, &lb[q][lc]);\n"
+                + UNROLL
+                + "                for (int r = 0; r < " + ROWS + "; r++) {\n"
+                + "                    const floatv av = (floatv) (la[lr + r][q]);\n"
+                + UNROLL
+                + "                    for (int v = 0; v < " + COLS + " / VW; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);\n"
+                + "                }\n"
+                + "            }\n"
+                + "            barrier(CLK_LOCAL_MEM_FENCE);\n"
+                + "        }\n"
+                + "#else\n";
+    }
+
+    /** One step of k: ROWS broadcasts of A against the row of B, as fused multiply-adds; {@code unroll} precedes its loops (the edge tiles go without, to compile faster). */
+    private static String step(Operand a, String unroll) {
+        return unroll
                 + "                for (int r = 0; r < " + ROWS + "; r++) {\n"
                 + "                    const floatv av = (floatv) (ab[ar[r] + p * " + a.colStride() + "]);\n"
-                + UNROLL
+                + unroll
                 + "                    for (int v = 0; v < " + COLS + " / VW; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);\n"
                 + "                }\n";
     }
@@ -153,7 +218,7 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
     /** Emits the kernel and launches it in the forward or backward pass. */
     void launch(ClEmitContext ctx, boolean forward, int op, String when) {
         String[] args = emit(ctx);
-        ctx.grid(forward, op, name, grid(), when, args);
+        ctx.product(forward, op, name, grid(), when, args);
         if (sumBatches) {
             long size = m.fixed() * n.fixed();
             if (forward) {

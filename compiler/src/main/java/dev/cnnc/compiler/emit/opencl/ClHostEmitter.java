@@ -109,7 +109,7 @@ public final class ClHostEmitter {
                 };
                 String args = l.args().stream().map(a -> CodeBlock.of(", $S", a).toString()).collect(Collectors.joining());
                 CodeBlock call = !l.grid().isEmpty()
-                        ? CodeBlock.of("launchGrid($S, new long[] {$L}, n$L)", l.kernel(), l.grid().stream()
+                        ? CodeBlock.of("$L($S, new long[] {$L}, n$L)", l.tiled() ? "launchTiles" : "launchGrid", l.kernel(), l.grid().stream()
                                 .map(e -> e.perExample() + "L, " + e.fixed() + "L, " + e.per() + "L").collect(Collectors.joining(", ")), args)
                         : CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), args);
                 if (condition == null) {

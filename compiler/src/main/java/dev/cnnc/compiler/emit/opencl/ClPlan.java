@@ -21,9 +21,11 @@ public final class ClPlan {
      * extents), over those extents in work groups the device's runtime chooses (kernels whose
      * items share nothing). Arguments are buffer names, "count", or "seed:i"/"threshold:i"
      * (dropout); {@code when} is null (always), "training", "inference", or "inputGradient".
+     * {@code tiled}: a {@link ClGemm} product, whose work groups the host may fix (and round the
+     * grid up to) when it builds the program with local-memory tiles.
      */
     public record Launch(int op, String kernel, long perExample, long fixed, List<String> args, String when,
-                         List<Extent> grid) {
+                         List<Extent> grid, boolean tiled) {
         public Launch {
             args = List.copyOf(args);
             grid = List.copyOf(grid);
