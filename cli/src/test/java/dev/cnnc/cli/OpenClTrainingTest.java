@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * vector ones; the Java builds at 109, then 100 after the NT product changed). So the test
  * measures the Java builds' drift in the same run and holds OpenCL to it: OpenCL's largest
  * deviation so far is within 1e-3 for the first 60 steps, and after that within 1e-2 or four
- * times the Java builds' own; and the loss falls. (Measured: OpenCL ends within 3.5%.)
+ * times the Java builds' own; and the loss falls. (Measured: OpenCL ends within 3.5%; after the
+ * weight gradient became col x dZ^T, in a clean-clone CI run, it passed 1e-3 at step 80 and ended
+ * within 5.2%, the Java builds 1.45% apart at step 200.)
  */
 class OpenClTrainingTest {
     static final int STEPS = 200;
