@@ -60,12 +60,15 @@ public final class OpenClContext implements AutoCloseable {
     private final List<cl_mem> buffers = new ArrayList<>();
     private final List<cl_program> programs = new ArrayList<>();
     private final List<cl_kernel> kernels = new ArrayList<>();
+    /** Decided once, so that the programs this context builds and the launches of their products agree. */
+    private final int[] localTiles;
 
     private OpenClContext(OpenClDevices.Device device, cl_device_id id, cl_context context, cl_command_queue queue) {
         this.device = device;
         this.id = id;
         this.context = context;
         this.queue = queue;
+        this.localTiles = chooseLocalTiles(device);
     }
 
     /**
@@ -146,13 +149,18 @@ public final class OpenClContext implements AutoCloseable {
 
     /**
      * The work group (TGX, TGY) of the products' local-memory tiles, or null to build them
-     * without: on where the device is a GPU (local memory of its own; on a CPU device such as
+     * without: on when the device is a GPU (local memory of its own; on a CPU device such as
      * PoCL, "local" memory is ordinary memory and staging only adds copies and barriers: the
      * Fashion-MNIST sample trained at 248 images/s with them, 1,001 without, in one sitting),
-     * or as the {@code cnnc.opencl.localTiles} property says (true/false), so tests run both.
-     * 4 x 8 items, fewer where the device's work groups are smaller.
+     * or as the {@code cnnc.opencl.localTiles} property said when this context was opened
+     * (true/false), so tests run both. 4 x 8 items, fewer where the device's work groups are
+     * smaller.
      */
     public int[] localTiles() {
+        return localTiles;
+    }
+
+    private static int[] chooseLocalTiles(OpenClDevices.Device device) {
         String forced = System.getProperty("cnnc.opencl.localTiles");
         boolean on = forced != null ? Boolean.parseBoolean(forced) : device.type().equals("GPU");
         if (!on) {
@@ -165,11 +173,11 @@ public final class OpenClContext implements AutoCloseable {
 
     /**
      * Builds with {@code -DVW=vectorWidth}: generated kernels use floatv, VW floats wide; and
-     * with {@code -DCNNC_LOCAL_TILES -DTGX= -DTGY=} where {@link #localTiles()} says so.
+     * with {@code -DCNNC_LOCAL_TILES -DTGX= -DTGY=} where {@link #localTiles()} is set.
      */
     public cl_program build(String name, String source, int vectorWidth) throws BuildFailure {
         cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
-        int[] tiles = localTiles();
+        int[] tiles = localTiles;
         String options = "-cl-std=CL1.2 -DVW=" + vectorWidth
                 + (tiles == null ? "" : " -DCNNC_LOCAL_TILES -DTGX=" + tiles[0] + " -DTGY=" + tiles[1]);
         try {

@@ -196,10 +196,7 @@ public abstract class OpenClNetwork implements Network {
      * groups: these kernels share nothing within a group (each item owns a register tile).
      */
     protected final void launchGrid(String kernel, long[] extents, int n, String... args) {
-        long[] global = grid(extents, n);
-        long start = System.nanoTime();
-        cl.enqueueGrid(kernel(program, kernel), global, null, arguments(args, n, global[0]));
-        timed(kernel, start);
+        enqueueGrid(kernel, grid(extents, n), null, n, args);
     }
 
     /**
@@ -219,6 +216,10 @@ public abstract class OpenClNetwork implements Network {
             local[d] = d < 2 ? tiles[d] : 1;
             global[d] = (global[d] + local[d] - 1) / local[d] * local[d];
         }
+        enqueueGrid(kernel, global, local, n, args);
+    }
+
+    private void enqueueGrid(String kernel, long[] global, long[] local, int n, String... args) {
         long start = System.nanoTime();
         cl.enqueueGrid(kernel(program, kernel), global, local, arguments(args, n, global[0]));
         timed(kernel, start);

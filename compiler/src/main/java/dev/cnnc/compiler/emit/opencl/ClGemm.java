@@ -121,7 +121,7 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
                 .append(unroll)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, bb + p * ").append(bLd).append(");\n")
-                .append(step(a, unroll))
+                .append(step(aFromGlobal(a), unroll))
                 .append("            }\n")
                 .append("        } else { // the last columns: B read as zeros past N\n")
                 .append("            for (int p = 0; p < K; p++) {\n")
@@ -129,7 +129,7 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("                for (int x = 0; x < ").append(COLS).append("; x++) row[x] = j0 + x < N ? bb[p * ").append(bLd).append(" + x] : 0.0f;\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, row);\n")
-                .append(step(a, ""))
+                .append(step(aFromGlobal(a), ""))
                 .append("            }\n")
                 .append("        }\n")
                 .append("#endif\n")
@@ -187,23 +187,27 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 + "                floatv bv[" + COLS + " / VW];\n"
                 + UNROLL
                 + "                for (int v = 0; v < " + COLS + " / VW; v++) bv[v] = vloadv(v, &lb[q][lc]);\n"
-                + UNROLL
-                + "                for (int r = 0; r < " + ROWS + "; r++) {\n"
-                + "                    const floatv av = (floatv) (la[lr + r][q]);\n"
-                + UNROLL
-                + "                    for (int v = 0; v < " + COLS + " / VW; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);\n"
-                + "                }\n"
+                + step("la[lr + r][q]", UNROLL)
                 + "            }\n"
                 + "            barrier(CLK_LOCAL_MEM_FENCE);\n"
                 + "        }\n"
                 + "#else\n";
     }
 
-    /** One step of k: ROWS broadcasts of A against the row of B, as fused multiply-adds; {@code unroll} precedes its loops (the edge tiles go without, to compile faster). */
-    private static String step(Operand a, String unroll) {
+    /** Row r's value of A at step p, read from global memory. */
+    private static String aFromGlobal(Operand a) {
+        return "ab[ar[r] + p * " + a.colStride() + "]";
+    }
+
+    /**
+     * One step of k: ROWS broadcasts of A (row r's value: {@code aValue}) against the row of B in
+     * bv, as fused multiply-adds; {@code unroll} precedes its loops (the edge tiles go without, to
+     * compile faster).
+     */
+    private static String step(String aValue, String unroll) {
         return unroll
                 + "                for (int r = 0; r < " + ROWS + "; r++) {\n"
-                + "                    const floatv av = (floatv) (ab[ar[r] + p * " + a.colStride() + "]);\n"
+                + "                    const floatv av = (floatv) (" + aValue + ");\n"
                 + unroll
                 + "                    for (int v = 0; v < " + COLS + " / VW; v++) acc[r][v] = fma(av, bv[v], acc[r][v]);\n"
                 + "                }\n";
