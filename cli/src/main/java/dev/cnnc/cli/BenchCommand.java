@@ -3,6 +3,7 @@ package dev.cnnc.cli;
 import dev.cnnc.compiler.emit.JavaBackend;
 import dev.cnnc.compiler.emit.TorchSpec;
 import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.emit.java.JavaEmitter;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.report.Json;
 import dev.cnnc.runtime.Network;
@@ -30,8 +31,11 @@ import picocli.CommandLine.Option;
 final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
 
-    /** One build to measure: a backend, and for Java its product kernels (null for OpenCL). */
-    private record Variant(CompileCommand.Backend backend, BuildOptions.Simd simd) {
+    /** How the Java backend builds 3x3 stride-1 convolutions: Winograd's F(2x2, 3x3) where it applies, or direct everywhere. */
+    enum Conv { winograd, direct }
+
+    /** One build to measure: a backend, and for Java its product kernels and convolutions (null for OpenCL). */
+    private record Variant(CompileCommand.Backend backend, BuildOptions.Simd simd, Conv conv) {
     }
 
     @Option(names = "--backend", split = ",", paramLabel = "java,opencl", description = "backends to measure (default: java)")
@@ -42,6 +46,10 @@ final class BenchCommand extends ModelCommand {
 
     @Option(names = "--simd", split = ",", paramLabel = "vector,none", description = "product kernels to measure (default: vector)")
     List<BuildOptions.Simd> simds = List.of(BuildOptions.Simd.vector);
+
+    @Option(names = "--conv", split = ",", paramLabel = "winograd,direct",
+            description = "Java convolutions to measure: winograd (where it applies; the default) or direct (im2col and a product)")
+    List<Conv> convs = List.of(Conv.winograd);
 
     @Option(names = "--mode", split = ",", paramLabel = "train,infer",
             description = "train: forward, loss, backward and an Adam step; infer: forward only (default: train)")
@@ -93,19 +101,24 @@ final class BenchCommand extends ModelCommand {
         List<Variant> variants = new ArrayList<>();
         for (CompileCommand.Backend backend : backends) {
             if (backend == CompileCommand.Backend.java) {
-                simds.forEach(simd -> variants.add(new Variant(backend, simd)));
+                simds.forEach(simd -> convs.forEach(conv -> variants.add(new Variant(backend, simd, conv))));
             } else {
-                variants.add(new Variant(backend, null));
+                variants.add(new Variant(backend, null, null));
             }
         }
         for (Mode mode : modes) {
             Double javaRate = null;
             for (Variant v : variants) {
-                Map<String, Object> r = measure(model, mode, v.backend(), v.simd(), threadCount, peak, out);
+                Map<String, Object> r = measure(model, mode, v, threadCount, peak, out);
                 results.add(r);
                 double rate = ((Number) r.get("imagesPerSecond")).doubleValue();
                 if (v.backend() == CompileCommand.Backend.java && javaRate == null) {
                     javaRate = rate;
+                } else if (v.backend() == CompileCommand.Backend.java) {
+                    r.put("ratioToFirstJava", rate / javaRate);
+                    if (!json) {
+                        out.printf(Locale.ROOT, "this build / the first Java build (%s, same run) = %.2f%n", mode, rate / javaRate);
+                    }
                 } else if (v.backend() == CompileCommand.Backend.opencl && javaRate != null) {
                     r.put("ratioToJava", rate / javaRate);
                     if (!json) {
@@ -167,10 +180,12 @@ final class BenchCommand extends ModelCommand {
         return best;
     }
 
-    private Map<String, Object> measure(CheckedModel model, Mode mode, CompileCommand.Backend backend, BuildOptions.Simd simd, int threadCount,
-                                        double peak, PrintWriter out) throws InMemoryJavac.Failure, Models.Stop {
+    private Map<String, Object> measure(CheckedModel model, Mode mode, Variant v, int threadCount, double peak, PrintWriter out)
+            throws InMemoryJavac.Failure, Models.Stop {
+        CompileCommand.Backend backend = v.backend();
+        BuildOptions.Simd simd = v.simd();
         try (Network net = BuildOptions.build(model, batch, backend, device, threadCount,
-                new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse))) {
+                new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse, JavaEmitter.GROUP_BYTES, v.conv() != Conv.direct))) {
             Initializer.pytorchDefault(net, 1);
             SplittableRandom random = new SplittableRandom(1);
             float[] x = new float[batch * net.inputSize()];
@@ -202,9 +217,12 @@ final class BenchCommand extends ModelCommand {
                 nanos += d;
             }
             String engine = backend == CompileCommand.Backend.java
-                    ? (simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java") + ", " + threadCount + " thread" + (threadCount == 1 ? "" : "s")
+                    ? (simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java") + ", " + (v.conv() == Conv.direct ? "direct" : "Winograd")
+                    + " convolutions, " + threadCount + " thread" + (threadCount == 1 ? "" : "s")
                     : "OpenCL on " + ((dev.cnnc.runtime.opencl.OpenClNetwork) net).device().name();
-            return report(out, model, mode, backend, simd, engine, net, rates, steps, nanos, peak);
+            Map<String, Object> result = report(out, model, mode, backend, simd, engine, net, rates, steps, nanos, peak);
+            result.put("conv", v.conv() == null ? null : v.conv().name());
+            return result;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.cnnc.cli;
 import dev.cnnc.compiler.emit.JavaBackend;
 import dev.cnnc.compiler.emit.OpenClBackend;
 import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.emit.java.JavaEmitter;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.runtime.Network;
 import dev.cnnc.runtime.opencl.OpenClContext;
@@ -25,11 +26,14 @@ final class BuildOptions {
     @Option(names = "--no-fuse", description = "leave out the fusion passes (for comparison; the code stays correct)")
     boolean noFuse;
 
+    @Option(names = "--no-winograd", description = "direct convolutions only (default: Winograd F(2x2,3x3) for 3x3 stride-1 convs of 8 or more channels)")
+    boolean noWinograd;
+
     @Option(names = "--threads", paramLabel = "N", description = "threads for the products (default: all cores)")
     Integer threads;
 
     JavaBackend.Options backend() {
-        return new JavaBackend.Options(simd == Simd.vector, !noFuse);
+        return new JavaBackend.Options(simd == Simd.vector, !noFuse, JavaEmitter.GROUP_BYTES, !noWinograd);
     }
 
     int threads() {

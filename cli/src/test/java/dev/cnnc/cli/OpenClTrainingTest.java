@@ -29,35 +29,61 @@ import org.junit.jupiter.api.io.TempDir;
  * times the Java builds' own; and the loss falls. (Measured: OpenCL ends within 3.5%; after the
  * weight gradient became col x dZ^T, in a clean-clone CI run, it passed 1e-3 at step 80 and ended
  * within 5.2%, the Java builds 1.45% apart at step 200.)
+ *
+ * <p>OpenCL computes convolutions directly (im2col and products), so it is compared with the Java
+ * backend's direct build ({@code --no-winograd}); the Java backend's default build, with Winograd's
+ * F(2x2, 3x3) for conv2, is held to the same bounds against it, except that its strict part is
+ * shorter and its loose part looser: its transforms add and subtract inputs before multiplying,
+ * which rounds differently enough that it first passed 1e-3 at step 55 of this run (each step's
+ * outputs and gradients still agree with double precision to 1e-5 (WinogradTest) and with PyTorch
+ * to 1e-4 over five SGD steps (TorchCrossCheckTest)). Its loss must fall as OpenCL's does.
  */
 class OpenClTrainingTest {
     static final int STEPS = 200;
     /** Steps held to 1e-3 outright: OpenCL first passed it at step 79 and 97 in two builds, the Java builds at 100-110. */
     static final int STRICT_STEPS = 60;
+    /** Steps the Winograd build is held to 1e-3 against the direct one: it first passed it at step 55. */
+    static final int WINOGRAD_STRICT_STEPS = 40;
+    /**
+     * After that, how far the Winograd build may drift while the Java builds' own drift is still small:
+     * it measured 2.0% by step 100 and 8.8% by step 200 (the direct builds 0.03% and 6.2%, OpenCL
+     * 0.1% and 5.2%): it leaves the shared trajectory sooner, not further.
+     */
+    static final double WINOGRAD_LOOSE = 0.12;
     static final Pattern STEP = Pattern.compile("(?m)^step (\\d+)  loss (\\S+)");
 
     @Test
     void twoHundredStepsOnOpenClFollowTheJavaBackend(@TempDir Path dir) throws Exception {
-        List<Double> java = losses(dir, "java", "--simd", "vector");
-        List<Double> plain = losses(dir, "java", "--simd", "none");
+        List<Double> java = losses(dir, "java", "--simd", "vector", "--no-winograd");
+        List<Double> plain = losses(dir, "java", "--simd", "none", "--no-winograd");
+        List<Double> winograd = losses(dir, "java", "--simd", "vector");
         List<Double> cl = losses(dir, "opencl");
         assertEquals(STEPS, java.size());
         assertEquals(STEPS, plain.size());
+        assertEquals(STEPS, winograd.size());
         assertEquals(STEPS, cl.size());
         double drift = 0;
         double clDrift = 0;
+        double winogradDrift = 0;
         for (int i = 0; i < STEPS; i++) {
             drift = Math.max(drift, Math.abs(java.get(i) - plain.get(i)) / Math.abs(java.get(i)));
             clDrift = Math.max(clDrift, Math.abs(java.get(i) - cl.get(i)) / Math.abs(java.get(i)));
+            winogradDrift = Math.max(winogradDrift, Math.abs(java.get(i) - winograd.get(i)) / Math.abs(java.get(i)));
             int step = i + 1;
             double allowed = step <= STRICT_STEPS ? 1e-3 : Math.max(1e-2, 4 * drift);
-            System.out.printf("step %d: Java %.4f, plain Java %.4f, OpenCL %.4f%n", step, java.get(i), plain.get(i), cl.get(i));
+            System.out.printf("step %d: Java %.4f, plain Java %.4f, Winograd %.4f, OpenCL %.4f%n", step, java.get(i), plain.get(i),
+                    winograd.get(i), cl.get(i));
             assertTrue(clDrift <= allowed, "step " + step + ": Java " + java.get(i) + ", OpenCL " + cl.get(i) + "; OpenCL's drift so far "
                     + clDrift + ", the Java builds' own " + drift);
+            double winogradAllowed = step <= WINOGRAD_STRICT_STEPS ? 1e-3 : Math.max(WINOGRAD_LOOSE, 4 * drift);
+            assertTrue(winogradDrift <= winogradAllowed, "step " + step + ": Java " + java.get(i) + ", Winograd " + winograd.get(i)
+                    + "; Winograd's drift so far " + winogradDrift + ", the Java builds' own " + drift);
         }
         double first = java.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double last = cl.subList(STEPS - 10, STEPS).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(last < 0.5 * first, "the loss falls: " + first + " -> " + last);
+        double lastWinograd = winograd.subList(STEPS - 10, STEPS).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(lastWinograd < 0.5 * first, "the Winograd build's loss falls: " + first + " -> " + lastWinograd);
     }
 
     static List<Double> losses(Path dir, String backend, String... options) throws Exception {

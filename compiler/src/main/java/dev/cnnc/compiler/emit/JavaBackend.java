@@ -15,13 +15,18 @@ public final class JavaBackend {
     /**
      * How to build: products with the Vector API or plain Java; the optimisation passes or none;
      * the cache budget of a convolution's group of examples (tests make it tiny, so that every
-     * batch splits into many groups).
+     * batch splits into many groups); Winograd's F(2x2, 3x3) for the convolutions it suits, or
+     * direct (im2col and a product) everywhere.
      */
-    public record Options(boolean vector, boolean fuse, int groupBytes) {
+    public record Options(boolean vector, boolean fuse, int groupBytes, boolean winograd) {
         public static final Options DEFAULT = new Options(true, true);
 
         public Options(boolean vector, boolean fuse) {
-            this(vector, fuse, JavaEmitter.GROUP_BYTES);
+            this(vector, fuse, JavaEmitter.GROUP_BYTES, true);
+        }
+
+        public Options(boolean vector, boolean fuse, int groupBytes) {
+            this(vector, fuse, groupBytes, true);
         }
     }
 
@@ -30,7 +35,7 @@ public final class JavaBackend {
 
     public static JavaFile source(CheckedModel model, String packageName, Options options) {
         KernelPlan plan = Lowering.lower(model, options.fuse());
-        return JavaEmitter.emit(plan, new JavaEmitter.Options(packageName, options.vector(), options.groupBytes()));
+        return JavaEmitter.emit(plan, new JavaEmitter.Options(packageName, options.vector(), options.groupBytes(), options.winograd()));
     }
 
     public static Network build(CheckedModel model, int maxBatch, int threads, Options options) throws InMemoryJavac.Failure {

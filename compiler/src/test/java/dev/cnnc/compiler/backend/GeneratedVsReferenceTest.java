@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.palantir.javapoet.JavaFile;
 import dev.cnnc.compiler.emit.JavaBackend;
 import dev.cnnc.compiler.emit.java.InMemoryJavac;
+import dev.cnnc.compiler.emit.java.JavaEmitter;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.verify.GradCheck;
 import dev.cnnc.runtime.Network;
@@ -33,7 +34,9 @@ class GeneratedVsReferenceTest {
             new Variant("v.unfused", new JavaBackend.Options(true, false), 2),
             // one example per convolution group: a batch of 3 runs as 3 groups on 2 threads, so the
             // per-thread buffers and the weight gradient's partial sums are exercised
-            new Variant("v.grouped", new JavaBackend.Options(true, true, 1), 2));
+            new Variant("v.grouped", new JavaBackend.Options(true, true, 1), 2),
+            // every convolution direct (im2col and products), where the others take Winograd's F(2x2, 3x3)
+            new Variant("v.direct", new JavaBackend.Options(true, true, JavaEmitter.GROUP_BYTES, false), 2));
 
     @Test
     void generatedCodeMatchesTheReference() throws Exception {

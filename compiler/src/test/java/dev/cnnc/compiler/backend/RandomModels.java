@@ -56,6 +56,13 @@ final class RandomModels {
         // windows that tile the plane exactly (OpenCL routes each window's gradient from one item)
         out.add("input 8x6x2\nconv 3 3x3 pad same; tanh; avgpool 2; relu");
         out.add("input 6x6x2\nconv 3 3x3 pad same; leakyrelu 0.1; minpool 2; tanh");
+        // 3x3 stride-1 convs of 8 or more channels (the Java backend's Winograd path): odd sizes that
+        // leave half tiles, valid and wider padding, pools and activations after it, no bias, residuals
+        out.add("input 7x9x8\nconv 5 3x3 pad same; tanh; maxpool 2; relu");
+        out.add("input 6x6x3\nconv 8 3x3 pad same; relu; conv 6 3x3 pad 1; maxpool 2; relu; flatten; dense 4");
+        out.add("input 7x5x9\nconv 4 3x3 nobias; sigmoid");
+        out.add("input 5x6x10\nconv 3 3x3 pad 2; avgpool 2 stride 1; leakyrelu 0.1");
+        out.add("input 6x6x8\nresidual { conv 8 3x3 pad same nobias; batchnorm; relu; conv 8 3x3 pad same }; relu; minpool 2");
         out.add("input 6x9x3\navgpool 2x3");
         out.add("input 4x6x2\nmaxpool 2x3; sigmoid");
         return out;

@@ -50,7 +50,11 @@ public interface Gemm {
     /** Rows of A per packed tile: a block of a packed product starts on a multiple of this. */
     int packedRows();
 
-    /** {@link #multiply} with A packed by {@link #pack} (m rows in all); rowFrom a multiple of {@link #packedRows}. */
+    /**
+     * {@link #multiply} with A packed by {@link #pack} (m rows in all); rowFrom a multiple of {@link #packedRows}.
+     * rowTo may go up to m rounded up to whole tiles: the padding rows compute zeros, which a caller
+     * with room for them in C may take rather than have the last tile go through a scratch tile.
+     */
     void multiplyPacked(int k, int m, float[] packed, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate,
                         int rowFrom, int rowTo, int colFrom, int colTo);
 

@@ -17,6 +17,10 @@ import java.util.Map;
  * weight gradient into the thread's partial sum, and the input gradient. Lowering the whole batch
  * at once instead streams tens of megabytes through memory (conv2 of the Fashion net: 14 MB of
  * im2col at batch 64).
+ *
+ * <p>A 3x3, stride-1 convolution of 8 or more channels runs instead as Winograd's F(2x2, 3x3)
+ * (the runtime's {@code Winograd}: 2.25x fewer multiplications in forward, weight gradient and
+ * input gradient alike) in place of im2col and the products; the epilogues stay the same.
  */
 final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private record Dims(int c, int h, int w, int f, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int ckk) {
@@ -42,10 +46,26 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private record Group(int examples, long col, long z) {
     }
 
-    /** As many examples per group as fit the budget of im2col and (pooled convs) product, at least one. */
+    /**
+     * Whether the conv runs as Winograd's F(2x2, 3x3): 3x3 and stride 1 (the transforms assume both),
+     * and enough channels that the 16 products per tile, of depth C, are not mostly overhead (a
+     * first layer of 1 or 3 channels stays direct).
+     */
+    static boolean winograd(Op.ConvOp op, JavaEmitContext ctx) {
+        Dims d = dims(op);
+        return ctx.winograd && d.kh == 3 && d.kw == 3 && d.sh == 1 && d.sw == 1 && d.c >= 8;
+    }
+
+    /**
+     * As many examples per group as fit the budget of im2col (Winograd: the transformed input and
+     * products) and (pooled convs) product, at least one.
+     */
     private static Group group(Op.ConvOp op, JavaEmitContext ctx) {
         Dims d = dims(op);
-        long perExample = 4L * d.plane() * (d.ckk + (op.epilogue().pool() != null ? d.f : 0));
+        long lowered = winograd(op, ctx)
+                ? (long) dev.cnnc.runtime.kernels.Winograd.POINTS * ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * (d.c + d.f)
+                : (long) d.plane() * d.ckk;
+        long perExample = 4L * (lowered + (op.epilogue().pool() != null ? (long) d.plane() * d.f : 0));
         int g = (int) Math.max(1, Math.min(1024, ctx.groupBytes / perExample));
         return new Group(g, (long) d.ckk * g * d.plane(), (long) d.f * g * d.plane());
     }
@@ -63,10 +83,15 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     public void declare(Op.ConvOp op, int k, JavaEmitContext ctx) {
         Dims d = dims(op);
         Group g = group(op, ctx);
-        ctx.floats("col" + k, "threads * " + g.col());
-        ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
-        ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
-        ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
+        if (winograd(op, ctx)) {
+            ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads)",
+                    JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples()));
+        } else {
+            ctx.floats("col" + k, "threads * " + g.col());
+            ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
+            ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
+            ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
+        }
         ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
             ctx.floats("z" + k, zPerGroup(op) ? "threads * " + g.z() : "maxBatch * " + (d.f * d.plane()));
@@ -125,20 +150,32 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         String z = z(op, k, ctx);
         Op.Epilogue e = op.epilogue();
         CodeBlock.Builder b = CodeBlock.builder();
-        b.add("// the weights packed once for the products of every group\n");
-        b.addStatement("gemm.pack(params, $L, $L, false, $L, $L, wPack$L)", p.get("weight").offset(), d.ckk, d.f, d.ckk, k);
+        boolean wino = winograd(op, ctx);
+        if (wino) {
+            b.add("// the weights transformed (G g G^T) and packed once for the products of every group\n");
+            b.addStatement("wino$L.prepareForward(params, $L)", k, p.get("weight").offset());
+        } else {
+            b.add("// the weights packed once for the products of every group\n");
+            b.addStatement("gemm.pack(params, $L, $L, false, $L, $L, wPack$L)", p.get("weight").offset(), d.ckk, d.f, d.ckk, k);
+        }
         Group g = group(op, ctx);
-        b.add("// groups of $L example(s): im2col, product and epilogue while they are in cache\n", g.examples());
+        b.add("// groups of $L example(s): $L, product and epilogue while they are in cache\n", g.examples(),
+                wino ? "Winograd's input transform" : "im2col");
         openGroups(b, d, g);
         if (zPerGroup(op)) {
             groupLayout(b, "z", g);
         } else {
             batchLayout(b, "z", d);
         }
-        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
-                d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
-        b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wPack$L, col$L, colAt, cols, $L, zAt, zLd, false)", d.f, d.ckk, k, k, z);
+        if (wino) {
+            b.add("// $L[F][cols] = the convolution, as 16 products of transformed tiles\n", z);
+            b.addStatement("wino$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
+        } else {
+            b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
+                    d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+            b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
+            b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wPack$L, col$L, colAt, cols, $L, zAt, zLd, false)", d.f, d.ckk, k, k, z);
+        }
         String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f";
         if (e.pool() == null) {
             if (e.before() != null || p.containsKey("bias")) {
@@ -258,9 +295,14 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         int wOff = p.get("weight").offset();
         boolean hasBias = p.containsKey("bias");
         CodeBlock.Builder b = CodeBlock.builder();
+        boolean wino = winograd(op, ctx);
         b.add("// the weight gradient is summed per thread, the parts added in order at the end\n");
-        b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
-        if (inputGradient) {
+        if (wino) {
+            b.addStatement("wino$L.prepareBackward(params, $L, $L)", k, wOff, inputGradient);
+        } else {
+            b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
+        }
+        if (inputGradient && !wino) {
             b.add("// W^T packed once for the input gradient's products\n");
             b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
         }
@@ -337,16 +379,13 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.endControlFlow();
             closeFilters(b);
         }
-        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS,
-                ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into this thread's part\n");
-        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, part * $L, $L, true)",
-                d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
-        if (inputGradient) {
-            b.add("// input gradient: dcol = W^T x dz, then col2im\n");
-            b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, dz, k);
-            b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
-                    ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        if (wino) {
+            b.add("// the weight gradient (into this thread's part)$L, as 16 products of transformed tiles each\n",
+                    inputGradient ? " and the input gradient" : "");
+            b.addStatement("wino$L.backward(p, $L, n, e0, e1, $L, dzAt, dzLd, $L, part)", k, ctx.value(op.input()), dz,
+                    inputGradient ? ctx.gradSlot(op, op.input()) : "null");
+        } else {
+            directGradients(b, op, k, ctx, dz, inputGradient);
         }
         b.unindent().add("});\n");
         if (hasBias) {
@@ -359,8 +398,28 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("grads[$L + f] = (float) s", p.get("bias").offset());
             b.endControlFlow();
         }
-        b.addStatement("$T.sumParts(wPart$L, par.threads(), $L, grads, $L)", JavaEmitContext.OPS, k, d.ckk * d.f, wOff);
+        if (wino) {
+            b.addStatement("wino$L.finishBackward(grads, $L)", k, wOff);
+        } else {
+            b.addStatement("$T.sumParts(wPart$L, par.threads(), $L, grads, $L)", JavaEmitContext.OPS, k, d.ckk * d.f, wOff);
+        }
         return b.build();
+    }
+
+    /** A group's weight gradient (into the thread's part) and input gradient by im2col, two products and col2im. */
+    private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
+        Dims d = dims(op);
+        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS,
+                ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into this thread's part\n");
+        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, part * $L, $L, true)",
+                d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
+        if (inputGradient) {
+            b.add("// input gradient: dcol = W^T x dz, then col2im\n");
+            b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, dz, k);
+            b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
+                    ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+        }
     }
 
     /** dz[dzb + at] += g * f'(x) for the activation before the pool, recomputed from the kept product z. */

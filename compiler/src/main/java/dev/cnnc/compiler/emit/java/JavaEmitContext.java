@@ -1,6 +1,7 @@
 package dev.cnnc.compiler.emit.java;
 
 import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
 import dev.cnnc.compiler.lower.KernelPlan;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.lower.Tensor;
@@ -16,16 +17,30 @@ import java.util.Map;
 final class JavaEmitContext {
     static final ClassName OPS = ClassName.get("dev.cnnc.runtime.kernels", "Ops");
     static final ClassName GEMM = ClassName.get("dev.cnnc.runtime.kernels", "Gemm");
+    static final ClassName WINOGRAD = ClassName.get("dev.cnnc.runtime.kernels", "Winograd");
 
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();
+    /** name -> a runtime kernel object built once for the op's shapes, with its own buffers (a conv's {@code Winograd}). */
+    final Map<String, Kernel> kernels = new LinkedHashMap<>();
     final KernelPlan plan;
     /** The cache budget of a convolution's group of examples ({@link JavaEmitter#GROUP_BYTES} unless a test asks). */
     final int groupBytes;
+    /** Whether convolutions that suit it run as Winograd's F(2x2, 3x3). */
+    final boolean winograd;
 
-    JavaEmitContext(KernelPlan plan, int groupBytes) {
+    JavaEmitContext(KernelPlan plan, int groupBytes, boolean winograd) {
         this.plan = plan;
         this.groupBytes = groupBytes;
+        this.winograd = winograd;
+    }
+
+    /** A field of a runtime kernel type, initialised in the constructor (after par and gemm) by {@code init}. */
+    record Kernel(ClassName type, CodeBlock init) {
+    }
+
+    void kernel(String name, ClassName type, CodeBlock init) {
+        kernels.putIfAbsent(name, new Kernel(type, init));
     }
 
     void floats(String name, String size) {

@@ -33,7 +33,7 @@ public final class JavaEmitter {
     public static final int GROUP_BYTES = Integer.getInteger("cnnc.groupBytes", 256 * 1024);
 
     /** Options: the Java package, whether products use the Vector API, a convolution's group budget in bytes. */
-    public record Options(String packageName, boolean vector, int groupBytes) {
+    public record Options(String packageName, boolean vector, int groupBytes, boolean winograd) {
     }
 
     private static final ClassName NETWORK = ClassName.get("dev.cnnc.runtime", "Network");
@@ -45,7 +45,7 @@ public final class JavaEmitter {
     }
 
     public static JavaFile emit(KernelPlan plan, Options options) {
-        JavaEmitContext ctx = new JavaEmitContext(plan, options.groupBytes());
+        JavaEmitContext ctx = new JavaEmitContext(plan, options.groupBytes(), options.winograd());
         String className = plan.model().name();
         TypeSpec.Builder type = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
@@ -177,6 +177,10 @@ public final class JavaEmitter {
             };
             type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             ctor.addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
+        }
+        for (Map.Entry<String, JavaEmitContext.Kernel> k : ctx.kernels.entrySet()) {
+            type.addField(k.getValue().type(), k.getKey(), Modifier.PRIVATE, Modifier.FINAL);
+            ctor.addStatement("this.$L = $L", k.getKey(), k.getValue().init());
         }
         type.addMethod(ctor.build());
         type.addMethod(forward.build());

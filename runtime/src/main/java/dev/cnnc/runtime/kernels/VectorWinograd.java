@@ -1,0 +1,265 @@
+package dev.cnnc.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Winograd}'s tile transforms with the Vector API, a vector of neighbouring tiles at a time
+ * (the scalar ones cost more than the products they save). Tiles of one row overlap by two
+ * columns, so their columns are strided by 2: planes are held deinterleaved (even columns, then
+ * odd columns, per row), which makes column 2tx + j of every tile in a vector one contiguous load:
+ * E[tx], O[tx], E[tx + 1], O[tx + 1] for j = 0..3.
+ */
+final class VectorWinograd {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+
+    private VectorWinograd() {
+    }
+
+    /** Floats per half row of a deinterleaved plane: the tiles in whole vectors, plus a vector for the loads at tx + 1. */
+    static int halfRow(int tilesX) {
+        return (tilesX + VL - 1) / VL * VL + VL;
+    }
+
+    /**
+     * Copies plane [h][w] at {@code src} into eo, deinterleaved, at padded row y + ph and column x + pw
+     * (row r's even columns at r * 2 * hr, odd ones hr further on); nothing else of eo is written.
+     */
+    static void deinterleave(float[] in, int src, int h, int w, int ph, int pw, float[] eo, int hr) {
+        for (int y = 0; y < h; y++) {
+            int row = (y + ph) * 2 * hr;
+            int s = src + y * w;
+            for (int x = 0; x < w; x++) {
+                int col = x + pw;
+                eo[row + (col & 1) * hr + (col >> 1)] = in[s + x];
+            }
+        }
+    }
+
+    /**
+     * The end of {@link #inverseTransformInput}: plane [h][w] at {@code dst} overwritten with the
+     * sums of the four column planes' shares: even padded column 2k gets col0[k] + col2[k - 1],
+     * odd column 2k + 1 gets col1[k] + col3[k - 1]; col0[k] and col1[k] only for a tile k, since the
+     * lanes past the last tile wrote there.
+     */
+    static void interleaveColumns(float[] cols, int hr, int tilesX, int h, int w, int ph, int pw, float[] out, int dst) {
+        int q = 4 * hr; // one padded row: the four column planes' rows side by side, each shifted by one
+        for (int y = 0; y < h; y++) {
+            int row = (y + ph) * q + 1;
+            int d = dst + y * w;
+            for (int x = 0; x < w; x++) {
+                int col = x + pw;
+                int k = col >> 1;
+                int at = row + (col & 1) * hr + k;
+                out[d + x] = (k < tilesX ? cols[at] : 0f) + cols[at + 2 * hr - 1];
+            }
+        }
+    }
+
+    /**
+     * B^T d B of every tile of one deinterleaved plane: point x of tile (ty, tx) to
+     * v[at + x * stride + ty * tilesX + tx]. A row's last vector writes up to VL - 1 tiles past the
+     * row: the next row overwrites them, and the caller leaves room after the last.
+     */
+    static void transformInput(float[] eo, int hr, int tilesY, int tilesX, float[] v, int at, int stride) {
+        for (int ty = 0; ty < tilesY; ty++) {
+            int r0 = 2 * ty * 2 * hr;
+            int r1 = r0 + 2 * hr;
+            int r2 = r1 + 2 * hr;
+            int r3 = r2 + 2 * hr;
+            for (int tx = 0; tx < tilesX; tx += VL) {
+                // rows 0..3 of the tiles, columns E[tx], O[tx], E[tx + 1], O[tx + 1]
+                FloatVector e00 = FloatVector.fromArray(S, eo, r0 + tx), o00 = FloatVector.fromArray(S, eo, r0 + hr + tx);
+                FloatVector e01 = FloatVector.fromArray(S, eo, r0 + tx + 1), o01 = FloatVector.fromArray(S, eo, r0 + hr + tx + 1);
+                FloatVector e10 = FloatVector.fromArray(S, eo, r1 + tx), o10 = FloatVector.fromArray(S, eo, r1 + hr + tx);
+                FloatVector e11 = FloatVector.fromArray(S, eo, r1 + tx + 1), o11 = FloatVector.fromArray(S, eo, r1 + hr + tx + 1);
+                FloatVector e20 = FloatVector.fromArray(S, eo, r2 + tx), o20 = FloatVector.fromArray(S, eo, r2 + hr + tx);
+                FloatVector e21 = FloatVector.fromArray(S, eo, r2 + tx + 1), o21 = FloatVector.fromArray(S, eo, r2 + hr + tx + 1);
+                FloatVector e30 = FloatVector.fromArray(S, eo, r3 + tx), o30 = FloatVector.fromArray(S, eo, r3 + hr + tx);
+                FloatVector e31 = FloatVector.fromArray(S, eo, r3 + tx + 1), o31 = FloatVector.fromArray(S, eo, r3 + hr + tx + 1);
+                int o = at + ty * tilesX + tx;
+                // B^T d down the columns (rows d0 - d2, d1 + d2, d2 - d1, d1 - d3), then the same along each row:
+                // (t0 - t2, t1 + t2, t2 - t1, t1 - t3). Written out: a helper taking vectors that C2 declines
+                // to inline would box them.
+                FloatVector a0 = e00.sub(e20), a1 = o00.sub(o20), a2 = e01.sub(e21), a3 = o01.sub(o21);
+                FloatVector b0 = e10.add(e20), b1 = o10.add(o20), b2 = e11.add(e21), b3 = o11.add(o21);
+                FloatVector c0 = e20.sub(e10), c1 = o20.sub(o10), c2 = e21.sub(e11), c3 = o21.sub(o11);
+                FloatVector d0 = e10.sub(e30), d1 = o10.sub(o30), d2 = e11.sub(e31), d3 = o11.sub(o31);
+                a0.sub(a2).intoArray(v, o);
+                a1.add(a2).intoArray(v, o + stride);
+                a2.sub(a1).intoArray(v, o + 2 * stride);
+                a1.sub(a3).intoArray(v, o + 3 * stride);
+                b0.sub(b2).intoArray(v, o + 4 * stride);
+                b1.add(b2).intoArray(v, o + 5 * stride);
+                b2.sub(b1).intoArray(v, o + 6 * stride);
+                b1.sub(b3).intoArray(v, o + 7 * stride);
+                c0.sub(c2).intoArray(v, o + 8 * stride);
+                c1.add(c2).intoArray(v, o + 9 * stride);
+                c2.sub(c1).intoArray(v, o + 10 * stride);
+                c1.sub(c3).intoArray(v, o + 11 * stride);
+                d0.sub(d2).intoArray(v, o + 12 * stride);
+                d1.add(d2).intoArray(v, o + 13 * stride);
+                d2.sub(d1).intoArray(v, o + 14 * stride);
+                d1.sub(d3).intoArray(v, o + 15 * stride);
+            }
+        }
+    }
+
+    /** Floats of the column planes {@link #inverseTransformInput} adds into, for planes of {@code rows} padded rows. */
+    static int columnPlanes(int rows, int hr) {
+        return rows * 4 * hr;
+    }
+
+    /**
+     * B P B^T of every tile of one plane, P's point x of tile (ty, tx) at v[at + x * stride + ty * tilesX + tx].
+     * A tile's four columns go to four separate planes (cols, cleared here; column j of tile tx at
+     * row r * 4hr + j * hr + 1 + tx), so every vector is added where the same vector was stored
+     * before (rows shared by neighbouring tile rows) and never at an offset of one float from it, which
+     * would stall each load behind the previous store; {@link #interleaveColumns} adds the overlapping
+     * columns. Lanes past the row's last tile (the next row's tiles) land past the row's tiles in
+     * every column plane, where that method does not read.
+     */
+    static void inverseTransformInput(float[] v, int at, int stride, int tilesY, int tilesX, float[] cols, int hr) {
+        java.util.Arrays.fill(cols, 0, columnPlanes(2 * tilesY + 2, hr), 0f);
+        int row = 4 * hr;
+        for (int ty = 0; ty < tilesY; ty++) {
+            int r0 = 2 * ty * row + 1;
+            for (int tx = 0; tx < tilesX; tx += VL) {
+                int o = at + ty * tilesX + tx;
+                // B along each row of P, then down each column; one method per tile column, each small
+                // enough for C2 to keep its vectors in registers (one method for all 16 ran 4x slower)
+                column0(v, o, stride, cols, r0 + tx, row);
+                column1(v, o, stride, cols, r0 + hr + tx, row);
+                column2(v, o, stride, cols, r0 + 2 * hr + tx, row);
+                column3(v, o, stride, cols, r0 + 3 * hr + tx, row);
+            }
+        }
+    }
+
+    /** Tile column 0: (p0) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
+    private static void column0(float[] v, int o, int stride, float[] cols, int at, int row) {
+        FloatVector p00 = FloatVector.fromArray(S, v, o);
+        FloatVector p10 = FloatVector.fromArray(S, v, o + 4 * stride);
+        FloatVector p20 = FloatVector.fromArray(S, v, o + 8 * stride);
+        FloatVector p30 = FloatVector.fromArray(S, v, o + 12 * stride);
+        FloatVector a = p00;
+        FloatVector b = p10;
+        FloatVector c = p20;
+        FloatVector d = p30;
+        add(cols, at, a);
+        add(cols, at + row, b.sub(c).add(d));
+        add(cols, at + 2 * row, b.add(c).sub(a));
+        sub(cols, at + 3 * row, d);
+    }
+
+    /** Tile column 1: (p1 - p2 + p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
+    private static void column1(float[] v, int o, int stride, float[] cols, int at, int row) {
+        FloatVector p01 = FloatVector.fromArray(S, v, o + 1 * stride), p02 = FloatVector.fromArray(S, v, o + 2 * stride), p03 = FloatVector.fromArray(S, v, o + 3 * stride);
+        FloatVector p11 = FloatVector.fromArray(S, v, o + 5 * stride), p12 = FloatVector.fromArray(S, v, o + 6 * stride), p13 = FloatVector.fromArray(S, v, o + 7 * stride);
+        FloatVector p21 = FloatVector.fromArray(S, v, o + 9 * stride), p22 = FloatVector.fromArray(S, v, o + 10 * stride), p23 = FloatVector.fromArray(S, v, o + 11 * stride);
+        FloatVector p31 = FloatVector.fromArray(S, v, o + 13 * stride), p32 = FloatVector.fromArray(S, v, o + 14 * stride), p33 = FloatVector.fromArray(S, v, o + 15 * stride);
+        FloatVector a = p01.sub(p02).add(p03);
+        FloatVector b = p11.sub(p12).add(p13);
+        FloatVector c = p21.sub(p22).add(p23);
+        FloatVector d = p31.sub(p32).add(p33);
+        add(cols, at, a);
+        add(cols, at + row, b.sub(c).add(d));
+        add(cols, at + 2 * row, b.add(c).sub(a));
+        sub(cols, at + 3 * row, d);
+    }
+
+    /** Tile column 2: (p1 + p2 - p0) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
+    private static void column2(float[] v, int o, int stride, float[] cols, int at, int row) {
+        FloatVector p00 = FloatVector.fromArray(S, v, o), p01 = FloatVector.fromArray(S, v, o + 1 * stride), p02 = FloatVector.fromArray(S, v, o + 2 * stride);
+        FloatVector p10 = FloatVector.fromArray(S, v, o + 4 * stride), p11 = FloatVector.fromArray(S, v, o + 5 * stride), p12 = FloatVector.fromArray(S, v, o + 6 * stride);
+        FloatVector p20 = FloatVector.fromArray(S, v, o + 8 * stride), p21 = FloatVector.fromArray(S, v, o + 9 * stride), p22 = FloatVector.fromArray(S, v, o + 10 * stride);
+        FloatVector p30 = FloatVector.fromArray(S, v, o + 12 * stride), p31 = FloatVector.fromArray(S, v, o + 13 * stride), p32 = FloatVector.fromArray(S, v, o + 14 * stride);
+        FloatVector a = p01.add(p02).sub(p00);
+        FloatVector b = p11.add(p12).sub(p10);
+        FloatVector c = p21.add(p22).sub(p20);
+        FloatVector d = p31.add(p32).sub(p30);
+        add(cols, at, a);
+        add(cols, at + row, b.sub(c).add(d));
+        add(cols, at + 2 * row, b.add(c).sub(a));
+        sub(cols, at + 3 * row, d);
+    }
+
+    /** Tile column 3: (-p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
+    private static void column3(float[] v, int o, int stride, float[] cols, int at, int row) {
+        FloatVector p03 = FloatVector.fromArray(S, v, o + 3 * stride);
+        FloatVector p13 = FloatVector.fromArray(S, v, o + 7 * stride);
+        FloatVector p23 = FloatVector.fromArray(S, v, o + 11 * stride);
+        FloatVector p33 = FloatVector.fromArray(S, v, o + 15 * stride);
+        // with a, b, c, d = -p03, -p13, -p23, -p33
+        sub(cols, at, p03);
+        sub(cols, at + row, p13.sub(p23).add(p33));
+        sub(cols, at + 2 * row, p13.add(p23).sub(p03));
+        add(cols, at + 3 * row, p33);
+    }
+
+    /**
+     * -x. Not {@code x.neg()}: on JDK 17 that unary op is not intrinsified on AVX2 and falls back to
+     * a Java loop over boxed lanes (measured 4x slower transforms, allocating gigabytes a second).
+     */
+    private static FloatVector negate(FloatVector x) {
+        return FloatVector.zero(S).sub(x);
+    }
+
+    private static void add(float[] a, int at, FloatVector x) {
+        FloatVector.fromArray(S, a, at).add(x).intoArray(a, at);
+    }
+
+    private static void sub(float[] a, int at, FloatVector x) {
+        FloatVector.fromArray(S, a, at).sub(x).intoArray(a, at);
+    }
+
+    /**
+     * A^T M A of the VL tiles whose point x is at m[at + x * stride]: their outputs y00, y01, y10, y11
+     * to tmp[0, VL), [VL, 2VL), [2VL, 3VL), [3VL, 4VL).
+     */
+    static void transformOutput(float[] m, int at, int stride, float[] tmp) {
+        FloatVector m0 = FloatVector.fromArray(S, m, at), m1 = FloatVector.fromArray(S, m, at + stride);
+        FloatVector m2 = FloatVector.fromArray(S, m, at + 2 * stride), m3 = FloatVector.fromArray(S, m, at + 3 * stride);
+        FloatVector m4 = FloatVector.fromArray(S, m, at + 4 * stride), m5 = FloatVector.fromArray(S, m, at + 5 * stride);
+        FloatVector m6 = FloatVector.fromArray(S, m, at + 6 * stride), m7 = FloatVector.fromArray(S, m, at + 7 * stride);
+        FloatVector m8 = FloatVector.fromArray(S, m, at + 8 * stride), m9 = FloatVector.fromArray(S, m, at + 9 * stride);
+        FloatVector m10 = FloatVector.fromArray(S, m, at + 10 * stride), m11 = FloatVector.fromArray(S, m, at + 11 * stride);
+        FloatVector m12 = FloatVector.fromArray(S, m, at + 12 * stride), m13 = FloatVector.fromArray(S, m, at + 13 * stride);
+        FloatVector m14 = FloatVector.fromArray(S, m, at + 14 * stride), m15 = FloatVector.fromArray(S, m, at + 15 * stride);
+        // A^T M down the columns (m0 + m1 + m2, m1 - m2 - m3), then along each row
+        FloatVector s0 = m0.add(m4).add(m8), s1 = m1.add(m5).add(m9), s2 = m2.add(m6).add(m10), s3 = m3.add(m7).add(m11);
+        FloatVector q0 = m4.sub(m8).sub(m12), q1 = m5.sub(m9).sub(m13), q2 = m6.sub(m10).sub(m14), q3 = m7.sub(m11).sub(m15);
+        s0.add(s1).add(s2).intoArray(tmp, 0);
+        s1.sub(s2).sub(s3).intoArray(tmp, VL);
+        q0.add(q1).add(q2).intoArray(tmp, 2 * VL);
+        q1.sub(q2).sub(q3).intoArray(tmp, 3 * VL);
+    }
+
+    /**
+     * A dY A^T of VL tiles whose output gradients (g00, g01, g10, g11) are tmp[0, VL) .. [3VL, 4VL):
+     * point x of each to m[at + x * stride].
+     */
+    static void transformOutputGradient(float[] tmp, float[] m, int at, int stride) {
+        FloatVector g00 = FloatVector.fromArray(S, tmp, 0), g01 = FloatVector.fromArray(S, tmp, VL);
+        FloatVector g10 = FloatVector.fromArray(S, tmp, 2 * VL), g11 = FloatVector.fromArray(S, tmp, 3 * VL);
+        // A g down the columns: (g0, g0 + g1, g0 - g1, -g1), then the same along each row
+        FloatVector b0 = g00.add(g10), b1 = g01.add(g11), c0 = g00.sub(g10), c1 = g01.sub(g11), d0 = negate(g10), d1 = negate(g11);
+        g00.intoArray(m, at);
+        g00.add(g01).intoArray(m, at + stride);
+        g00.sub(g01).intoArray(m, at + 2 * stride);
+        negate(g01).intoArray(m, at + 3 * stride);
+        b0.intoArray(m, at + 4 * stride);
+        b0.add(b1).intoArray(m, at + 5 * stride);
+        b0.sub(b1).intoArray(m, at + 6 * stride);
+        negate(b1).intoArray(m, at + 7 * stride);
+        c0.intoArray(m, at + 8 * stride);
+        c0.add(c1).intoArray(m, at + 9 * stride);
+        c0.sub(c1).intoArray(m, at + 10 * stride);
+        negate(c1).intoArray(m, at + 11 * stride);
+        d0.intoArray(m, at + 12 * stride);
+        d0.add(d1).intoArray(m, at + 13 * stride);
+        d0.sub(d1).intoArray(m, at + 14 * stride);
+        negate(d1).intoArray(m, at + 15 * stride);
+    }
+}

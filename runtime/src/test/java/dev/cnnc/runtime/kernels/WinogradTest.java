@@ -1,0 +1,121 @@
+package dev.cnnc.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd F(2x2, 3x3) forward, weight gradient and input gradient against a direct 3x3
+ * convolution in double precision, on random shapes (odd sizes, padding 0-2, one to a few
+ * examples per group, groups at offsets into the batch), random data, outputs poisoned with NaN,
+ * both products and one or two threads.
+ */
+class WinogradTest {
+    @Test
+    void forwardAndBothGradientsMatchTheDirectConvolution() {
+        Random r = new Random(17);
+        try (Parallel one = new Parallel(1); Parallel two = new Parallel(2)) {
+            for (int round = 0; round < 40; round++) {
+                int c = 1 + r.nextInt(round % 5 == 0 ? 40 : 9);
+                int f = 1 + r.nextInt(round % 4 == 0 ? 33 : 7);
+                int ph = r.nextInt(3);
+                int pw = r.nextInt(3);
+                int h = Math.max(3 - 2 * ph, 1) + r.nextInt(11);
+                int w = Math.max(3 - 2 * pw, 1) + r.nextInt(11);
+                int oh = h + 2 * ph - 2;
+                int ow = w + 2 * pw - 2;
+                int n = 1 + r.nextInt(4);
+                int group = 1 + r.nextInt(n);
+                float[] in = random(r, c * n * h * w);
+                float[] params = random(r, 5 + f * c * 9);
+                float[] dy = random(r, f * n * oh * ow);
+                double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, ph, pw, oh, ow);
+                for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                    for (Parallel par : new Parallel[] {one, two}) {
+                        String what = gemm.getClass().getSimpleName() + " threads " + par.threads() + " c " + c + " f " + f + " " + h + "x" + w
+                                + " pad " + ph + "," + pw + " n " + n + " group " + group;
+                        Winograd wino = new Winograd(gemm, c, f, h, w, ph, pw, group, par.threads());
+                        // z and dy in the conv emitter's whole-batch layout: [F][n * OH * OW]
+                        float[] z = new float[f * n * oh * ow];
+                        Arrays.fill(z, Float.NaN);
+                        wino.prepareForward(params, 5);
+                        par.forChunks(n, group, (e0, e1, p, part) -> wino.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
+                        check(what + " forward", expected[0], z);
+                        float[] din = new float[in.length];
+                        Arrays.fill(din, Float.NaN);
+                        float[] grads = new float[params.length];
+                        Arrays.fill(grads, Float.NaN);
+                        wino.prepareBackward(params, 5, true);
+                        par.forChunks(n, group, (e0, e1, p, part) ->
+                                wino.backward(p, in, n, e0, e1, dy, e0 * oh * ow, n * oh * ow, din, part));
+                        wino.finishBackward(grads, 5);
+                        check(what + " input gradient", expected[1], din);
+                        check(what + " weight gradient", expected[2], Arrays.copyOfRange(grads, 5, grads.length));
+                        for (int i = 0; i < 5; i++) {
+                            assertTrue(Float.isNaN(grads[i]), what + ": wrote outside the weights");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {z, dIn, dW} of a direct correlation with zero padding, in double. */
+    private static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int ph, int pw,
+                                     int oh, int ow) {
+        double[] z = new double[f * n * oh * ow];
+        double[] din = new double[c * n * h * w];
+        double[] dw = new double[f * c * 9];
+        for (int o = 0; o < f; o++) {
+            for (int e = 0; e < n; e++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int zi = ((o * n + e) * oh + y) * ow + x;
+                        double s = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int i = 0; i < 3; i++) {
+                                for (int j = 0; j < 3; j++) {
+                                    int iy = y + i - ph;
+                                    int ix = x + j - pw;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                        continue;
+                                    }
+                                    int ii = ((ch * n + e) * h + iy) * w + ix;
+                                    int wi = ((o * c + ch) * 3 + i) * 3 + j;
+                                    s += (double) params[wOff + wi] * in[ii];
+                                    din[ii] += (double) params[wOff + wi] * dy[zi];
+                                    dw[wi] += (double) in[ii] * dy[zi];
+                                }
+                            }
+                        }
+                        z[zi] = s;
+                    }
+                }
+            }
+        }
+        return new double[][] {z, din, dw};
+    }
+
+    private static void check(String what, double[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what);
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int i = 0; i < expected.length; i++) {
+            // float32 sums of up to a few thousand products of values in [-1, 1]: 1e-5 of the largest entry
+            assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, scale), what + " at " + i);
+        }
+    }
+
+    private static float[] random(Random r, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = r.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+}
