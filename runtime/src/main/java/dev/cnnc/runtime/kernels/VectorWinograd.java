@@ -199,8 +199,9 @@ final class VectorWinograd {
     }
 
     /**
-     * -x. Not {@code x.neg()}: on JDK 17 that unary op is not intrinsified on AVX2 and falls back to
-     * a Java loop over boxed lanes (measured 4x slower transforms, allocating gigabytes a second).
+     * -x as 0 - x, the binary op every other line here uses. (neg() showed up in an allocation profile
+     * of boxed lanes; the cause turned out to be a method too large for C2, see
+     * {@link #inverseTransformInput}, but 0 - x costs no more.)
      */
     private static FloatVector negate(FloatVector x) {
         return FloatVector.zero(S).sub(x);
@@ -260,6 +261,6 @@ final class VectorWinograd {
         d0.intoArray(m, at + 12 * stride);
         d0.add(d1).intoArray(m, at + 13 * stride);
         d0.sub(d1).intoArray(m, at + 14 * stride);
-        negate(d1).intoArray(m, at + 15 * stride);
+        g11.intoArray(m, at + 15 * stride); // -d1
     }
 }
