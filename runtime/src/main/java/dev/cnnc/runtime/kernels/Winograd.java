@@ -133,9 +133,19 @@ public final class Winograd {
         return (size + 1023) / 1024 * 1024 + 32;
     }
 
-    /** The product's columns for a group of {@code tiles}: the tiles in whole panels. */
-    private static int columns(int tiles) {
-        return (tiles + 15) / 16 * 16;
+    /**
+     * Where a group of examples [e0, e1) lies in thread {@code part}'s buffers: its tiles, their row
+     * length {@code ld}, the product's columns (the tiles in whole panels), and where v's and m's
+     * blocks start and how far apart their points are. Forward and backward both read it from here.
+     */
+    private record Layout(int tiles, int ld, int cols, int vAt, int mAt, int vs, int ms) {
+    }
+
+    private Layout layout(int e0, int e1, int part) {
+        int tiles = (e1 - e0) * tilesPerExample;
+        int ld = ld(tiles);
+        return new Layout(tiles, ld, (tiles + 15) / 16 * 16, part * POINTS * pointStride(channelRows * groupLd),
+                part * POINTS * pointStride(filterRows * groupLd), pointStride(channelRows * ld), pointStride(filterRows * ld));
     }
 
     /** Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per forward pass. */
@@ -195,23 +205,17 @@ public final class Winograd {
      * at {@code zAt + f * zLd + (e - e0) * OH * OW}. {@link #prepareForward} must have run.
      */
     public void forward(Parallel p, float[] in, int n, int e0, int e1, float[] z, int zAt, int zLd, int part) {
-        int tiles = (e1 - e0) * tilesPerExample;
-        int ld = ld(tiles);
-        int vAt = part * POINTS * pointStride(channelRows * groupLd);
-        int mAt = part * POINTS * pointStride(filterRows * groupLd);
-        int vs = pointStride(channelRows * ld);
-        int ms = pointStride(filterRows * ld);
-        transformInput(p, in, n, e0, e1, vAt, ld, vs);
-        int cols = columns(tiles);
+        Layout g = layout(e0, e1, part);
+        transformInput(p, in, n, e0, e1, g.vAt, g.ld, g.vs);
         p.forRange(POINTS, 1, (x0, x1) -> {
             for (int x = x0; x < x1; x++) {
-                gemm.multiplyPacked(channels, filters, uPack[x], v, vAt + x * vs, ld, m, mAt + x * ms, ld, false, 0,
-                        filterRows, 0, cols);
+                gemm.multiplyPacked(channels, filters, uPack[x], v, g.vAt + x * g.vs, g.ld, m, g.mAt + x * g.ms, g.ld, false, 0,
+                        filterRows, 0, g.cols);
             }
         });
-        p.forRange(filters, Parallel.grain(24L * tiles), (f0, f1) -> {
+        p.forRange(filters, Parallel.grain(24L * g.tiles), (f0, f1) -> {
             for (int f = f0; f < f1; f++) {
-                transformOutput(tiles, mAt + f * ld, ms, z, zAt + f * zLd);
+                transformOutput(g.tiles, g.mAt + f * g.ld, g.ms, z, zAt + f * zLd);
             }
         });
     }
@@ -222,35 +226,29 @@ public final class Winograd {
      * null, overwrites the examples' planes of the input gradient din [C][n][H][W].
      */
     public void backward(Parallel p, float[] in, int n, int e0, int e1, float[] dz, int dzAt, int dzLd, float[] din, int part) {
-        int tiles = (e1 - e0) * tilesPerExample;
-        int ld = ld(tiles);
-        int vAt = part * POINTS * pointStride(channelRows * groupLd);
-        int mAt = part * POINTS * pointStride(filterRows * groupLd);
-        int vs = pointStride(channelRows * ld);
-        int ms = pointStride(filterRows * ld);
+        Layout g = layout(e0, e1, part);
         int dwAt = part * POINTS * filters * channels;
-        p.forRange(filters, Parallel.grain(24L * tiles), (f0, f1) -> {
+        p.forRange(filters, Parallel.grain(24L * g.tiles), (f0, f1) -> {
             for (int f = f0; f < f1; f++) {
-                transformOutputGradient(tiles, dz, dzAt + f * dzLd, mAt + f * ld, ms);
+                transformOutputGradient(g.tiles, dz, dzAt + f * dzLd, g.mAt + f * g.ld, g.ms);
             }
         });
-        transformInput(p, in, n, e0, e1, vAt, ld, vs);
-        int cols = columns(tiles);
+        transformInput(p, in, n, e0, e1, g.vAt, g.ld, g.vs);
         p.forRange(POINTS, 1, (x0, x1) -> {
             for (int x = x0; x < x1; x++) {
-                int vx = vAt + x * vs;
-                int mx = mAt + x * ms;
+                int vx = g.vAt + x * g.vs;
+                int mx = g.mAt + x * g.ms;
                 // dW~[x][F][C] += dY~[x][F][tiles] x V[x][C][tiles]^T (over the tiles only: the columns past them hold no tile)
-                gemm.multiplyTransposed(tiles, m, mx, ld, v, vx, ld, dwPart, dwAt + x * filters * channels, channels, true, 0, filters, 0,
-                        channels);
+                gemm.multiplyTransposed(g.tiles, m, mx, g.ld, v, vx, g.ld, dwPart, dwAt + x * filters * channels, channels, true, 0,
+                        filters, 0, channels);
                 if (din != null) {
                     // the input's tiles are no longer needed at this point: their buffer takes dX~[x][C][tiles] = U[x]^T x dY~[x]
-                    gemm.multiplyPacked(filters, channels, uTPack[x], m, mx, ld, v, vx, ld, false, 0, channelRows, 0, cols);
+                    gemm.multiplyPacked(filters, channels, uTPack[x], m, mx, g.ld, v, vx, g.ld, false, 0, channelRows, 0, g.cols);
                 }
             }
         });
         if (din != null) {
-            inverseTransformInput(p, din, n, e0, e1, vAt, ld, vs);
+            inverseTransformInput(p, din, n, e0, e1, g.vAt, g.ld, g.vs);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.cnnc.compiler.layers.Conv;
 import dev.cnnc.compiler.layers.Pool;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.lower.ParamLayout;
+import dev.cnnc.runtime.kernels.Winograd;
 import java.util.Map;
 
 /**
@@ -64,7 +65,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private static Group group(Op.ConvOp op, JavaEmitContext ctx) {
         Dims d = dims(op);
         long lowered = winograd(op, ctx)
-                ? (long) dev.cnnc.runtime.kernels.Winograd.POINTS * ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * (d.c + d.f)
+                ? (long) Winograd.POINTS * ((d.oh + 1) / 2) * ((d.ow + 1) / 2) * (d.c + d.f)
                 : (long) d.plane() * d.ckk;
         long perExample = 4L * (lowered + (op.epilogue().pool() != null ? (long) d.plane() * d.f : 0));
         int g = (int) Math.max(1, Math.min(1024, ctx.groupBytes / perExample));
@@ -159,7 +160,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             // a batch of one group (one image) splits one product across the threads instead, which the
             // direct lowering does better (measured: 205 vs 265 us for one image of the Fashion net).
             b.add("// Winograd for a batch of several groups; one group runs direct\n");
-            b.beginControlFlow("if (n > $L)", g.examples());
+            b.addStatement("final boolean winograd = n > $L", g.examples());
+            b.beginControlFlow("if (winograd)");
             b.add("// the weights transformed (G g G^T) and packed once for the products of every group\n");
             b.addStatement("wino$L.prepareForward(params, $L)", k, p.get("weight").offset());
             b.nextControlFlow("else");
@@ -178,7 +180,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             batchLayout(b, "z", d);
         }
         if (wino) {
-            b.beginControlFlow("if (n > $L)", g.examples());
+            b.beginControlFlow("if (winograd)");
             b.add("// $L[F][cols] = the convolution, as 16 products of transformed tiles\n", z);
             b.addStatement("wino$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
             b.nextControlFlow("else");
@@ -315,10 +317,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("wino$L.prepareBackward(params, $L, $L)", k, wOff, inputGradient);
         } else {
             b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
-        }
-        if (inputGradient && !wino) {
-            b.add("// W^T packed once for the input gradient's products\n");
-            b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
+            if (inputGradient) {
+                b.add("// W^T packed once for the input gradient's products\n");
+                b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
+            }
         }
         Group g = group(op, ctx);
         b.add("// groups of $L example(s), as in forward\n", g.examples());
