@@ -63,6 +63,12 @@ final class RandomModels {
         out.add("input 7x5x9\nconv 4 3x3 nobias; sigmoid");
         out.add("input 5x6x10\nconv 3 3x3 pad 2; avgpool 2 stride 1; leakyrelu 0.1");
         out.add("input 6x6x8\nresidual { conv 8 3x3 pad same nobias; batchnorm; relu; conv 8 3x3 pad same }; relu; minpool 2");
+        // 2x2 max pools that tile the plane exactly, relu or nothing around them (the window-major
+        // epilogue): relu before, none and no bias, strided and padded convs, Winograd with both relus
+        out.add("input 8x6x2\nconv 3 3x3 pad same; relu; maxpool 2");
+        out.add("input 6x8x1\nconv 4 3x3 pad same nobias; maxpool 2; flatten; dense 3");
+        out.add("input 11x7x2\nconv 3 3x2 stride 2x1 pad 1x0; maxpool 2; relu");
+        out.add("input 8x8x8\nconv 6 3x3 pad same; relu; maxpool 2; relu; conv 9 3x3 pad same; maxpool 2");
         out.add("input 6x9x3\navgpool 2x3");
         out.add("input 4x6x2\nmaxpool 2x3; sigmoid");
         return out;

@@ -17,7 +17,9 @@ package dev.cnnc.runtime.kernels;
  * <p>Layouts: activations are channel-major [C][n][H][W] as everywhere in the Java backend;
  * transformed tiles are [16][C or F][tiles], the tiles of a group numbered example by example, row
  * by row. Tiles cover the output in 2x2 blocks; where the output has an odd size the last block's
- * extra outputs are not stored, and their gradients read as zero.
+ * extra outputs are not stored, and their gradients read as zero. The output planes are row-major,
+ * or in {@link WindowOrder}'s window-major order when a 2x2 pool follows ({@code windowMajor}: a
+ * tile is then exactly one pool window, its four outputs at the same place in the four quarters).
  *
  * <p>One instance per convolution, built for its shapes; per-thread buffers for up to
  * {@code groupExamples} examples, indexed by the {@code part} that {@link Parallel#forChunks} gives.
@@ -74,7 +76,19 @@ public final class Winograd {
     /** The most lanes a vector may have (AVX-512): buffers leave room for them on any machine. */
     private static final int VECTOR_LANES = 16;
 
+    /** Output planes in window-major order; the offsets of a tile's outputs (0, 1), (1, 0), (1, 1) from its (0, 0). */
+    private final boolean windowMajor;
+    private final int at01;
+    private final int at10;
+    private final int at11;
+
     public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads) {
+        this(gemm, channels, filters, h, w, ph, pw, groupExamples, threads, false);
+    }
+
+    /** As the other, with output planes (and their gradients) in {@link WindowOrder}'s window-major order when asked. */
+    public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads,
+                    boolean windowMajor) {
         this.gemm = gemm;
         this.channels = channels;
         this.filters = filters;
@@ -88,6 +102,14 @@ public final class Winograd {
             throw new IllegalArgumentException("a 3x3 convolution of a " + h + "x" + w + " input with padding " + ph + "x" + pw
                     + " has no output");
         }
+        if (windowMajor && (oh % 2 != 0 || ow % 2 != 0)) {
+            throw new IllegalArgumentException("window-major order needs an even output plane, not " + oh + "x" + ow);
+        }
+        this.windowMajor = windowMajor;
+        int quarter = oh * ow / 4;
+        this.at01 = windowMajor ? quarter : 1;
+        this.at10 = windowMajor ? 2 * quarter : ow;
+        this.at11 = windowMajor ? 3 * quarter : ow + 1;
         this.tilesY = (oh + 1) / 2;
         this.tilesX = (ow + 1) / 2;
         this.tilesPerExample = tilesY * tilesX;
@@ -214,8 +236,9 @@ public final class Winograd {
             }
         });
         p.forRange(filters, Parallel.grain(24L * g.tiles), (f0, f1) -> {
+            float[] tmp = vector ? lanes.get() : null;
             for (int f = f0; f < f1; f++) {
-                transformOutput(g.tiles, g.mAt + f * g.ld, g.ms, z, zAt + f * zLd);
+                transformOutput(g.tiles, g.mAt + f * g.ld, g.ms, z, zAt + f * zLd, tmp);
             }
         });
     }
@@ -229,8 +252,9 @@ public final class Winograd {
         Layout g = layout(e0, e1, part);
         int dwAt = part * POINTS * filters * channels;
         p.forRange(filters, Parallel.grain(24L * g.tiles), (f0, f1) -> {
+            float[] tmp = vector ? lanes.get() : null;
             for (int f = f0; f < f1; f++) {
-                transformOutputGradient(g.tiles, dz, dzAt + f * dzLd, g.mAt + f * g.ld, g.ms);
+                transformOutputGradient(g.tiles, dz, dzAt + f * dzLd, g.mAt + f * g.ld, g.ms, tmp);
             }
         });
         transformInput(p, in, n, e0, e1, g.vAt, g.ld, g.vs);
@@ -357,8 +381,7 @@ public final class Winograd {
      * A^T M A for every tile of one filter (point x of tile t at m[base + x * stride + t]): the 2x2
      * outputs into its plane rows at {@code zRow}, the extra ones of odd sizes dropped.
      */
-    private void transformOutput(int tiles, int base, int stride, float[] z, int zRow) {
-        float[] tmp = vector ? lanes.get() : null;
+    private void transformOutput(int tiles, int base, int stride, float[] z, int zRow, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
         int e = 0;
         int ty = 0;
@@ -390,15 +413,15 @@ public final class Winograd {
                 }
                 int y = 2 * ty;
                 int x = 2 * tx;
-                int o = zRow + e * oh * ow + y * ow + x;
+                int o = zRow + outputAt(e, ty, tx);
                 z[o] = y00;
                 if (x + 1 < ow) {
-                    z[o + 1] = y01;
+                    z[o + at01] = y01;
                 }
                 if (y + 1 < oh) {
-                    z[o + ow] = y10;
+                    z[o + at10] = y10;
                     if (x + 1 < ow) {
-                        z[o + ow + 1] = y11;
+                        z[o + at11] = y11;
                     }
                 }
                 if (++tx == tilesX) {
@@ -412,9 +435,13 @@ public final class Winograd {
         }
     }
 
+    /** Where output (2 ty, 2 tx) of example e (of the group) lies in a filter's row of the output. */
+    private int outputAt(int e, int ty, int tx) {
+        return e * oh * ow + (windowMajor ? ty * tilesX + tx : 2 * ty * ow + 2 * tx);
+    }
+
     /** A dY A^T for every tile of one filter, from its plane rows of dz at {@code dzRow} (outputs past odd sizes read as 0). */
-    private void transformOutputGradient(int tiles, float[] dz, int dzRow, int base, int stride) {
-        float[] tmp = vector ? lanes.get() : null;
+    private void transformOutputGradient(int tiles, float[] dz, int dzRow, int base, int stride, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
         int e = 0;
         int ty = 0;
@@ -425,13 +452,13 @@ public final class Winograd {
                 if (t0 + l < tiles) {
                     int y = 2 * ty;
                     int x = 2 * tx;
-                    int o = dzRow + e * oh * ow + y * ow + x;
+                    int o = dzRow + outputAt(e, ty, tx);
                     boolean right = x + 1 < ow;
                     boolean down = y + 1 < oh;
                     g00 = dz[o];
-                    g01 = right ? dz[o + 1] : 0f;
-                    g10 = down ? dz[o + ow] : 0f;
-                    g11 = right && down ? dz[o + ow + 1] : 0f;
+                    g01 = right ? dz[o + at01] : 0f;
+                    g10 = down ? dz[o + at10] : 0f;
+                    g11 = right && down ? dz[o + at11] : 0f;
                     if (++tx == tilesX) {
                         tx = 0;
                         if (++ty == tilesY) {

@@ -25,6 +25,11 @@ class WinogradTest {
                 int pw = r.nextInt(3);
                 int h = Math.max(3 - 2 * ph, 1) + r.nextInt(11);
                 int w = Math.max(3 - 2 * pw, 1) + r.nextInt(11);
+                if (round % 3 == 0) {
+                    // an even output, so the window-major order (a 2x2 pool after the conv) is tried too
+                    h += (h + 2 * ph - 2) % 2;
+                    w += (w + 2 * pw - 2) % 2;
+                }
                 int oh = h + 2 * ph - 2;
                 int ow = w + 2 * pw - 2;
                 int n = 1 + r.nextInt(4);
@@ -33,34 +38,68 @@ class WinogradTest {
                 float[] params = random(r, 5 + f * c * 9);
                 float[] dy = random(r, f * n * oh * ow);
                 double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, ph, pw, oh, ow);
-                for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
-                    for (Parallel par : new Parallel[] {one, two}) {
-                        String what = gemm.getClass().getSimpleName() + " threads " + par.threads() + " c " + c + " f " + f + " " + h + "x" + w
-                                + " pad " + ph + "," + pw + " n " + n + " group " + group;
-                        Winograd wino = new Winograd(gemm, c, f, h, w, ph, pw, group, par.threads());
-                        // z and dy in the conv emitter's whole-batch layout: [F][n * OH * OW]
-                        float[] z = new float[f * n * oh * ow];
-                        Arrays.fill(z, Float.NaN);
-                        wino.prepareForward(params, 5);
-                        par.forChunks(n, group, (e0, e1, p, part) -> wino.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
-                        check(what + " forward", expected[0], z);
-                        float[] din = new float[in.length];
-                        Arrays.fill(din, Float.NaN);
-                        float[] grads = new float[params.length];
-                        Arrays.fill(grads, Float.NaN);
-                        wino.prepareBackward(params, 5, true);
-                        par.forChunks(n, group, (e0, e1, p, part) ->
-                                wino.backward(p, in, n, e0, e1, dy, e0 * oh * ow, n * oh * ow, din, part));
-                        wino.finishBackward(grads, 5);
-                        check(what + " input gradient", expected[1], din);
-                        check(what + " weight gradient", expected[2], Arrays.copyOfRange(grads, 5, grads.length));
-                        for (int i = 0; i < 5; i++) {
-                            assertTrue(Float.isNaN(grads[i]), what + ": wrote outside the weights");
+                boolean[] orders = oh % 2 == 0 && ow % 2 == 0 ? new boolean[] {false, true} : new boolean[] {false};
+                for (boolean windowMajor : orders) {
+                    double[] expectedZ = windowMajor ? windowMajor(expected[0], f * n, oh, ow) : expected[0];
+                    float[] dyIn = windowMajor ? windowMajor(dy, f * n, oh, ow) : dy;
+                    for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                        for (Parallel par : new Parallel[] {one, two}) {
+                            String what = gemm.getClass().getSimpleName() + " threads " + par.threads() + " c " + c + " f " + f + " " + h + "x"
+                                    + w + " pad " + ph + "," + pw + " n " + n + " group " + group + (windowMajor ? " window-major" : "");
+                            Winograd wino = new Winograd(gemm, c, f, h, w, ph, pw, group, par.threads(), windowMajor);
+                            // z and dy in the conv emitter's whole-batch layout: [F][n * OH * OW]
+                            float[] z = new float[f * n * oh * ow];
+                            Arrays.fill(z, Float.NaN);
+                            wino.prepareForward(params, 5);
+                            par.forChunks(n, group, (e0, e1, p, part) -> wino.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
+                            check(what + " forward", expectedZ, z);
+                            float[] din = new float[in.length];
+                            Arrays.fill(din, Float.NaN);
+                            float[] grads = new float[params.length];
+                            Arrays.fill(grads, Float.NaN);
+                            wino.prepareBackward(params, 5, true);
+                            par.forChunks(n, group, (e0, e1, p, part) ->
+                                    wino.backward(p, in, n, e0, e1, dyIn, e0 * oh * ow, n * oh * ow, din, part));
+                            wino.finishBackward(grads, 5);
+                            check(what + " input gradient", expected[1], din);
+                            check(what + " weight gradient", expected[2], Arrays.copyOfRange(grads, 5, grads.length));
+                            for (int i = 0; i < 5; i++) {
+                                assertTrue(Float.isNaN(grads[i]), what + ": wrote outside the weights");
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /** Each plane [oh][ow] as four quarters, quarter 2 * dy + dx holding (2 py + dy, 2 px + dx) at py * ow / 2 + px. */
+    static int windowMajorIndex(int y, int x, int oh, int ow) {
+        return ((y % 2) * 2 + x % 2) * (oh * ow / 4) + (y / 2) * (ow / 2) + x / 2;
+    }
+
+    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
+        double[] out = new double[planes.length];
+        for (int q = 0; q < count; q++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    out[q * oh * ow + windowMajorIndex(y, x, oh, ow)] = planes[(q * oh + y) * ow + x];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] windowMajor(float[] planes, int count, int oh, int ow) {
+        float[] out = new float[planes.length];
+        for (int q = 0; q < count; q++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    out[q * oh * ow + windowMajorIndex(y, x, oh, ow)] = planes[(q * oh + y) * ow + x];
+                }
+            }
+        }
+        return out;
     }
 
     /** {z, dIn, dW} of a direct correlation with zero padding, in double. */

@@ -23,6 +23,12 @@ import java.util.Map;
  * (the runtime's {@code Winograd}: 2.25x fewer multiplications in forward, weight gradient and
  * input gradient alike) in place of im2col and the products, except a forward of a single group
  * (one image), which stays direct; the epilogues stay the same.
+ *
+ * <p>A 2x2, stride-2 max pool that tiles the output exactly, with relu or nothing around it (the
+ * usual "conv, maxpool 2, relu"), has the product's columns in window-major order
+ * ({@code WindowOrder}: im2col, col2im and Winograd's output transforms write and read that order)
+ * so that its epilogue and the epilogue's backward are vector loops ({@code WindowPool}) over four
+ * contiguous runs instead of strided gathers, a branchy argmax and scattered adds.
  */
 final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private record Dims(int c, int h, int w, int f, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int ckk) {
@@ -59,6 +65,25 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     }
 
     /**
+     * Whether the conv's epilogue is a max pool that {@code WindowPool} runs: 2x2 windows at stride 2,
+     * no padding, an even output (every output in exactly one window), and no activation but relu
+     * before or after it (relu commutes with the max, and its derivative reads the same from the
+     * pooled output either way).
+     */
+    static boolean windowPool(Op.ConvOp op) {
+        Op.Epilogue e = op.epilogue();
+        Pool pool = e.pool();
+        Dims d = dims(op);
+        return pool != null && pool.op() == Pool.Op.MAX && pool.kernelHeight() == 2 && pool.kernelWidth() == 2
+                && pool.strideHeight() == 2 && pool.strideWidth() == 2 && pool.pad()[0] == 0 && pool.pad()[1] == 0
+                && d.oh % 2 == 0 && d.ow % 2 == 0 && isReluOrNone(e.before()) && isReluOrNone(e.after());
+    }
+
+    private static boolean isReluOrNone(Activation a) {
+        return a == null || a.function() == Activation.Function.RELU;
+    }
+
+    /**
      * As many examples per group as fit the budget of im2col (Winograd: the transformed input and
      * products) and (pooled convs) product, at least one.
      */
@@ -78,7 +103,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
      * without a pool, the op's output [F][n*OH*OW] itself.
      */
     private static boolean zPerGroup(Op.ConvOp op) {
-        return op.epilogue().pool() != null && op.epilogue().before() == null;
+        return op.epilogue().pool() != null && (op.epilogue().before() == null || windowPool(op));
     }
 
     @Override
@@ -89,8 +114,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         ctx.floats("col" + k, "threads * " + g.col());
         ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
         if (winograd(op, ctx)) {
-            ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads)",
-                    JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples()));
+            ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads, $L)",
+                    JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
         } else {
             ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
             ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
@@ -99,7 +124,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         if (op.epilogue().pool() != null) {
             ctx.floats("z" + k, zPerGroup(op) ? "threads * " + g.z() : "maxBatch * " + (d.f * d.plane()));
             ctx.floats("dz" + k, "threads * " + g.z());
-            if (op.epilogue().pool().op() != Pool.Op.AVG) {
+            if (windowPool(op)) {
+                ctx.kernel("windowPool", JavaEmitContext.WINDOW_POOL, CodeBlock.of("$T.of(gemm)", JavaEmitContext.WINDOW_POOL));
+                ctx.floats("arg" + k, JavaEmitContext.size(op.output()));
+            } else if (op.epilogue().pool().op() != Pool.Op.AVG) {
                 ctx.ints("arg" + k, JavaEmitContext.size(op.output()));
             }
         }
@@ -185,7 +213,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("wino$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
             b.nextControlFlow("else");
         }
-        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, in, k,
+        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op), in, k,
                 d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         b.add("// $L[F][cols] = weight[F][C*KH*KW] x col[C*KH*KW][cols]\n", z);
         b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wPack$L, col$L, colAt, cols, $L, zAt, zLd, false)", d.f, d.ckk, k, k, z);
@@ -212,6 +240,19 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         int poh = (int) e.pooled().height();
         int pow = (int) e.pooled().width();
         String y = ctx.value(op.output());
+        if (windowPool(op)) {
+            b.add("// epilogue: bias$L + $L$L on the window-major product, a vector of windows at a time\n",
+                    e.before() == null ? "" : " + " + e.before().describe(), pool.describe(), e.after() == null ? "" : " + " + e.after().describe());
+            openFilters(b, d);
+            b.addStatement("final float bias = $L", bias);
+            b.beginControlFlow("for (int e = e0; e < e1; e++)");
+            b.addStatement("windowPool.forward($L, zAt + f * zLd + (e - e0) * $L, bias, $L, $L, $L, (f * n + e) * $L, arg$L, training)", z,
+                    d.plane(), poh * pow, e.before() != null || e.after() != null, y, poh * pow, k);
+            b.endControlFlow();
+            closeFilters(b);
+            b.unindent().add("});\n");
+            return b.build();
+        }
         b.add("// epilogue: bias$L + $L$L, one pass over the product\n", e.before() == null ? "" : " + " + e.before().describe(),
                 pool.describe(), e.after() == null ? "" : " + " + e.after().describe());
         openFilters(b, d);
@@ -345,6 +386,18 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 b.endControlFlow();
                 closeFilters(b);
             }
+        } else if (windowPool(op)) {
+            groupLayout(b, "dz", g);
+            int windows = (int) (e.pooled().height() * e.pooled().width());
+            b.add("// epilogue backward: $L, the gradient to each window's max, a vector of windows at a time (with the bias gradient)\n",
+                    e.pool().describe() + (e.before() != null || e.after() != null ? ", relu" : ""));
+            openFilters(b, d);
+            b.beginControlFlow("for (int e = e0; e < e1; e++)");
+            b.addStatement("final int plane = f * n + e");
+            b.addStatement("biasPart$L[plane] = windowPool.backward($L, $L, arg$L, plane * $L, $L, $L, $L, dzAt + f * dzLd + (e - e0) * $L)", k,
+                    dy, y, k, windows, windows, e.before() != null || e.after() != null, dz, d.plane());
+            b.endControlFlow();
+            closeFilters(b);
         } else {
             groupLayout(b, "dz", g);
             if (e.before() != null) {
@@ -422,10 +475,15 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return b.build();
     }
 
+    /** Ops' im2col and col2im, or WindowOrder's (the same signatures) where the columns are window-major. */
+    private static com.palantir.javapoet.ClassName im2colOwner(Op.ConvOp op) {
+        return windowPool(op) ? JavaEmitContext.WINDOW_ORDER : JavaEmitContext.OPS;
+    }
+
     /** A group's weight gradient (into the thread's part) and input gradient by im2col, two products and col2im. */
     private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
         Dims d = dims(op);
-        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS,
+        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
                 ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into this thread's part\n");
         b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, part * $L, $L, true)",
@@ -433,7 +491,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         if (inputGradient) {
             b.add("// input gradient: dcol = W^T x dz, then col2im\n");
             b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, dz, k);
-            b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", JavaEmitContext.OPS, k,
+            b.addStatement("$T.col2im(p, col$L, colAt, $L, n, e0, e1, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op), k,
                     ctx.gradSlot(op, op.input()), d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
         }
     }

@@ -18,6 +18,8 @@ final class JavaEmitContext {
     static final ClassName OPS = ClassName.get("dev.cnnc.runtime.kernels", "Ops");
     static final ClassName GEMM = ClassName.get("dev.cnnc.runtime.kernels", "Gemm");
     static final ClassName WINOGRAD = ClassName.get("dev.cnnc.runtime.kernels", "Winograd");
+    static final ClassName WINDOW_POOL = ClassName.get("dev.cnnc.runtime.kernels", "WindowPool");
+    static final ClassName WINDOW_ORDER = ClassName.get("dev.cnnc.runtime.kernels", "WindowOrder");
 
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();
