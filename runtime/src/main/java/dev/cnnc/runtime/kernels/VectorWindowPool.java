@@ -31,22 +31,24 @@ final class VectorWindowPool implements WindowPool {
             FloatVector v3 = FloatVector.fromArray(S, z, at + 3 * quarter).add(bias);
             FloatVector best = v0.max(v1).max(v2.max(v3));
             if (training) {
-                // the first position holding the max: blended from the last to the first
+                // the first position holding the max (or a NaN): blended from the last to the first; written out,
+                // since a helper taking vectors that C2 declines to inline boxes them
                 FloatVector code = FloatVector.broadcast(S, 3f)
-                        .blend(2f, isMax(v2, best))
-                        .blend(1f, isMax(v1, best))
-                        .blend(0f, isMax(v0, best));
+                        .blend(2f, v2.compare(VectorOperators.EQ, best).or(v2.test(VectorOperators.IS_NAN)))
+                        .blend(1f, v1.compare(VectorOperators.EQ, best).or(v1.test(VectorOperators.IS_NAN)))
+                        .blend(0f, v0.compare(VectorOperators.EQ, best).or(v0.test(VectorOperators.IS_NAN)));
                 code.intoArray(arg, yb + t);
             }
-            (relu ? zero.blend(best, best.compare(VectorOperators.GT, 0f)) : best).intoArray(y, yb + t);
+            // (no vector chosen by a conditional expression: C2 may box a vector merged from two paths)
+            if (relu) {
+                zero.blend(best, best.compare(VectorOperators.GT, 0f)).intoArray(y, yb + t);
+            } else {
+                best.intoArray(y, yb + t);
+            }
         }
         if (vectorEnd < quarter) {
             ScalarWindowPool.INSTANCE.forward(z, zb + vectorEnd, bias, quarter, relu, y, yb + vectorEnd, arg, training, quarter - vectorEnd);
         }
-    }
-
-    private static VectorMask<Float> isMax(FloatVector v, FloatVector best) {
-        return v.compare(VectorOperators.EQ, best).or(v.test(VectorOperators.IS_NAN));
     }
 
     @Override
@@ -54,11 +56,11 @@ final class VectorWindowPool implements WindowPool {
         int vectorEnd = quarter / VL * VL;
         FloatVector zero = FloatVector.zero(S);
         FloatVector sum = zero;
+        // every lane kept without relu: one loop-invariant mask, rather than a vector merged from two paths
+        VectorMask<Float> keepAll = S.maskAll(!relu);
         for (int t = 0; t < vectorEnd; t += VL) {
-            FloatVector g = FloatVector.fromArray(S, dy, yb + t);
-            if (relu) {
-                g = zero.blend(g, FloatVector.fromArray(S, y, yb + t).compare(VectorOperators.GT, 0f));
-            }
+            VectorMask<Float> keep = FloatVector.fromArray(S, y, yb + t).compare(VectorOperators.GT, 0f).or(keepAll);
+            FloatVector g = zero.blend(FloatVector.fromArray(S, dy, yb + t), keep);
             FloatVector a = FloatVector.fromArray(S, arg, yb + t);
             int at = dzb + t;
             zero.blend(g, a.compare(VectorOperators.EQ, 0f)).intoArray(dz, at);

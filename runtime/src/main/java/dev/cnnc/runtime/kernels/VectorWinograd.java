@@ -69,41 +69,41 @@ final class VectorWinograd {
             int r2 = r1 + 2 * hr;
             int r3 = r2 + 2 * hr;
             for (int tx = 0; tx < tilesX; tx += VL) {
-                // rows 0..3 of the tiles, columns E[tx], O[tx], E[tx + 1], O[tx + 1]
-                FloatVector e00 = FloatVector.fromArray(S, eo, r0 + tx), o00 = FloatVector.fromArray(S, eo, r0 + hr + tx);
-                FloatVector e01 = FloatVector.fromArray(S, eo, r0 + tx + 1), o01 = FloatVector.fromArray(S, eo, r0 + hr + tx + 1);
-                FloatVector e10 = FloatVector.fromArray(S, eo, r1 + tx), o10 = FloatVector.fromArray(S, eo, r1 + hr + tx);
-                FloatVector e11 = FloatVector.fromArray(S, eo, r1 + tx + 1), o11 = FloatVector.fromArray(S, eo, r1 + hr + tx + 1);
-                FloatVector e20 = FloatVector.fromArray(S, eo, r2 + tx), o20 = FloatVector.fromArray(S, eo, r2 + hr + tx);
-                FloatVector e21 = FloatVector.fromArray(S, eo, r2 + tx + 1), o21 = FloatVector.fromArray(S, eo, r2 + hr + tx + 1);
-                FloatVector e30 = FloatVector.fromArray(S, eo, r3 + tx), o30 = FloatVector.fromArray(S, eo, r3 + hr + tx);
-                FloatVector e31 = FloatVector.fromArray(S, eo, r3 + tx + 1), o31 = FloatVector.fromArray(S, eo, r3 + hr + tx + 1);
                 int o = at + ty * tilesX + tx;
-                // B^T d down the columns (rows d0 - d2, d1 + d2, d2 - d1, d1 - d3), then the same along each row:
-                // (t0 - t2, t1 + t2, t2 - t1, t1 - t3). Written out: a helper taking vectors that C2 declines
-                // to inline would box them.
-                FloatVector a0 = e00.sub(e20), a1 = o00.sub(o20), a2 = e01.sub(e21), a3 = o01.sub(o21);
-                FloatVector b0 = e10.add(e20), b1 = o10.add(o20), b2 = e11.add(e21), b3 = o11.add(o21);
-                FloatVector c0 = e20.sub(e10), c1 = o20.sub(o10), c2 = e21.sub(e11), c3 = o21.sub(o11);
-                FloatVector d0 = e10.sub(e30), d1 = o10.sub(o30), d2 = e11.sub(e31), d3 = o11.sub(o31);
-                a0.sub(a2).intoArray(v, o);
-                a1.add(a2).intoArray(v, o + stride);
-                a2.sub(a1).intoArray(v, o + 2 * stride);
-                a1.sub(a3).intoArray(v, o + 3 * stride);
-                b0.sub(b2).intoArray(v, o + 4 * stride);
-                b1.add(b2).intoArray(v, o + 5 * stride);
-                b2.sub(b1).intoArray(v, o + 6 * stride);
-                b1.sub(b3).intoArray(v, o + 7 * stride);
-                c0.sub(c2).intoArray(v, o + 8 * stride);
-                c1.add(c2).intoArray(v, o + 9 * stride);
-                c2.sub(c1).intoArray(v, o + 10 * stride);
-                c1.sub(c3).intoArray(v, o + 11 * stride);
-                d0.sub(d2).intoArray(v, o + 12 * stride);
-                d1.add(d2).intoArray(v, o + 13 * stride);
-                d2.sub(d1).intoArray(v, o + 14 * stride);
-                d1.sub(d3).intoArray(v, o + 15 * stride);
+                // B^T d down the columns: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3 of the tiles, each then
+                // along the row (t0 - t2, t1 + t2, t2 - t1, t1 - t3) into four points. One small method per
+                // row combination: one method for all 16 points fell back to boxed lanes (C2's limits), and
+                // a helper taking vectors that C2 declines to inline would box them too.
+                rowDifference(eo, r0 + tx, r2 + tx, hr, v, o, stride);
+                rowSum(eo, r1 + tx, r2 + tx, hr, v, o + 4 * stride, stride);
+                rowDifference(eo, r2 + tx, r1 + tx, hr, v, o + 8 * stride, stride);
+                rowDifference(eo, r1 + tx, r3 + tx, hr, v, o + 12 * stride, stride);
             }
         }
+    }
+
+    /** Rows p - q of VL tiles (their columns E[tx], O[tx], E[tx + 1], O[tx + 1]), then along the row into points o, o + stride, ... */
+    private static void rowDifference(float[] eo, int p, int q, int hr, float[] v, int o, int stride) {
+        FloatVector t0 = FloatVector.fromArray(S, eo, p).sub(FloatVector.fromArray(S, eo, q));
+        FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).sub(FloatVector.fromArray(S, eo, q + hr));
+        FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).sub(FloatVector.fromArray(S, eo, q + 1));
+        FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).sub(FloatVector.fromArray(S, eo, q + hr + 1));
+        t0.sub(t2).intoArray(v, o);
+        t1.add(t2).intoArray(v, o + stride);
+        t2.sub(t1).intoArray(v, o + 2 * stride);
+        t1.sub(t3).intoArray(v, o + 3 * stride);
+    }
+
+    /** Rows p + q of VL tiles, then along the row, as {@link #rowDifference}. */
+    private static void rowSum(float[] eo, int p, int q, int hr, float[] v, int o, int stride) {
+        FloatVector t0 = FloatVector.fromArray(S, eo, p).add(FloatVector.fromArray(S, eo, q));
+        FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).add(FloatVector.fromArray(S, eo, q + hr));
+        FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).add(FloatVector.fromArray(S, eo, q + 1));
+        FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).add(FloatVector.fromArray(S, eo, q + hr + 1));
+        t0.sub(t2).intoArray(v, o);
+        t1.add(t2).intoArray(v, o + stride);
+        t2.sub(t1).intoArray(v, o + 2 * stride);
+        t1.sub(t3).intoArray(v, o + 3 * stride);
     }
 
     /** Floats of the column planes {@link #inverseTransformInput} adds into, for planes of {@code rows} padded rows. */
@@ -147,10 +147,10 @@ final class VectorWinograd {
         FloatVector b = p10;
         FloatVector c = p20;
         FloatVector d = p30;
-        add(cols, at, a);
-        add(cols, at + row, b.sub(c).add(d));
-        add(cols, at + 2 * row, b.add(c).sub(a));
-        sub(cols, at + 3 * row, d);
+        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
+        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
+        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
+        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
     }
 
     /** Tile column 1: (p1 - p2 + p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
@@ -163,10 +163,10 @@ final class VectorWinograd {
         FloatVector b = p11.sub(p12).add(p13);
         FloatVector c = p21.sub(p22).add(p23);
         FloatVector d = p31.sub(p32).add(p33);
-        add(cols, at, a);
-        add(cols, at + row, b.sub(c).add(d));
-        add(cols, at + 2 * row, b.add(c).sub(a));
-        sub(cols, at + 3 * row, d);
+        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
+        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
+        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
+        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
     }
 
     /** Tile column 2: (p1 + p2 - p0) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
@@ -179,10 +179,10 @@ final class VectorWinograd {
         FloatVector b = p11.add(p12).sub(p10);
         FloatVector c = p21.add(p22).sub(p20);
         FloatVector d = p31.add(p32).sub(p30);
-        add(cols, at, a);
-        add(cols, at + row, b.sub(c).add(d));
-        add(cols, at + 2 * row, b.add(c).sub(a));
-        sub(cols, at + 3 * row, d);
+        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
+        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
+        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
+        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
     }
 
     /** Tile column 3: (-p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
@@ -192,27 +192,10 @@ final class VectorWinograd {
         FloatVector p23 = FloatVector.fromArray(S, v, o + 11 * stride);
         FloatVector p33 = FloatVector.fromArray(S, v, o + 15 * stride);
         // with a, b, c, d = -p03, -p13, -p23, -p33
-        sub(cols, at, p03);
-        sub(cols, at + row, p13.sub(p23).add(p33));
-        sub(cols, at + 2 * row, p13.add(p23).sub(p03));
-        add(cols, at + 3 * row, p33);
-    }
-
-    /**
-     * -x as 0 - x, the binary op every other line here uses. (neg() showed up in an allocation profile
-     * of boxed lanes; the cause turned out to be a method too large for C2, see
-     * {@link #inverseTransformInput}, but 0 - x costs no more.)
-     */
-    private static FloatVector negate(FloatVector x) {
-        return FloatVector.zero(S).sub(x);
-    }
-
-    private static void add(float[] a, int at, FloatVector x) {
-        FloatVector.fromArray(S, a, at).add(x).intoArray(a, at);
-    }
-
-    private static void sub(float[] a, int at, FloatVector x) {
-        FloatVector.fromArray(S, a, at).sub(x).intoArray(a, at);
+        FloatVector.fromArray(S, cols, at).sub(p03).intoArray(cols, at);
+        FloatVector.fromArray(S, cols, at + row).sub(p13.sub(p23).add(p33)).intoArray(cols, at + row);
+        FloatVector.fromArray(S, cols, at + 2 * row).sub(p13.add(p23).sub(p03)).intoArray(cols, at + 2 * row);
+        FloatVector.fromArray(S, cols, at + 3 * row).add(p33).intoArray(cols, at + 3 * row);
     }
 
     /**
@@ -245,19 +228,19 @@ final class VectorWinograd {
         FloatVector g00 = FloatVector.fromArray(S, tmp, 0), g01 = FloatVector.fromArray(S, tmp, VL);
         FloatVector g10 = FloatVector.fromArray(S, tmp, 2 * VL), g11 = FloatVector.fromArray(S, tmp, 3 * VL);
         // A g down the columns: (g0, g0 + g1, g0 - g1, -g1), then the same along each row
-        FloatVector b0 = g00.add(g10), b1 = g01.add(g11), c0 = g00.sub(g10), c1 = g01.sub(g11), d0 = negate(g10), d1 = negate(g11);
+        FloatVector b0 = g00.add(g10), b1 = g01.add(g11), c0 = g00.sub(g10), c1 = g01.sub(g11), d0 = FloatVector.zero(S).sub(g10), d1 = FloatVector.zero(S).sub(g11);
         g00.intoArray(m, at);
         g00.add(g01).intoArray(m, at + stride);
         g00.sub(g01).intoArray(m, at + 2 * stride);
-        negate(g01).intoArray(m, at + 3 * stride);
+        FloatVector.zero(S).sub(g01).intoArray(m, at + 3 * stride);
         b0.intoArray(m, at + 4 * stride);
         b0.add(b1).intoArray(m, at + 5 * stride);
         b0.sub(b1).intoArray(m, at + 6 * stride);
-        negate(b1).intoArray(m, at + 7 * stride);
+        FloatVector.zero(S).sub(b1).intoArray(m, at + 7 * stride);
         c0.intoArray(m, at + 8 * stride);
         c0.add(c1).intoArray(m, at + 9 * stride);
         c0.sub(c1).intoArray(m, at + 10 * stride);
-        negate(c1).intoArray(m, at + 11 * stride);
+        FloatVector.zero(S).sub(c1).intoArray(m, at + 11 * stride);
         d0.intoArray(m, at + 12 * stride);
         d0.add(d1).intoArray(m, at + 13 * stride);
         d0.sub(d1).intoArray(m, at + 14 * stride);
