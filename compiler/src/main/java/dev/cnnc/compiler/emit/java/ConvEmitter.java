@@ -79,6 +79,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 && d.oh % 2 == 0 && d.ow % 2 == 0 && isReluOrNone(e.before()) && isReluOrNone(e.after());
     }
 
+    /** Whether a window-pooled conv has a relu before or after its pool (the same result either way). */
+    private static boolean reluAround(Op.ConvOp op) {
+        return op.epilogue().before() != null || op.epilogue().after() != null;
+    }
+
     private static boolean isReluOrNone(Activation a) {
         return a == null || a.function() == Activation.Function.RELU;
     }
@@ -251,7 +256,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             b.addStatement("final float bias = $L", bias);
             b.beginControlFlow("for (int e = e0; e < e1; e++)");
             b.addStatement("windowPool.forward($L, zAt + f * zLd + (e - e0) * $L, bias, $L, $L, $L, (f * n + e) * $L, arg$L, training)", z,
-                    d.plane(), poh * pow, e.before() != null || e.after() != null, y, poh * pow, k);
+                    d.plane(), poh * pow, reluAround(op), y, poh * pow, k);
             b.endControlFlow();
             closeFilters(b);
             b.unindent().add("});\n");
@@ -394,12 +399,12 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             groupLayout(b, "dz", g);
             int windows = (int) (e.pooled().height() * e.pooled().width());
             b.add("// epilogue backward: $L, the gradient to each window's max, a vector of windows at a time (with the bias gradient)\n",
-                    e.pool().describe() + (e.before() != null || e.after() != null ? ", relu" : ""));
+                    e.pool().describe() + (reluAround(op) ? ", relu" : ""));
             openFilters(b, d);
             b.beginControlFlow("for (int e = e0; e < e1; e++)");
             b.addStatement("final int plane = f * n + e");
             b.addStatement("biasPart$L[plane] = windowPool.backward($L, $L, arg$L, plane * $L, $L, $L, $L, dzAt + f * dzLd + (e - e0) * $L)", k,
-                    dy, y, k, windows, windows, e.before() != null || e.after() != null, dz, d.plane());
+                    dy, y, k, windows, windows, reluAround(op), dz, d.plane());
             b.endControlFlow();
             closeFilters(b);
         } else {
