@@ -82,11 +82,7 @@ public final class Winograd {
     private final int at10;
     private final int at11;
 
-    public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads) {
-        this(gemm, channels, filters, h, w, ph, pw, groupExamples, threads, false);
-    }
-
-    /** As the other, with output planes (and their gradients) in {@link WindowOrder}'s window-major order when asked. */
+    /** Output planes (and their gradients) row-major, or in {@link WindowOrder}'s window-major order when asked. */
     public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads,
                     boolean windowMajor) {
         this.gemm = gemm;

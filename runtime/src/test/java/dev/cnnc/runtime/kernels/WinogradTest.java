@@ -78,26 +78,33 @@ class WinogradTest {
         return ((y % 2) * 2 + x % 2) * (oh * ow / 4) + (y / 2) * (ow / 2) + x / 2;
     }
 
-    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
-        double[] out = new double[planes.length];
+    /** Where each entry of {@code count} row-major planes goes in window-major order. */
+    private static int[] windowMajorOrder(int count, int oh, int ow) {
+        int[] to = new int[count * oh * ow];
         for (int q = 0; q < count; q++) {
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < ow; x++) {
-                    out[q * oh * ow + windowMajorIndex(y, x, oh, ow)] = planes[(q * oh + y) * ow + x];
+                    to[(q * oh + y) * ow + x] = q * oh * ow + windowMajorIndex(y, x, oh, ow);
                 }
             }
+        }
+        return to;
+    }
+
+    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
+        int[] to = windowMajorOrder(count, oh, ow);
+        double[] out = new double[planes.length];
+        for (int i = 0; i < planes.length; i++) {
+            out[to[i]] = planes[i];
         }
         return out;
     }
 
     private static float[] windowMajor(float[] planes, int count, int oh, int ow) {
+        int[] to = windowMajorOrder(count, oh, ow);
         float[] out = new float[planes.length];
-        for (int q = 0; q < count; q++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    out[q * oh * ow + windowMajorIndex(y, x, oh, ow)] = planes[(q * oh + y) * ow + x];
-                }
-            }
+        for (int i = 0; i < planes.length; i++) {
+            out[to[i]] = planes[i];
         }
         return out;
     }
