@@ -1,12 +1,16 @@
 package dev.cnnc.runtime.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a loop over [0, n) on a fixed set of threads. Ranges are split statically (thread t
- * always gets the same part), so results do not depend on timing: the same thread count gives
- * the same floating-point results, bit for bit. The caller runs the first part itself.
+ * Runs a loop over [0, n) on a fixed set of threads. The loop is cut into tasks fixed by its sizes
+ * alone, and whichever thread is free takes the next task: on a VM whose second core is sometimes
+ * taken by the host for milliseconds, the other thread then does the rest instead of waiting. A
+ * task's results never depend on which thread ran it: tasks write disjoint outputs, and sums across
+ * tasks go into per-slot parts ({@link #forChunks}) that are added in slot order, so a run gives
+ * the same floating-point results bit for bit, whatever the timing. The caller takes tasks too.
  */
 public final class Parallel implements AutoCloseable {
     /** The body of a loop over [from, to). */
@@ -15,24 +19,32 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** A loop body over a part [from, to) that also knows which part it is (0 .. threads - 1). */
-    @FunctionalInterface
-    public interface Part {
-        void run(int from, int to, int part);
-    }
-
     /**
      * The body of a loop over groups of examples [from, to): {@code inner} is what the body's own
-     * kernels split across (this pool when the group is the whole batch, else one thread), and
-     * {@code part} names the per-thread buffers the group may use.
+     * kernels split across (this pool when the group is the whole batch, else one thread);
+     * {@code part} names the per-thread scratch buffers the group may use (the running thread,
+     * 0 .. threads - 1), and {@code slot} the part of a sum the group adds into (0 .. {@link #slots} - 1,
+     * fixed by the group's place in the batch, whichever thread runs it).
      */
     @FunctionalInterface
     public interface Chunk {
-        void run(int from, int to, Parallel inner, int part);
+        void run(int from, int to, Parallel inner, int part, int slot);
+    }
+
+    /** One task of a loop, run by thread {@code part}. */
+    @FunctionalInterface
+    private interface Task {
+        void run(int task, int part);
     }
 
     /** One thread, no workers: the inner pool of a chunk that already runs on its own thread. */
     public static final Parallel SERIAL = new Parallel(1);
+
+    /**
+     * Slots of a loop over groups: several per thread, so a thread held up takes fewer of them, and at
+     * least 8 whatever the thread count, so 1 to 4 threads add the same parts in the same order.
+     */
+    private static final int MIN_SLOTS = 8;
 
     private final int threads;
     private final Worker[] workers;
@@ -44,7 +56,7 @@ public final class Parallel implements AutoCloseable {
         this.threads = threads;
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker("cnnc-worker-" + (i + 1));
+            workers[i] = new Worker("cnnc-worker-" + (i + 1), i + 1);
             workers[i].start();
         }
     }
@@ -53,76 +65,109 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
+    /** The most slots {@link #forChunks} uses on a pool of {@code threads}: the per-slot sums to allocate. */
+    public static int slots(int threads) {
+        return Math.max(MIN_SLOTS, 2 * threads);
+    }
+
+    /** The slots {@link #forChunks}{@code (n, chunk, ...)} uses, 0 .. this - 1: the per-slot sums to add up after it. */
+    public int slotsOf(int n, int chunk) {
+        return Math.max(1, Math.min((n + chunk - 1) / chunk, slots(threads)));
+    }
+
     /** Splits [0, n) into up to {@code threads} parts of at least {@code grain} items each. */
     public void forRange(int n, int grain, Range body) {
-        forParts(n, grain, (from, to, part) -> body.run(from, to));
+        int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        run(parts, (q, part) -> body.run((int) ((long) n * q / parts), (int) ((long) n * (q + 1) / parts)));
     }
 
     /**
-     * Examples [0, n) in groups of {@code chunk}, the groups split across the threads (each thread
-     * runs its groups one after another, part = its index); a batch of one group runs on the caller
+     * Examples [0, n) in groups of {@code chunk}; consecutive groups form {@link #slotsOf} slots, and
+     * each slot's groups run one after another on one thread. A batch of one group runs on the caller
      * with this pool as the inner one, so a single image still uses every thread.
      */
     public void forChunks(int n, int chunk, Chunk body) {
         int chunks = (n + chunk - 1) / chunk;
-        if (threads == 1 || chunks == 1) {
-            for (int q = 0; q < chunks; q++) {
-                body.run(q * chunk, Math.min(n, (q + 1) * chunk), this, 0);
-            }
+        if (chunks <= 1) {
+            body.run(0, n, this, 0, 0);
             return;
         }
-        forParts(chunks, 1, (from, to, part) -> {
-            for (int q = from; q < to; q++) {
-                body.run(q * chunk, Math.min(n, (q + 1) * chunk), SERIAL, part);
+        int slots = slotsOf(n, chunk);
+        run(slots, (s, part) -> {
+            for (int q = (int) ((long) chunks * s / slots); q < (int) ((long) chunks * (s + 1) / slots); q++) {
+                body.run(q * chunk, Math.min(n, (q + 1) * chunk), SERIAL, part, s);
             }
         });
     }
 
-    /** {@link #forRange}, telling each part its index. */
-    public void forParts(int n, int grain, Part body) {
-        int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        if (parts <= 1) {
-            body.run(0, n, 0);
+    /** Tasks [0, tasks), taken one at a time by the caller and the workers; returns when all are done. */
+    private void run(int tasks, Task task) {
+        if (threads == 1) {
+            for (int t = 0; t < tasks; t++) {
+                task.run(t, 0);
+            }
             return;
         }
-        AtomicInteger left = new AtomicInteger(parts - 1);
-        Throwable[] failure = new Throwable[1];
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) n * p / parts);
-            int to = (int) ((long) n * (p + 1) / parts);
-            int part = p;
-            workers[p - 1].submit(() -> {
+        Loop loop = new Loop(tasks, task);
+        for (int w = 0; w < Math.min(workers.length, tasks - 1); w++) {
+            workers[w].submit(loop);
+        }
+        loop.work(0);
+        loop.await();
+        Throwable failure = loop.failure;
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** A loop being run: the next task to take, and how many are done. */
+    private static final class Loop {
+        private final int tasks;
+        private final Task task;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private volatile Throwable failure;
+
+        Loop(int tasks, Task task) {
+            this.tasks = tasks;
+            this.task = task;
+        }
+
+        /** Takes tasks until none is left (a worker that comes late finds none and returns at once). */
+        void work(int part) {
+            for (int t = next.getAndIncrement(); t < tasks; t = next.getAndIncrement()) {
                 try {
-                    body.run(from, to, part);
-                } catch (Throwable t) {
-                    synchronized (failure) {
-                        failure[0] = t;
+                    if (failure == null) {
+                        task.run(t, part);
+                    }
+                } catch (Throwable e) {
+                    synchronized (this) {
+                        if (failure == null) {
+                            failure = e;
+                        }
                     }
                 } finally {
-                    left.decrementAndGet();
+                    done.incrementAndGet();
                 }
-            });
+            }
         }
-        try {
-            body.run(0, (int) ((long) n / parts), 0);
-        } finally {
-            // The parts are about equal, so the others finish within microseconds of this one: spin
-            // rather than park (waking a parked thread costs tens of microseconds on a VM).
+
+        /** Waits for the tasks other threads took: spin first (waking a parked thread costs tens of microseconds on a VM). */
+        void await() {
             long start = System.nanoTime();
-            while (left.get() > 0) {
+            while (done.get() < tasks) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
                 }
-            }
-        }
-        synchronized (failure) {
-            if (failure[0] instanceof RuntimeException r) {
-                throw r;
-            }
-            if (failure[0] instanceof Error e) {
-                throw e;
             }
         }
     }
@@ -148,22 +193,24 @@ public final class Parallel implements AutoCloseable {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_WORK / Math.max(1, workPerItem)));
     }
 
-    /** A thread that runs one handed-over task at a time (the pool waits for each before the next). */
+    /**
+     * A thread that joins the loops handed to it. A loop it comes to late is already done (its tasks
+     * all taken), so a newer loop simply replaces one not yet picked up.
+     */
     private static final class Worker extends Thread {
-        private volatile Runnable pending;
+        private final AtomicReference<Loop> pending = new AtomicReference<>();
+        private final int part;
         private volatile boolean parked;
 
-        Worker(String name) {
+        Worker(String name, int part) {
             super(name);
+            this.part = part;
             setDaemon(true);
         }
 
-        void submit(Runnable task) {
-            if (pending != null) {
-                throw new IllegalStateException(getName() + " still has a task");
-            }
-            pending = task;
-            // Read after the write (both volatile): either this sees "parked", or the worker sees the task.
+        void submit(Loop loop) {
+            pending.set(loop);
+            // Read after the write (both volatile): either this sees "parked", or the worker sees the loop.
             if (parked) {
                 LockSupport.unpark(this);
             }
@@ -172,26 +219,25 @@ public final class Parallel implements AutoCloseable {
         @Override
         public void run() {
             while (!isInterrupted()) {
-                Runnable task = pending;
                 long start = System.nanoTime();
-                while (task == null && System.nanoTime() - start < SPIN_NANOS) {
+                Loop loop = pending.getAndSet(null);
+                while (loop == null && System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
-                    task = pending;
+                    loop = pending.get() != null ? pending.getAndSet(null) : null;
                 }
-                while (task == null) {
+                while (loop == null) {
                     parked = true;
-                    task = pending;
-                    if (task == null) {
+                    loop = pending.getAndSet(null);
+                    if (loop == null) {
                         LockSupport.park(this);
                         if (isInterrupted()) {
                             return; // closed
                         }
-                        task = pending;
+                        loop = pending.getAndSet(null);
                     }
                     parked = false;
                 }
-                pending = null;
-                task.run();
+                loop.work(part);
             }
         }
     }

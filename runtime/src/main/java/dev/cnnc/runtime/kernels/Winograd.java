@@ -22,7 +22,8 @@ package dev.cnnc.runtime.kernels;
  * tile is then exactly one pool window, its four outputs at the same place in the four quarters).
  *
  * <p>One instance per convolution, built for its shapes; per-thread buffers for up to
- * {@code groupExamples} examples, indexed by the {@code part} that {@link Parallel#forChunks} gives.
+ * {@code groupExamples} examples, indexed by the {@code part} that {@link Parallel#forChunks} gives,
+ * and the weight gradient summed per {@code slot}, the slots added in order.
  */
 public final class Winograd {
     /** Points of a transformed 4x4 tile: 16 matrix products per pass. */
@@ -59,8 +60,10 @@ public final class Winograd {
     private final float[] v;
     /** Per thread: transformed products (forward) or transformed output gradients (backward) [16][F][tiles]. */
     private final float[] m;
-    /** Per thread: the weight gradient in the transformed domain, summed over this thread's tiles [16][F][C]. */
+    /** Per slot of {@link Parallel#forChunks}: the weight gradient in the transformed domain, summed over the slot's tiles [16][F][C]. */
     private final float[] dwPart;
+    /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
+    private int slotsInUse;
     /** Scratch of the weight transforms, which run on the caller's thread only. */
     private final float[] scratch = new float[12];
     private final float[] point = new float[POINTS];
@@ -124,7 +127,7 @@ public final class Winograd {
         this.filterRows = (filters + unit - 1) / unit * unit;
         this.v = new float[threads * POINTS * pointStride(channelRows * groupLd)];
         this.m = new float[threads * POINTS * pointStride(filterRows * groupLd)];
-        this.dwPart = new float[threads * POINTS * filters * channels];
+        this.dwPart = new float[Parallel.slots(threads) * POINTS * filters * channels];
         int planeSize = vector ? planeH * 2 * halfRow : planeH * planeW;
         int gradSize = vector ? VectorWinograd.columnPlanes(planeH, halfRow) : planeH * planeW;
         this.paddedPlane = ThreadLocal.withInitial(() -> new float[planeSize]);
@@ -175,11 +178,16 @@ public final class Winograd {
     }
 
     /**
-     * Clears the threads' weight-gradient parts and, when the input gradient is wanted, transforms
-     * and packs W's transpose for it: once per backward pass, before {@link #backward}.
+     * Clears the weight-gradient parts of slots [0, slots) ({@link Parallel#slotsOf} of the pass's
+     * loop) and, when the input gradient is wanted, transforms and packs W's transpose for it: once
+     * per backward pass, before {@link #backward}.
      */
-    public void prepareBackward(float[] params, int wOff, boolean inputGradient) {
-        java.util.Arrays.fill(dwPart, 0f);
+    public void prepareBackward(float[] params, int wOff, boolean inputGradient, int slots) {
+        if (slots < 1 || slots * POINTS * filters * channels > dwPart.length) {
+            throw new IllegalArgumentException("slots must be 1 .. " + dwPart.length / (POINTS * filters * channels) + ", not " + slots);
+        }
+        slotsInUse = slots;
+        java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
         if (inputGradient) {
             transformWeights(params, wOff);
             for (int x = 0; x < POINTS; x++) {
@@ -241,12 +249,13 @@ public final class Winograd {
 
     /**
      * Backward for examples [e0, e1), given dz, the gradient of {@link #forward}'s output in the same
-     * layout: adds this group's weight gradient to this thread's part and, when {@code din} is not
-     * null, overwrites the examples' planes of the input gradient din [C][n][H][W].
+     * layout: adds this group's weight gradient to slot {@code slot}'s part and, when {@code din} is
+     * not null, overwrites the examples' planes of the input gradient din [C][n][H][W]. Thread
+     * {@code part}'s buffers hold the transformed tiles.
      */
-    public void backward(Parallel p, float[] in, int n, int e0, int e1, float[] dz, int dzAt, int dzLd, float[] din, int part) {
+    public void backward(Parallel p, float[] in, int n, int e0, int e1, float[] dz, int dzAt, int dzLd, float[] din, int part, int slot) {
         Layout g = layout(e0, e1, part);
-        int dwAt = part * POINTS * filters * channels;
+        int dwAt = slot * POINTS * filters * channels;
         p.forRange(filters, Parallel.grain(24L * g.tiles), (f0, f1) -> {
             float[] tmp = vector ? lanes.get() : null;
             for (int f = f0; f < f1; f++) {
@@ -272,10 +281,10 @@ public final class Winograd {
         }
     }
 
-    /** The weight gradient [F][C][3][3] into grads at {@code wOff}: the threads' parts added in order, then G^T (.) G. */
+    /** The weight gradient [F][C][3][3] into grads at {@code wOff}: the slots' parts added in order, then G^T (.) G. */
     public void finishBackward(float[] grads, int wOff) {
         int size = POINTS * filters * channels;
-        for (int t = 1; t < threads; t++) {
+        for (int t = 1; t < slotsInUse; t++) {
             for (int i = 0; i < size; i++) {
                 dwPart[i] += dwPart[t * size + i];
             }

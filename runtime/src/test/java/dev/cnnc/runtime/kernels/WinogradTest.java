@@ -51,15 +51,15 @@ class WinogradTest {
                             float[] z = new float[f * n * oh * ow];
                             Arrays.fill(z, Float.NaN);
                             wino.prepareForward(params, 5);
-                            par.forChunks(n, group, (e0, e1, p, part) -> wino.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
+                            par.forChunks(n, group, (e0, e1, p, part, slot) -> wino.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
                             check(what + " forward", expectedZ, z);
                             float[] din = new float[in.length];
                             Arrays.fill(din, Float.NaN);
                             float[] grads = new float[params.length];
                             Arrays.fill(grads, Float.NaN);
-                            wino.prepareBackward(params, 5, true);
-                            par.forChunks(n, group, (e0, e1, p, part) ->
-                                    wino.backward(p, in, n, e0, e1, dyIn, e0 * oh * ow, n * oh * ow, din, part));
+                            wino.prepareBackward(params, 5, true, par.slotsOf(n, group));
+                            par.forChunks(n, group, (e0, e1, p, part, slot) ->
+                                    wino.backward(p, in, n, e0, e1, dyIn, e0 * oh * ow, n * oh * ow, din, part, slot));
                             wino.finishBackward(grads, 5);
                             check(what + " input gradient", expected[1], din);
                             check(what + " weight gradient", expected[2], Arrays.copyOfRange(grads, 5, grads.length));

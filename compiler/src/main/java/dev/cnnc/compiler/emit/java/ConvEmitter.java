@@ -127,7 +127,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                     JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
         } else {
             ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
-            ctx.floats("wPart" + k, "threads * " + d.ckk * d.f);
+            ctx.floats("wPart" + k, "Parallel.slots(threads) * " + d.ckk * d.f);
         }
         ctx.doubles("biasPart" + k, "maxBatch * " + d.f);
         if (op.epilogue().pool() != null) {
@@ -167,7 +167,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
 
     /** Opens the loop over groups (closed by the caller) and declares the group's columns and im2col offset. */
     private static void openGroups(CodeBlock.Builder b, Dims d, Group g) {
-        b.beginControlFlow("par.forChunks(n, $L, (e0, e1, p, part) ->", g.examples());
+        b.beginControlFlow("par.forChunks(n, $L, (e0, e1, p, part, slot) ->", g.examples());
         b.addStatement("final int cols = (e1 - e0) * $L", d.plane());
         b.addStatement("final int colAt = part * $L", g.col());
     }
@@ -362,9 +362,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         boolean hasBias = p.containsKey("bias");
         CodeBlock.Builder b = CodeBlock.builder();
         boolean wino = winograd(op, ctx);
-        b.add("// the weight gradient is summed per thread, the parts added in order at the end\n");
+        Group g = group(op, ctx);
+        b.add("// the weight gradient is summed per slot of groups, the slots' parts added in order at the end\n");
         if (wino) {
-            b.addStatement("wino$L.prepareBackward(params, $L, $L)", k, wOff, inputGradient);
+            b.addStatement("wino$L.prepareBackward(params, $L, $L, par.slotsOf(n, $L))", k, wOff, inputGradient, g.examples());
         } else {
             b.addStatement("java.util.Arrays.fill(wPart$L, 0f)", k);
             if (inputGradient) {
@@ -372,7 +373,6 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 b.addStatement("gemm.pack(params, $L, $L, true, $L, $L, wTPack$L)", wOff, d.ckk, d.ckk, d.f, k);
             }
         }
-        Group g = group(op, ctx);
         b.add("// groups of $L example(s), as in forward\n", g.examples());
         openGroups(b, d, g);
         if (e.pool() == null) {
@@ -458,9 +458,9 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             closeFilters(b);
         }
         if (wino) {
-            b.add("// the weight gradient (into this thread's part)$L, as 16 products of transformed tiles each\n",
+            b.add("// the weight gradient (into the slot's part)$L, as 16 products of transformed tiles each\n",
                     inputGradient ? " and the input gradient" : "");
-            b.addStatement("wino$L.backward(p, $L, n, e0, e1, $L, dzAt, dzLd, $L, part)", k, ctx.value(op.input()), dz,
+            b.addStatement("wino$L.backward(p, $L, n, e0, e1, $L, dzAt, dzLd, $L, part, slot)", k, ctx.value(op.input()), dz,
                     inputGradient ? ctx.gradSlot(op, op.input()) : "null");
         } else {
             directGradients(b, op, k, ctx, dz, inputGradient);
@@ -479,7 +479,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         if (wino) {
             b.addStatement("wino$L.finishBackward(grads, $L)", k, wOff);
         } else {
-            b.addStatement("$T.sumParts(wPart$L, par.threads(), $L, grads, $L)", JavaEmitContext.OPS, k, d.ckk * d.f, wOff);
+            b.addStatement("$T.sumParts(wPart$L, par.slotsOf(n, $L), $L, grads, $L)", JavaEmitContext.OPS, k, g.examples(), d.ckk * d.f, wOff);
         }
         return b.build();
     }
@@ -494,8 +494,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         Dims d = dims(op);
         b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
                 ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into this thread's part\n");
-        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, part * $L, $L, true)",
+        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into the slot's part\n");
+        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, slot * $L, $L, true)",
                 d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
         if (inputGradient) {
             b.add("// input gradient: dcol = W^T x dz, then col2im\n");
