@@ -64,6 +64,15 @@ public final class Winograd {
     private final float[] dwPart;
     /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
     private int slotsInUse;
+    /**
+     * The weights u was last transformed from, and which packings of that u are current: a forward
+     * pass with unchanged weights (inference, or the backward right after a training forward) skips
+     * the transform and the packing, which for one image cost about a fifth of the pass (JFR).
+     */
+    private final float[] transformedFrom;
+    private boolean transformed;
+    private boolean forwardPacked;
+    private boolean backwardPacked;
     /** Scratch of the weight transforms, which run on the caller's thread only. */
     private final float[] scratch = new float[12];
     private final float[] point = new float[POINTS];
@@ -119,6 +128,7 @@ public final class Winograd {
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
         this.u = new float[POINTS * filters * channels];
+        this.transformedFrom = new float[filters * channels * 9];
         this.uPack = new float[POINTS][gemm.packedSize(filters, channels)];
         this.uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
@@ -171,9 +181,12 @@ public final class Winograd {
 
     /** Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per forward pass. */
     public void prepareForward(float[] params, int wOff) {
-        transformWeights(params, wOff);
-        for (int x = 0; x < POINTS; x++) {
-            gemm.pack(u, x * filters * channels, channels, false, filters, channels, uPack[x]);
+        transformIfChanged(params, wOff);
+        if (!forwardPacked) {
+            for (int x = 0; x < POINTS; x++) {
+                gemm.pack(u, x * filters * channels, channels, false, filters, channels, uPack[x]);
+            }
+            forwardPacked = true;
         }
     }
 
@@ -189,11 +202,27 @@ public final class Winograd {
         slotsInUse = slots;
         java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
         if (inputGradient) {
-            transformWeights(params, wOff);
-            for (int x = 0; x < POINTS; x++) {
-                gemm.pack(u, x * filters * channels, channels, true, channels, filters, uTPack[x]);
+            transformIfChanged(params, wOff);
+            if (!backwardPacked) {
+                for (int x = 0; x < POINTS; x++) {
+                    gemm.pack(u, x * filters * channels, channels, true, channels, filters, uTPack[x]);
+                }
+                backwardPacked = true;
             }
         }
+    }
+
+    /** u from the weights at {@code wOff}, unless it already holds their transform (compared bit for bit). */
+    private void transformIfChanged(float[] params, int wOff) {
+        int size = transformedFrom.length;
+        if (transformed && java.util.Arrays.equals(params, wOff, wOff + size, transformedFrom, 0, size)) {
+            return;
+        }
+        System.arraycopy(params, wOff, transformedFrom, 0, size);
+        transformWeights(params, wOff);
+        transformed = true;
+        forwardPacked = false;
+        backwardPacked = false;
     }
 
     /** u[x][f][c] = (G g G^T)[x] for g = the 3x3 weights of (f, c). */

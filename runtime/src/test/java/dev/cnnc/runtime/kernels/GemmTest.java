@@ -62,8 +62,10 @@ class GemmTest {
         Random r = new Random(6);
         try (Parallel two = new Parallel(2)) {
             for (int round = 0; round < 40; round++) {
-                int m = 1 + r.nextInt(30);
-                int n = 1 + r.nextInt(round % 3 == 0 ? 300 : 30); // wide enough for column splits and packed tiles
+                // every fourth round one or two whole panels (16, 32 columns): A's rows are then read in place
+                boolean narrow = round % 4 == 1;
+                int m = 1 + r.nextInt(narrow ? 70 : 30);
+                int n = narrow ? 16 * (1 + r.nextInt(2)) : 1 + r.nextInt(round % 3 == 0 ? 300 : 30); // wide enough for column splits and packed tiles
                 int k = r.nextInt(round % 5 == 0 ? 3000 : 60);
                 boolean accumulate = r.nextBoolean();
                 float[] a = random(r, m * k + 1);

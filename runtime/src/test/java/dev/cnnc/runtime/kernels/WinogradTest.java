@@ -73,6 +73,52 @@ class WinogradTest {
         }
     }
 
+    @Test
+    void changedWeightsAreTransformedAgainAndUnchangedOnesReused() {
+        Random r = new Random(23);
+        int c = 5;
+        int f = 7;
+        int h = 6;
+        int w = 5;
+        int n = 3;
+        float[] in = random(r, c * n * h * w);
+        float[] params = random(r, 5 + f * c * 9);
+        float[] dy = random(r, f * n * h * w);
+        try (Parallel two = new Parallel(2)) {
+            for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                Winograd wino = new Winograd(gemm, c, f, h, w, 1, 1, 1, 2, false);
+                // the same instance through a sequence of weights: the last weight changed, one in the middle,
+                // none (the cached transform), and the first again; each against a direct conv of the weights now
+                int[] changed = {-1, params.length - 1, 5 + f * c * 9 / 2, -1, 5};
+                for (int step = 0; step < changed.length; step++) {
+                    if (changed[step] >= 0) {
+                        params[changed[step]] += 0.75f;
+                    }
+                    double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, 1, 1, h, w);
+                    String what = gemm.getClass().getSimpleName() + " step " + step;
+                    float[] z = new float[f * n * h * w];
+                    Arrays.fill(z, Float.NaN);
+                    wino.prepareForward(params, 5);
+                    two.forChunks(n, 1, (e0, e1, p, part, slot) -> wino.forward(p, in, n, e0, e1, z, e0 * h * w, n * h * w, part));
+                    check(what + " forward", expected[0], z);
+                    if (step == 3) {
+                        params[5 + f * c * 9 - 2] -= 0.5f; // between forward and backward: the input gradient must see it
+                        expected = direct(in, params, 5, dy, n, c, f, h, w, 1, 1, h, w);
+                    }
+                    float[] din = new float[in.length];
+                    Arrays.fill(din, Float.NaN);
+                    float[] grads = new float[params.length];
+                    wino.prepareBackward(params, 5, true, two.slotsOf(n, 1));
+                    two.forChunks(n, 1, (e0, e1, p, part, slot) ->
+                            wino.backward(p, in, n, e0, e1, dy, e0 * h * w, n * h * w, din, part, slot));
+                    wino.finishBackward(grads, 5);
+                    check(what + " input gradient", expected[1], din);
+                    check(what + " weight gradient", expected[2], Arrays.copyOfRange(grads, 5, grads.length));
+                }
+            }
+        }
+    }
+
     /** Each plane [oh][ow] as four quarters, quarter 2 * dy + dx holding (2 py + dy, 2 px + dx) at py * ow / 2 + px. */
     static int windowMajorIndex(int y, int x, int oh, int ow) {
         return ((y % 2) * 2 + x % 2) * (oh * ow / 4) + (y / 2) * (ow / 2) + x / 2;
