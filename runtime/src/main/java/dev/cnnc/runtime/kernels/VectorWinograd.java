@@ -27,12 +27,18 @@ final class VectorWinograd {
      * (row r's even columns at r * 2 * hr, odd ones hr further on); nothing else of eo is written.
      */
     static void deinterleave(float[] in, int src, int h, int w, int ph, int pw, float[] eo, int hr) {
+        // input column x lands in half (x + pw) & 1 at (x + pw) >> 1: one loop per half, no index
+        // arithmetic per element (one loop computing both measured ~4 % of a training step)
+        int evenFrom = pw & 1; // the first x whose padded column is even
+        int oddFrom = 1 - evenFrom;
         for (int y = 0; y < h; y++) {
             int row = (y + ph) * 2 * hr;
             int s = src + y * w;
-            for (int x = 0; x < w; x++) {
-                int col = x + pw;
-                eo[row + (col & 1) * hr + (col >> 1)] = in[s + x];
+            for (int x = evenFrom, k = row + ((evenFrom + pw) >> 1); x < w; x += 2, k++) {
+                eo[k] = in[s + x];
+            }
+            for (int x = oddFrom, k = row + hr + ((oddFrom + pw) >> 1); x < w; x += 2, k++) {
+                eo[k] = in[s + x];
             }
         }
     }
@@ -45,13 +51,18 @@ final class VectorWinograd {
      */
     static void interleaveColumns(float[] cols, int hr, int tilesX, int h, int w, int ph, int pw, float[] out, int dst) {
         int q = 4 * hr; // one padded row: the four column planes' rows side by side, each shifted by one
+        int evenFrom = pw & 1; // the first x whose padded column is even
+        int oddFrom = 1 - evenFrom;
         for (int y = 0; y < h; y++) {
             int row = (y + ph) * q + 1;
             int d = dst + y * w;
-            for (int x = 0; x < w; x++) {
-                int col = x + pw;
-                int k = col >> 1;
-                int at = row + (col & 1) * hr + k;
+            // one loop per parity of the padded column (as in deinterleave), k = column >> 1
+            for (int x = evenFrom, k = (evenFrom + pw) >> 1; x < w; x += 2, k++) {
+                int at = row + k;
+                out[d + x] = (k < tilesX ? cols[at] : 0f) + cols[at + 2 * hr - 1];
+            }
+            for (int x = oddFrom, k = (oddFrom + pw) >> 1; x < w; x += 2, k++) {
+                int at = row + hr + k;
                 out[d + x] = (k < tilesX ? cols[at] : 0f) + cols[at + 2 * hr - 1];
             }
         }
