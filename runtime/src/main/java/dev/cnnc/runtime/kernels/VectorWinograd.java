@@ -211,9 +211,10 @@ final class VectorWinograd {
 
     /**
      * A^T M A of the VL tiles whose point x is at m[at + x * stride]: their outputs y00, y01, y10, y11
-     * to tmp[0, VL), [VL, 2VL), [2VL, 3VL), [3VL, 4VL).
+     * to out[o00, o00 + VL), out[o01, ...), out[o10, ...), out[o11, ...) (a lane buffer, or four
+     * quarter planes of window-major output).
      */
-    static void transformOutput(float[] m, int at, int stride, float[] tmp) {
+    static void transformOutput(float[] m, int at, int stride, float[] out, int o00, int o01, int o10, int o11) {
         FloatVector m0 = FloatVector.fromArray(S, m, at), m1 = FloatVector.fromArray(S, m, at + stride);
         FloatVector m2 = FloatVector.fromArray(S, m, at + 2 * stride), m3 = FloatVector.fromArray(S, m, at + 3 * stride);
         FloatVector m4 = FloatVector.fromArray(S, m, at + 4 * stride), m5 = FloatVector.fromArray(S, m, at + 5 * stride);
@@ -225,19 +226,20 @@ final class VectorWinograd {
         // A^T M down the columns (m0 + m1 + m2, m1 - m2 - m3), then along each row
         FloatVector s0 = m0.add(m4).add(m8), s1 = m1.add(m5).add(m9), s2 = m2.add(m6).add(m10), s3 = m3.add(m7).add(m11);
         FloatVector q0 = m4.sub(m8).sub(m12), q1 = m5.sub(m9).sub(m13), q2 = m6.sub(m10).sub(m14), q3 = m7.sub(m11).sub(m15);
-        s0.add(s1).add(s2).intoArray(tmp, 0);
-        s1.sub(s2).sub(s3).intoArray(tmp, VL);
-        q0.add(q1).add(q2).intoArray(tmp, 2 * VL);
-        q1.sub(q2).sub(q3).intoArray(tmp, 3 * VL);
+        s0.add(s1).add(s2).intoArray(out, o00);
+        s1.sub(s2).sub(s3).intoArray(out, o01);
+        q0.add(q1).add(q2).intoArray(out, o10);
+        q1.sub(q2).sub(q3).intoArray(out, o11);
     }
 
     /**
-     * A dY A^T of VL tiles whose output gradients (g00, g01, g10, g11) are tmp[0, VL) .. [3VL, 4VL):
-     * point x of each to m[at + x * stride].
+     * A dY A^T of VL tiles whose output gradients (g00, g01, g10, g11) are dy[o00, o00 + VL) ..
+     * dy[o11, o11 + VL) (a lane buffer, or four quarter planes of window-major output): point x of
+     * each to m[at + x * stride].
      */
-    static void transformOutputGradient(float[] tmp, float[] m, int at, int stride) {
-        FloatVector g00 = FloatVector.fromArray(S, tmp, 0), g01 = FloatVector.fromArray(S, tmp, VL);
-        FloatVector g10 = FloatVector.fromArray(S, tmp, 2 * VL), g11 = FloatVector.fromArray(S, tmp, 3 * VL);
+    static void transformOutputGradient(float[] dy, int o00, int o01, int o10, int o11, float[] m, int at, int stride) {
+        FloatVector g00 = FloatVector.fromArray(S, dy, o00), g01 = FloatVector.fromArray(S, dy, o01);
+        FloatVector g10 = FloatVector.fromArray(S, dy, o10), g11 = FloatVector.fromArray(S, dy, o11);
         // A g down the columns: (g0, g0 + g1, g0 - g1, -g1), then the same along each row
         FloatVector b0 = g00.add(g10), b1 = g01.add(g11), c0 = g00.sub(g10), c1 = g01.sub(g11), d0 = FloatVector.zero(S).sub(g10), d1 = FloatVector.zero(S).sub(g11);
         g00.intoArray(m, at);

@@ -417,12 +417,19 @@ public final class Winograd {
      */
     private void transformOutput(int tiles, int base, int stride, float[] z, int zRow, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
-        int e = 0;
-        int ty = 0;
-        int tx = 0;
         for (int t0 = 0; t0 < tiles; t0 += vl) {
+            int e = t0 / tilesPerExample;
+            int ty = t0 % tilesPerExample / tilesX;
+            int tx = t0 % tilesX;
             if (vector) {
-                VectorWinograd.transformOutput(m, base + t0, stride, tmp);
+                int run = windowRun(t0, tiles);
+                if (run >= 0) {
+                    // the vector's tiles are neighbouring windows of one example: each output straight to its quarter
+                    int o = zRow + run;
+                    VectorWinograd.transformOutput(m, base + t0, stride, z, o, o + at01, o + at10, o + at11);
+                    continue;
+                }
+                VectorWinograd.transformOutput(m, base + t0, stride, tmp, 0, vl, 2 * vl, 3 * vl);
             }
             for (int l = 0; l < vl && t0 + l < tiles; l++) {
                 float y00, y01, y10, y11;
@@ -469,6 +476,20 @@ public final class Winograd {
         }
     }
 
+    /**
+     * In window-major order, where the outputs (0, 0) of tiles [t0, t0 + VL) start in a filter's row
+     * when those tiles are all of one example (so each of their four outputs is a run of VL in its
+     * quarter); -1 otherwise (row-major order, a vector across two examples, or past the last tile).
+     */
+    private int windowRun(int t0, int tiles) {
+        int vl = VectorWinograd.VL;
+        int e = t0 / tilesPerExample;
+        if (!windowMajor || t0 + vl > tiles || (t0 + vl - 1) / tilesPerExample != e) {
+            return -1;
+        }
+        return e * oh * ow + t0 - e * tilesPerExample;
+    }
+
     /** Where output (2 ty, 2 tx) of example e (of the group) lies in a filter's row of the output. */
     private int outputAt(int e, int ty, int tx) {
         return e * oh * ow + (windowMajor ? ty * tilesX + tx : 2 * ty * ow + 2 * tx);
@@ -477,10 +498,19 @@ public final class Winograd {
     /** A dY A^T for every tile of one filter, from its plane rows of dz at {@code dzRow} (outputs past odd sizes read as 0). */
     private void transformOutputGradient(int tiles, float[] dz, int dzRow, int base, int stride, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
-        int e = 0;
-        int ty = 0;
-        int tx = 0;
         for (int t0 = 0; t0 < tiles; t0 += vl) {
+            int e = t0 / tilesPerExample;
+            int ty = t0 % tilesPerExample / tilesX;
+            int tx = t0 % tilesX;
+            if (vector) {
+                int run = windowRun(t0, tiles);
+                if (run >= 0) {
+                    // the vector's tiles are neighbouring windows of one example: each gradient straight from its quarter
+                    int o = dzRow + run;
+                    VectorWinograd.transformOutputGradient(dz, o, o + at01, o + at10, o + at11, m, base + t0, stride);
+                    continue;
+                }
+            }
             for (int l = 0; l < vl; l++) {
                 float g00 = 0f, g01 = 0f, g10 = 0f, g11 = 0f;
                 if (t0 + l < tiles) {
@@ -533,7 +563,7 @@ public final class Winograd {
                 m[at + 15 * stride] = -d1;
             }
             if (vector) {
-                VectorWinograd.transformOutputGradient(tmp, m, base + t0, stride);
+                VectorWinograd.transformOutputGradient(tmp, 0, vl, 2 * vl, 3 * vl, m, base + t0, stride);
             }
         }
     }
