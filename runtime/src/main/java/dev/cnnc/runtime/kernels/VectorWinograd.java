@@ -72,6 +72,16 @@ final class VectorWinograd {
      * B^T d B of every tile of one deinterleaved plane: point x of tile (ty, tx) to
      * v[at + x * stride + ty * tilesX + tx]. A row's last vector writes up to VL - 1 tiles past the
      * row: the next row overwrites them, and the caller leaves room after the last.
+     *
+     * <p>B^T d down the columns gives rows d0 - d2, d1 + d2, d2 - d1, d1 - d3 of the tiles, each then
+     * combined along the row (t0 - t2, t1 + t2, t2 - t1, t1 - t3) into four points. The work is two
+     * methods of two row combinations each, and that split is what keeps the Vector API compiled:
+     * one method for all 16 points fell back to boxed lanes (9 GB allocated in a 30 s bench), and
+     * four small helpers called from one loop were inlined into it until C2's node budget ran out
+     * at the fourth (NodeCountInliningCutoff in -XX:+PrintInlining), which then ran the API's
+     * non-intrinsic fallback (a tenth of an inference bench's samples). Each method here is over
+     * C2's inlining size for hot calls (325 bytes of bytecode), so it is always compiled on its own,
+     * with its 40-odd vector operations, well within the budget.
      */
     static void transformInput(float[] eo, int hr, int tilesY, int tilesX, float[] v, int at, int stride) {
         for (int ty = 0; ty < tilesY; ty++) {
@@ -79,42 +89,68 @@ final class VectorWinograd {
             int r1 = r0 + 2 * hr;
             int r2 = r1 + 2 * hr;
             int r3 = r2 + 2 * hr;
-            for (int tx = 0; tx < tilesX; tx += VL) {
-                int o = at + ty * tilesX + tx;
-                // B^T d down the columns: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3 of the tiles, each then
-                // along the row (t0 - t2, t1 + t2, t2 - t1, t1 - t3) into four points. One small method per
-                // row combination: one method for all 16 points fell back to boxed lanes (C2's limits), and
-                // a helper taking vectors that C2 declines to inline would box them too.
-                rowDifference(eo, r0 + tx, r2 + tx, hr, v, o, stride);
-                rowSum(eo, r1 + tx, r2 + tx, hr, v, o + 4 * stride, stride);
-                rowDifference(eo, r2 + tx, r1 + tx, hr, v, o + 8 * stride, stride);
-                rowDifference(eo, r1 + tx, r3 + tx, hr, v, o + 12 * stride, stride);
-            }
+            int o = at + ty * tilesX;
+            upperPoints(eo, r0, r1, r2, hr, tilesX, v, o, stride);
+            lowerPoints(eo, r1, r2, r3, hr, tilesX, v, o + 8 * stride, stride);
         }
     }
 
-    /** Rows p - q of VL tiles (their columns E[tx], O[tx], E[tx + 1], O[tx + 1]), then along the row into points o, o + stride, ... */
-    private static void rowDifference(float[] eo, int p, int q, int hr, float[] v, int o, int stride) {
-        FloatVector t0 = FloatVector.fromArray(S, eo, p).sub(FloatVector.fromArray(S, eo, q));
-        FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).sub(FloatVector.fromArray(S, eo, q + hr));
-        FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).sub(FloatVector.fromArray(S, eo, q + 1));
-        FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).sub(FloatVector.fromArray(S, eo, q + hr + 1));
-        t0.sub(t2).intoArray(v, o);
-        t1.add(t2).intoArray(v, o + stride);
-        t2.sub(t1).intoArray(v, o + 2 * stride);
-        t1.sub(t3).intoArray(v, o + 3 * stride);
+    /**
+     * Points 0-7 of a row of tiles: rows d0 - d2 and d1 + d2 (rows r0, r1, r2 of the plane), each along
+     * the row. Columns E[tx], O[tx], E[tx + 1], O[tx + 1] of VL tiles are four contiguous loads.
+     */
+    private static void upperPoints(float[] eo, int r0, int r1, int r2, int hr, int tilesX, float[] v, int o, int stride) {
+        for (int tx = 0; tx < tilesX; tx += VL) {
+            int p = r0 + tx;
+            int q = r2 + tx;
+            FloatVector t0 = FloatVector.fromArray(S, eo, p).sub(FloatVector.fromArray(S, eo, q));
+            FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).sub(FloatVector.fromArray(S, eo, q + hr));
+            FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).sub(FloatVector.fromArray(S, eo, q + 1));
+            FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).sub(FloatVector.fromArray(S, eo, q + hr + 1));
+            int d = o + tx;
+            t0.sub(t2).intoArray(v, d);
+            t1.add(t2).intoArray(v, d + stride);
+            t2.sub(t1).intoArray(v, d + 2 * stride);
+            t1.sub(t3).intoArray(v, d + 3 * stride);
+            p = r1 + tx;
+            t0 = FloatVector.fromArray(S, eo, p).add(FloatVector.fromArray(S, eo, q));
+            t1 = FloatVector.fromArray(S, eo, p + hr).add(FloatVector.fromArray(S, eo, q + hr));
+            t2 = FloatVector.fromArray(S, eo, p + 1).add(FloatVector.fromArray(S, eo, q + 1));
+            t3 = FloatVector.fromArray(S, eo, p + hr + 1).add(FloatVector.fromArray(S, eo, q + hr + 1));
+            d += 4 * stride;
+            t0.sub(t2).intoArray(v, d);
+            t1.add(t2).intoArray(v, d + stride);
+            t2.sub(t1).intoArray(v, d + 2 * stride);
+            t1.sub(t3).intoArray(v, d + 3 * stride);
+        }
     }
 
-    /** Rows p + q of VL tiles, then along the row, as {@link #rowDifference}. */
-    private static void rowSum(float[] eo, int p, int q, int hr, float[] v, int o, int stride) {
-        FloatVector t0 = FloatVector.fromArray(S, eo, p).add(FloatVector.fromArray(S, eo, q));
-        FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).add(FloatVector.fromArray(S, eo, q + hr));
-        FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).add(FloatVector.fromArray(S, eo, q + 1));
-        FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).add(FloatVector.fromArray(S, eo, q + hr + 1));
-        t0.sub(t2).intoArray(v, o);
-        t1.add(t2).intoArray(v, o + stride);
-        t2.sub(t1).intoArray(v, o + 2 * stride);
-        t1.sub(t3).intoArray(v, o + 3 * stride);
+    /** Points 8-15 of a row of tiles: rows d2 - d1 and d1 - d3 (rows r1, r2, r3 of the plane), as {@link #upperPoints}. */
+    private static void lowerPoints(float[] eo, int r1, int r2, int r3, int hr, int tilesX, float[] v, int o, int stride) {
+        for (int tx = 0; tx < tilesX; tx += VL) {
+            int p = r2 + tx;
+            int q = r1 + tx;
+            FloatVector t0 = FloatVector.fromArray(S, eo, p).sub(FloatVector.fromArray(S, eo, q));
+            FloatVector t1 = FloatVector.fromArray(S, eo, p + hr).sub(FloatVector.fromArray(S, eo, q + hr));
+            FloatVector t2 = FloatVector.fromArray(S, eo, p + 1).sub(FloatVector.fromArray(S, eo, q + 1));
+            FloatVector t3 = FloatVector.fromArray(S, eo, p + hr + 1).sub(FloatVector.fromArray(S, eo, q + hr + 1));
+            int d = o + tx;
+            t0.sub(t2).intoArray(v, d);
+            t1.add(t2).intoArray(v, d + stride);
+            t2.sub(t1).intoArray(v, d + 2 * stride);
+            t1.sub(t3).intoArray(v, d + 3 * stride);
+            p = r1 + tx;
+            q = r3 + tx;
+            t0 = FloatVector.fromArray(S, eo, p).sub(FloatVector.fromArray(S, eo, q));
+            t1 = FloatVector.fromArray(S, eo, p + hr).sub(FloatVector.fromArray(S, eo, q + hr));
+            t2 = FloatVector.fromArray(S, eo, p + 1).sub(FloatVector.fromArray(S, eo, q + 1));
+            t3 = FloatVector.fromArray(S, eo, p + hr + 1).sub(FloatVector.fromArray(S, eo, q + hr + 1));
+            d += 4 * stride;
+            t0.sub(t2).intoArray(v, d);
+            t1.add(t2).intoArray(v, d + stride);
+            t2.sub(t1).intoArray(v, d + 2 * stride);
+            t1.sub(t3).intoArray(v, d + 3 * stride);
+        }
     }
 
     /** Floats of the column planes {@link #inverseTransformInput} adds into, for planes of {@code rows} padded rows. */
