@@ -42,10 +42,15 @@ public final class WindowOrder {
                             }
                             int row = src + iy * w;
                             int x0 = dx * sw + j - pw; // input column of px = 0; each px steps 2 * sw
-                            for (int px = 0; px < halfW; px++) {
-                                int ix = x0 + 2 * sw * px;
-                                col[d + px] = ix >= 0 && ix < w ? in[row + ix] : 0f;
+                            int step = 2 * sw;
+                            // px in [lo, hi) read inside the row; the padding on either side is zero
+                            int lo = x0 >= 0 ? 0 : Math.min(halfW, (-x0 + step - 1) / step);
+                            int hi = Math.max(lo, Math.min(halfW, x0 < w ? (w - 1 - x0) / step + 1 : 0));
+                            java.util.Arrays.fill(col, d, d + lo, 0f);
+                            for (int px = lo, ix = row + x0 + step * lo; px < hi; px++, ix += step) {
+                                col[d + px] = in[ix];
                             }
+                            java.util.Arrays.fill(col, d + hi, d + halfW, 0f);
                         }
                     }
                 }
