@@ -480,7 +480,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return windowPool(op) ? JavaEmitContext.WINDOW_ORDER : JavaEmitContext.OPS;
     }
 
-    /** A group's weight gradient (into the thread's part) and input gradient by im2col, two products and col2im. */
+    /** A group's weight gradient (into its slot's part) and input gradient by im2col, two products and col2im. */
     private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
         Dims d = dims(op);
         b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
