@@ -44,8 +44,8 @@ public final class WindowOrder {
                             int x0 = dx * sw + j - pw; // input column of px = 0; each px steps 2 * sw
                             int step = 2 * sw;
                             // px in [lo, hi) read inside the row; the padding on either side is zero
-                            int lo = x0 >= 0 ? 0 : Math.min(halfW, (-x0 + step - 1) / step);
-                            int hi = Math.max(lo, Math.min(halfW, x0 < w ? (w - 1 - x0) / step + 1 : 0));
+                            int lo = firstInside(x0, step, halfW);
+                            int hi = endInside(x0, step, w, lo, halfW);
                             java.util.Arrays.fill(col, d, d + lo, 0f);
                             for (int px = lo, ix = row + x0 + step * lo; px < hi; px++, ix += step) {
                                 col[d + px] = in[ix];
@@ -86,11 +86,12 @@ public final class WindowOrder {
                                     int s = src + q * quarter + py * halfW;
                                     int row = dst + iy * w;
                                     int x0 = dx * sw + j - pw;
-                                    for (int px = 0; px < halfW; px++) {
-                                        int ix = x0 + 2 * sw * px;
-                                        if (ix >= 0 && ix < w) {
-                                            din[row + ix] += dcol[s + px];
-                                        }
+                                    int step = 2 * sw;
+                                    // only px in [lo, hi) land inside the row; the others fell on the padding
+                                    int lo = firstInside(x0, step, halfW);
+                                    int hi = endInside(x0, step, w, lo, halfW);
+                                    for (int px = lo, ix = row + x0 + step * lo; px < hi; px++, ix += step) {
+                                        din[ix] += dcol[s + px];
                                     }
                                 }
                             }
@@ -99,6 +100,16 @@ public final class WindowOrder {
                 }
             }
         });
+    }
+
+    /** The first px (of halfW) whose input column x0 + step * px is not left of the row: 0 unless x0 < 0. */
+    private static int firstInside(int x0, int step, int halfW) {
+        return x0 >= 0 ? 0 : Math.min(halfW, (-x0 + step - 1) / step);
+    }
+
+    /** One past the last px (from {@code lo}, of halfW) whose input column x0 + step * px is inside a row of w. */
+    private static int endInside(int x0, int step, int w, int lo, int halfW) {
+        return Math.max(lo, Math.min(halfW, x0 < w ? (w - 1 - x0) / step + 1 : 0));
     }
 
     private static void check(int oh, int ow) {

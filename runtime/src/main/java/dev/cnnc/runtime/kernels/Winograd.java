@@ -46,7 +46,6 @@ public final class Winograd {
     private final int filterRows;
     /** Row length of the transformed tiles of the largest group: the stride between threads' buffers. */
     private final int groupLd;
-    private final int threads;
     /** A plane with the padding around it, 2 * tiles + 2 square, so every tile reads 16 values without bounds checks. */
     private final int planeH;
     private final int planeW;
@@ -124,7 +123,6 @@ public final class Winograd {
         this.groupLd = ld(groupExamples * tilesPerExample);
         this.vector = gemm instanceof VectorGemm;
         this.halfRow = vector ? VectorWinograd.halfRow(tilesX) : 0;
-        this.threads = threads;
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
         this.u = new float[POINTS * filters * channels];
