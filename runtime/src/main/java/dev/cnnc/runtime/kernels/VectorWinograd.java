@@ -23,27 +23,6 @@ final class VectorWinograd {
     }
 
     /**
-     * Copies plane [h][w] at {@code src} into eo, deinterleaved, at padded row y + ph and column x + pw
-     * (row r's even columns at r * 2 * hr, odd ones hr further on); nothing else of eo is written.
-     */
-    static void deinterleave(float[] in, int src, int h, int w, int ph, int pw, float[] eo, int hr) {
-        // input column x lands in half (x + pw) & 1 at (x + pw) >> 1: one loop per half, no index
-        // arithmetic per element (one loop computing both measured ~4 % of a training step)
-        int evenFrom = pw & 1; // the first x whose padded column is even
-        int oddFrom = 1 - evenFrom;
-        for (int y = 0; y < h; y++) {
-            int row = (y + ph) * 2 * hr;
-            int s = src + y * w;
-            for (int x = evenFrom, k = row + ((evenFrom + pw) >> 1); x < w; x += 2, k++) {
-                eo[k] = in[s + x];
-            }
-            for (int x = oddFrom, k = row + hr + ((oddFrom + pw) >> 1); x < w; x += 2, k++) {
-                eo[k] = in[s + x];
-            }
-        }
-    }
-
-    /**
      * The end of {@link #inverseTransformInput}: plane [h][w] at {@code dst} overwritten with the
      * sums of the four column planes' shares: even padded column 2k gets col0[k] + col2[k - 1],
      * odd column 2k + 1 gets col1[k] + col3[k - 1]; col0[k] and col1[k] only for a tile k, since the
@@ -56,7 +35,7 @@ final class VectorWinograd {
         for (int y = 0; y < h; y++) {
             int row = (y + ph) * q + 1;
             int d = dst + y * w;
-            // one loop per parity of the padded column (as in deinterleave), k = column >> 1
+            // one loop per parity of the padded column (as in Deinterleaved.copy), k = column >> 1
             for (int x = evenFrom, k = (evenFrom + pw) >> 1; x < w; x += 2, k++) {
                 int at = row + k;
                 out[d + x] = (k < tilesX ? cols[at] : 0f) + cols[at + 2 * hr - 1];

@@ -6,6 +6,7 @@ import dev.cnnc.compiler.layers.Conv;
 import dev.cnnc.compiler.layers.Pool;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.lower.ParamLayout;
+import dev.cnnc.runtime.kernels.DirectWindowConv;
 import dev.cnnc.runtime.kernels.Winograd;
 import java.util.Map;
 
@@ -29,6 +30,10 @@ import java.util.Map;
  * ({@code WindowOrder}: im2col, col2im and Winograd's output transforms write and read that order)
  * so that its epilogue and the epilogue's backward are vector loops ({@code WindowPool}) over four
  * contiguous runs instead of strided gathers, a branchy argmax and scattered adds.
+ *
+ * <p>Such a conv of a few input channels at stride 1 (a first layer: C * kh * kw up to 27) runs
+ * its forward and weight gradient directly ({@code DirectWindowConv}) instead of im2col and a
+ * product of that small depth; its input gradient, when asked, keeps the product and col2im.
  */
 final class ConvEmitter implements OpEmitter<Op.ConvOp> {
     private record Dims(int c, int h, int w, int f, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int ckk) {
@@ -79,6 +84,17 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 && d.oh % 2 == 0 && d.ow % 2 == 0 && isReluOrNone(e.before()) && isReluOrNone(e.after());
     }
 
+    /**
+     * Whether the conv's forward and weight gradient run as {@code DirectWindowConv}: window-pooled,
+     * not Winograd, stride 1, few taps (C * kh * kw), padding below the kernel. Measured on the
+     * Fashion net's conv1 (1 channel, 3x3) against im2col and the product: see the README.
+     */
+    static boolean directWindow(Op.ConvOp op, JavaEmitContext ctx) {
+        Dims d = dims(op);
+        return windowPool(op) && !winograd(op, ctx) && DirectWindowConv.suits(d.c, d.kh, d.kw, d.sh, d.sw) && d.ph < d.kh
+                && d.pw < d.kw;
+    }
+
     /** Whether a window-pooled conv has a relu before or after its pool (the same result either way). */
     private static boolean reluAround(Op.ConvOp op) {
         return op.epilogue().before() != null || op.epilogue().after() != null;
@@ -124,7 +140,12 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                     JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
         } else {
             ctx.floats("col" + k, "threads * " + g.col());
-            ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
+            if (directWindow(op, ctx)) {
+                ctx.kernel("conv" + k, JavaEmitContext.DIRECT_WINDOW_CONV, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, $L, $L, threads)",
+                        JavaEmitContext.DIRECT_WINDOW_CONV, d.c, d.f, d.h, d.w, d.kh, d.kw, d.ph, d.pw, g.examples()));
+            } else {
+                ctx.floats("wPack" + k, "gemm.packedSize(" + d.f + ", " + d.ckk + ")");
+            }
             ctx.floats("wTPack" + k, "gemm.packedSize(" + d.ckk + ", " + d.f + ")");
             ctx.floats("wPart" + k, "Parallel.slots(threads) * " + d.ckk * d.f);
         }
@@ -192,6 +213,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         Op.Epilogue e = op.epilogue();
         CodeBlock.Builder b = CodeBlock.builder();
         boolean wino = winograd(op, ctx);
+        boolean direct = directWindow(op, ctx);
         Group g = group(op, ctx);
         if (wino) {
             // A batch of one group (one image) runs Winograd too, its 16 products split across the
@@ -199,13 +221,16 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             // faster than the direct lowering for one image of the Fashion net (0.19 vs 0.36 ms a pass).
             b.add("// the weights transformed (G g G^T) and packed for the products of every group, unless unchanged since the last pass\n");
             b.addStatement("wino$L.prepareForward(params, $L)", k, p.get("weight").offset());
+        } else if (direct) {
+            b.add("// the weights laid out once for the direct convolution of every group\n");
+            b.addStatement("conv$L.prepareForward(params, $L)", k, p.get("weight").offset());
         } else {
             b.add("// the weights packed once for the products of every group\n");
             b.addStatement("gemm.pack(params, $L, $L, false, $L, $L, wPack$L)", p.get("weight").offset(), d.ckk, d.f, d.ckk, k);
         }
-        b.add("// groups of $L example(s): $L, product and epilogue while they are in cache\n", g.examples(),
-                wino ? "Winograd's input transform" : "im2col");
-        openGroups(b, d, g, !wino);
+        b.add("// groups of $L example(s): $L and epilogue while they are in cache\n", g.examples(),
+                wino ? "Winograd's input transform, product" : direct ? "direct convolution" : "im2col, product");
+        openGroups(b, d, g, !wino && !direct);
         if (zPerGroup(op)) {
             groupLayout(b, "z", g);
         } else {
@@ -214,6 +239,9 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         if (wino) {
             b.add("// $L[F][cols] = the convolution, as 16 products of transformed tiles\n", z);
             b.addStatement("wino$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
+        } else if (direct) {
+            b.add("// $L[F][cols] = the convolution, window-major, straight from the input planes\n", z);
+            b.addStatement("conv$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
         } else {
             b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op), in, k,
                     d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
@@ -365,7 +393,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             }
         }
         b.add("// groups of $L example(s), as in forward\n", g.examples());
-        openGroups(b, d, g, !wino);
+        openGroups(b, d, g, !wino && (inputGradient || !directWindow(op, ctx)));
         if (e.pool() == null) {
             batchLayout(b, "dz", d);
             if (e.before() != null || hasBias) {
@@ -480,14 +508,23 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         return windowPool(op) ? JavaEmitContext.WINDOW_ORDER : JavaEmitContext.OPS;
     }
 
-    /** A group's weight gradient (into its slot's part) and input gradient by im2col, two products and col2im. */
+    /**
+     * A group's weight gradient (into its slot's part) by im2col and a product, or directly; its
+     * input gradient by a product and col2im.
+     */
     private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
         Dims d = dims(op);
-        b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
-                ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
-        b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into the slot's part\n");
-        b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, slot * $L, $L, true)",
-                d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
+        if (directWindow(op, ctx)) {
+            b.add("// dW[F][C*KH*KW] += dz x the input, straight from the input planes, into the slot's part\n");
+            b.addStatement("conv$L.weightGradient(p, $L, n, e0, e1, $L, dzAt, dzLd, wPart$L, slot * $L, part)", k, ctx.value(op.input()), dz,
+                    k, d.ckk * d.f);
+        } else {
+            b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
+                    ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+            b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into the slot's part\n");
+            b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, slot * $L, $L, true)",
+                    d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);
+        }
         if (inputGradient) {
             b.add("// input gradient: dcol = W^T x dz, then col2im\n");
             b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, col$L, colAt, cols, false)", d.ckk, d.f, k, dz, k);

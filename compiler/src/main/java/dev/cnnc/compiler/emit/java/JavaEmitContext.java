@@ -20,6 +20,7 @@ final class JavaEmitContext {
     static final ClassName WINOGRAD = ClassName.get("dev.cnnc.runtime.kernels", "Winograd");
     static final ClassName WINDOW_POOL = ClassName.get("dev.cnnc.runtime.kernels", "WindowPool");
     static final ClassName WINDOW_ORDER = ClassName.get("dev.cnnc.runtime.kernels", "WindowOrder");
+    static final ClassName DIRECT_WINDOW_CONV = ClassName.get("dev.cnnc.runtime.kernels", "DirectWindowConv");
 
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();

@@ -1,0 +1,169 @@
+package dev.cnnc.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct window-major convolution, forward and weight gradient, against a direct convolution
+ * in double precision permuted into window-major order: random shapes (kernels 1-5 by 1-5, padding
+ * below the kernel, window rows from 1 to 19, so shorter than a vector, a whole number of them,
+ * and in between), filter and tap counts that leave partial blocks, groups at offsets into the
+ * batch, random data, outputs poisoned with NaN, plain and Vector API kernels, one and two threads.
+ */
+class DirectWindowConvTest {
+    @Test
+    void forwardAndWeightGradientMatchTheDirectConvolution() {
+        Random r = new Random(31);
+        try (Parallel one = new Parallel(1); Parallel two = new Parallel(2)) {
+            for (int round = 0; round < 60; round++) {
+                int kh = 1 + r.nextInt(5);
+                int kw = 1 + r.nextInt(5);
+                int c = 1 + r.nextInt(Math.max(1, Math.min(3, DirectWindowConv.MAX_TAPS / (kh * kw))));
+                int f = 1 + r.nextInt(round % 4 == 0 ? 33 : 9);
+                int ph = r.nextInt(kh);
+                int pw = r.nextInt(kw);
+                // an even output of 2 .. 38 columns: window rows of 1 .. 19
+                int oh = 2 * (1 + r.nextInt(round % 3 == 0 ? 19 : 8));
+                int ow = 2 * (1 + r.nextInt(round % 3 == 1 ? 19 : 8));
+                int h = oh - 2 * ph + kh - 1;
+                int w = ow - 2 * pw + kw - 1;
+                if (h < 1 || w < 1) {
+                    continue;
+                }
+                int n = 1 + r.nextInt(4);
+                int group = 1 + r.nextInt(n);
+                int wOff = 3;
+                float[] in = random(r, c * n * h * w);
+                float[] params = random(r, wOff + f * c * kh * kw);
+                float[] dy = random(r, f * n * oh * ow);
+                double[][] expected = direct(in, params, wOff, dy, n, c, f, h, w, kh, kw, ph, pw, oh, ow);
+                double[] expectedZ = windowMajor(expected[0], f * n, oh, ow);
+                float[] dz = new float[dy.length];
+                int[] to = windowMajorOrder(f * n, oh, ow);
+                for (int i = 0; i < dy.length; i++) {
+                    dz[to[i]] = dy[i];
+                }
+                for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
+                    for (Parallel par : new Parallel[] {one, two}) {
+                        String what = gemm.getClass().getSimpleName() + " threads " + par.threads() + " c " + c + " f " + f + " " + h + "x" + w
+                                + " kernel " + kh + "x" + kw + " pad " + ph + "," + pw + " n " + n + " group " + group;
+                        DirectWindowConv conv = new DirectWindowConv(gemm, c, f, h, w, kh, kw, ph, pw, group, par.threads());
+                        // z and dz in the conv emitter's whole-batch layout: [F][n * OH * OW]
+                        float[] z = new float[f * n * oh * ow];
+                        Arrays.fill(z, Float.NaN);
+                        conv.prepareForward(params, wOff);
+                        par.forChunks(n, group, (e0, e1, p, part, slot) -> conv.forward(p, in, n, e0, e1, z, e0 * oh * ow, n * oh * ow, part));
+                        check(what + " forward", expectedZ, z);
+                        // the weight gradient added into per-slot parts, as the emitter's code does, then summed
+                        int size = f * c * kh * kw;
+                        float[] parts = new float[Parallel.slots(par.threads()) * size];
+                        par.forChunks(n, group, (e0, e1, p, part, slot) ->
+                                conv.weightGradient(p, in, n, e0, e1, dz, e0 * oh * ow, n * oh * ow, parts, slot * size, part));
+                        float[] grads = new float[wOff + size];
+                        Arrays.fill(grads, Float.NaN);
+                        Ops.sumParts(parts, par.slotsOf(n, group), size, grads, wOff);
+                        check(what + " weight gradient", expected[1], Arrays.copyOfRange(grads, wOff, grads.length));
+                        for (int i = 0; i < wOff; i++) {
+                            assertTrue(Float.isNaN(grads[i]), what + ": wrote outside the weights");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsShapesItCannotRun() {
+        Gemm gemm = Gemm.of(false);
+        assertThrowsMessage("even output plane", () -> new DirectWindowConv(gemm, 1, 4, 5, 6, 3, 3, 1, 1, 1, 1));
+        assertThrowsMessage("less than the kernel", () -> new DirectWindowConv(gemm, 1, 4, 4, 4, 3, 3, 3, 0, 1, 1));
+        assertTrue(DirectWindowConv.suits(1, 3, 3, 1, 1));
+        assertTrue(DirectWindowConv.suits(3, 3, 3, 1, 1));
+        assertTrue(!DirectWindowConv.suits(4, 3, 3, 1, 1));
+        assertTrue(!DirectWindowConv.suits(1, 3, 3, 2, 1));
+    }
+
+    private static void assertThrowsMessage(String part, Runnable r) {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    private static int[] windowMajorOrder(int count, int oh, int ow) {
+        int[] to = new int[count * oh * ow];
+        for (int q = 0; q < count; q++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    to[(q * oh + y) * ow + x] = q * oh * ow + WinogradTest.windowMajorIndex(y, x, oh, ow);
+                }
+            }
+        }
+        return to;
+    }
+
+    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
+        int[] to = windowMajorOrder(count, oh, ow);
+        double[] out = new double[planes.length];
+        for (int i = 0; i < planes.length; i++) {
+            out[to[i]] = planes[i];
+        }
+        return out;
+    }
+
+    /** {z, dW} of a stride-1 correlation with zero padding, in double, row-major planes. */
+    private static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int kh, int kw,
+                                     int ph, int pw, int oh, int ow) {
+        double[] z = new double[f * n * oh * ow];
+        double[] dw = new double[f * c * kh * kw];
+        for (int o = 0; o < f; o++) {
+            for (int e = 0; e < n; e++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int zi = ((o * n + e) * oh + y) * ow + x;
+                        double s = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int iy = y + i - ph;
+                                    int ix = x + j - pw;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                        continue;
+                                    }
+                                    int ii = ((ch * n + e) * h + iy) * w + ix;
+                                    int wi = ((o * c + ch) * kh + i) * kw + j;
+                                    s += (double) params[wOff + wi] * in[ii];
+                                    dw[wi] += (double) in[ii] * dy[zi];
+                                }
+                            }
+                        }
+                        z[zi] = s;
+                    }
+                }
+            }
+        }
+        return new double[][] {z, dw};
+    }
+
+    private static void check(String what, double[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what);
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int i = 0; i < expected.length; i++) {
+            // float32 sums of up to a few thousand products of values in [-1, 1]: 1e-5 of the largest entry
+            assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, scale), what + " at " + i);
+        }
+    }
+
+    private static float[] random(Random r, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = r.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+}
