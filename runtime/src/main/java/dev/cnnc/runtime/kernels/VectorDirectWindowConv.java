@@ -22,9 +22,12 @@ final class VectorDirectWindowConv {
      * output px of filter f to z[zRow + f * zLd + px], input tap t of window px at
      * x[at + px + tapAt[tq + t]].
      *
-     * <p>The vector work is in small methods of one or two loops each: in one method of three or
-     * four nested loops C2 left the vectors boxed (the Vector API's fallback, allocating at every
-     * multiply-add: 10x slower in a harness).
+     * <p>The vector work is in small methods of one or two loops each. JDK 17's C2 boxes a vector
+     * that is live at a loop's safepoint poll (an outer loop's, or the poll between the strips of a
+     * short counted loop): sums kept across an outer loop over rows were boxed at every row (10x
+     * slower in a harness; JFR showed the allocations in the Vector API's fallback). So no sum lives
+     * across an outer loop here; the forward's eight sums are still boxed once per pass over the
+     * taps (a few JFR allocation samples), a cost left for later.
      */
     static void forwardRow(float[] x, int at, int[] tapAt, int tq, int taps, float[] wt, int b0, int b1, int filters, float[] z,
                            int zRow, int zLd, int halfW, float[] tmp) {
@@ -175,7 +178,7 @@ final class VectorDirectWindowConv {
         FloatVector c20 = FloatVector.fromArray(S, tmp, 6 * VL), c21 = FloatVector.fromArray(S, tmp, 7 * VL);
         FloatVector c22 = FloatVector.fromArray(S, tmp, 8 * VL);
         // one loop over the quarter's vectors (row by row): with an outer loop over rows, JDK 17's C2
-        // boxed the sums at the outer loop's safepoint poll (allocating at every row: 8x slower in a harness)
+        // boxed the sums at that loop's safepoint poll, allocating at every row (8x slower in a harness)
         int perRow = (halfW + VL - 1) / VL;
         for (int i = 0, py = 0, px = 0; i < rows * perRow; i++) {
             int s = Math.min(px, last);
