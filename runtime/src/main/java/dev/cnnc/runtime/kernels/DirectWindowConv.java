@@ -9,7 +9,8 @@ package dev.cnnc.runtime.kernels;
  * <p>Output (2py + dy, 2px + dx) reads padded input column 2px + dx + kx: with the input planes
  * held {@link Deinterleaved} (even columns, then odd ones), the px of one window row are one
  * contiguous run for every tap, so a vector of neighbouring windows is one load per tap. Forward
- * runs four filters per pass over the taps (one input load, four multiply-adds); the weight
+ * runs four filters by two vectors of windows per pass over the taps (two input loads, eight
+ * multiply-adds); the weight
  * gradient runs three filters by three taps per pass over the positions (three gradient loads and
  * three input loads, nine multiply-adds). The input gradient stays with the caller's product and
  * col2im: a first layer rarely needs it.

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link DirectWindowConv}'s kernels with the Vector API: a vector of neighbouring windows of one
  * window row at a time, each tap one contiguous load from the deinterleaved planes. A row whose
  * length is not a whole number of vectors ends with a vector moved back to end at the row's end
- * (forward stores the shared lanes twice, the same values; the weight gradient zeroes them in its
- * copy of dz); a row shorter than a vector goes through a lane buffer.
+ * (forward stores the shared lanes twice, the same values; the weight gradient multiplies them
+ * by a zero lane mask); a row shorter than a vector goes through a lane buffer.
  */
 final class VectorDirectWindowConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
