@@ -1,6 +1,8 @@
 package dev.cnnc.runtime.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.cnnc.runtime.kernels.ConvChecks.check;
+import static dev.cnnc.runtime.kernels.ConvChecks.random;
+import static dev.cnnc.runtime.kernels.ConvChecks.windowMajor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -42,11 +44,7 @@ class DirectWindowConvTest {
                 float[] dy = random(r, f * n * oh * ow);
                 double[][] expected = direct(in, params, wOff, dy, n, c, f, h, w, kh, kw, ph, pw, oh, ow);
                 double[] expectedZ = windowMajor(expected[0], f * n, oh, ow);
-                float[] dz = new float[dy.length];
-                int[] to = windowMajorOrder(f * n, oh, ow);
-                for (int i = 0; i < dy.length; i++) {
-                    dz[to[i]] = dy[i];
-                }
+                float[] dz = windowMajor(dy, f * n, oh, ow);
                 for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
                     for (Parallel par : new Parallel[] {one, two}) {
                         String what = gemm.getClass().getSimpleName() + " threads " + par.threads() + " c " + c + " f " + f + " " + h + "x" + w
@@ -92,27 +90,6 @@ class DirectWindowConvTest {
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 
-    private static int[] windowMajorOrder(int count, int oh, int ow) {
-        int[] to = new int[count * oh * ow];
-        for (int q = 0; q < count; q++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    to[(q * oh + y) * ow + x] = q * oh * ow + WinogradTest.windowMajorIndex(y, x, oh, ow);
-                }
-            }
-        }
-        return to;
-    }
-
-    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
-        int[] to = windowMajorOrder(count, oh, ow);
-        double[] out = new double[planes.length];
-        for (int i = 0; i < planes.length; i++) {
-            out[to[i]] = planes[i];
-        }
-        return out;
-    }
-
     /** {z, dW} of a stride-1 correlation with zero padding, in double, row-major planes. */
     private static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int kh, int kw,
                                      int ph, int pw, int oh, int ow) {
@@ -145,25 +122,5 @@ class DirectWindowConvTest {
             }
         }
         return new double[][] {z, dw};
-    }
-
-    private static void check(String what, double[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = 0;
-        for (double e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            // float32 sums of up to a few thousand products of values in [-1, 1]: 1e-5 of the largest entry
-            assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, scale), what + " at " + i);
-        }
-    }
-
-    private static float[] random(Random r, int size) {
-        float[] a = new float[size];
-        for (int i = 0; i < size; i++) {
-            a[i] = r.nextFloat() * 2 - 1;
-        }
-        return a;
     }
 }

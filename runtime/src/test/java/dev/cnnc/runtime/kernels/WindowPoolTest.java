@@ -60,7 +60,7 @@ class WindowPoolTest {
             float[] z = new float[offset + plane.length];
             for (int yy = 0; yy < oh; yy++) {
                 for (int x = 0; x < ow; x++) {
-                    z[offset + WinogradTest.windowMajorIndex(yy, x, oh, ow)] = plane[yy * ow + x];
+                    z[offset + ConvChecks.windowMajorIndex(yy, x, oh, ow)] = plane[yy * ow + x];
                 }
             }
             for (WindowPool kernel : KERNELS) {
@@ -80,7 +80,7 @@ class WindowPoolTest {
                 double got = kernel.backward(dyAt, out, arg, offset, quarter, relu, dzOut, offset);
                 for (int yy = 0; yy < oh; yy++) {
                     for (int x = 0; x < ow; x++) {
-                        assertEquals(dz[yy * ow + x], dzOut[offset + WinogradTest.windowMajorIndex(yy, x, oh, ow)], 0f,
+                        assertEquals(dz[yy * ow + x], dzOut[offset + ConvChecks.windowMajorIndex(yy, x, oh, ow)], 0f,
                                 what + " dz at " + yy + "," + x);
                     }
                 }
@@ -130,7 +130,7 @@ class WindowPoolTest {
                         for (int y = 0; y < oh; y++) {
                             for (int x = 0; x < ow; x++) {
                                 int a = row * cols + e * oh * ow + y * ow + x;
-                                int b = 3 + row * cols + e * oh * ow + WinogradTest.windowMajorIndex(y, x, oh, ow);
+                                int b = 3 + row * cols + e * oh * ow + ConvChecks.windowMajorIndex(y, x, oh, ow);
                                 assertEquals(plain[a], windows[b], 0f, what + " im2col");
                                 dcolPlain[a] = r.nextFloat() * 2 - 1;
                                 dcolWindows[b] = dcolPlain[a];

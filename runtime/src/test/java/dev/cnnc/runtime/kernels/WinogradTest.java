@@ -1,6 +1,8 @@
 package dev.cnnc.runtime.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.cnnc.runtime.kernels.ConvChecks.check;
+import static dev.cnnc.runtime.kernels.ConvChecks.random;
+import static dev.cnnc.runtime.kernels.ConvChecks.windowMajor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -119,42 +121,6 @@ class WinogradTest {
         }
     }
 
-    /** Each plane [oh][ow] as four quarters, quarter 2 * dy + dx holding (2 py + dy, 2 px + dx) at py * ow / 2 + px. */
-    static int windowMajorIndex(int y, int x, int oh, int ow) {
-        return ((y % 2) * 2 + x % 2) * (oh * ow / 4) + (y / 2) * (ow / 2) + x / 2;
-    }
-
-    /** Where each entry of {@code count} row-major planes goes in window-major order. */
-    private static int[] windowMajorOrder(int count, int oh, int ow) {
-        int[] to = new int[count * oh * ow];
-        for (int q = 0; q < count; q++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    to[(q * oh + y) * ow + x] = q * oh * ow + windowMajorIndex(y, x, oh, ow);
-                }
-            }
-        }
-        return to;
-    }
-
-    private static double[] windowMajor(double[] planes, int count, int oh, int ow) {
-        int[] to = windowMajorOrder(count, oh, ow);
-        double[] out = new double[planes.length];
-        for (int i = 0; i < planes.length; i++) {
-            out[to[i]] = planes[i];
-        }
-        return out;
-    }
-
-    private static float[] windowMajor(float[] planes, int count, int oh, int ow) {
-        int[] to = windowMajorOrder(count, oh, ow);
-        float[] out = new float[planes.length];
-        for (int i = 0; i < planes.length; i++) {
-            out[to[i]] = planes[i];
-        }
-        return out;
-    }
-
     /** {z, dIn, dW} of a direct correlation with zero padding, in double. */
     private static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int ph, int pw,
                                      int oh, int ow) {
@@ -189,25 +155,5 @@ class WinogradTest {
             }
         }
         return new double[][] {z, din, dw};
-    }
-
-    private static void check(String what, double[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = 0;
-        for (double e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            // float32 sums of up to a few thousand products of values in [-1, 1]: 1e-5 of the largest entry
-            assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, scale), what + " at " + i);
-        }
-    }
-
-    private static float[] random(Random r, int size) {
-        float[] a = new float[size];
-        for (int i = 0; i < size; i++) {
-            a[i] = r.nextFloat() * 2 - 1;
-        }
-        return a;
     }
 }
