@@ -130,7 +130,12 @@ public final class DirectWindowConv {
             for (int i = i0; i < i1; i++) {
                 int e = i / channels;
                 int c = i % channels;
-                Deinterleaved.copy(in, (c * n + e0 + e) * h * w, h, w, ph, pw, planes, at + i * planeSize, hr);
+                int src = (c * n + e0 + e) * h * w;
+                if (vector) {
+                    VectorDeinterleaved.copy(in, src, h, w, ph, pw, planes, at + i * planeSize, hr);
+                } else {
+                    Deinterleaved.copy(in, src, h, w, ph, pw, planes, at + i * planeSize, hr);
+                }
             }
         });
         return at;

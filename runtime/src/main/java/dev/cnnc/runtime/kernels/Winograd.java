@@ -355,7 +355,7 @@ public final class Winograd {
                     int src = (c * n + e) * h * w;
                     int t = vAt + c * ld + (e - e0) * perExample;
                     if (vector) {
-                        Deinterleaved.copy(in, src, h, w, ph, pw, d, 0, halfRow);
+                        VectorDeinterleaved.copy(in, src, h, w, ph, pw, d, 0, halfRow);
                         VectorWinograd.transformInput(d, halfRow, tilesY, tilesX, v, t, stride);
                         continue;
                     }
