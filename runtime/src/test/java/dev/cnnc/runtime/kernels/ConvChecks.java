@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Random;
 
 /**
- * What the convolution kernels' tests share: random data, the window-major permutation of planes
- * ({@link WindowOrder}'s order, written out independently of it), and the comparison of a float
- * result with a double-precision reference.
+ * What the convolution kernels' tests share: random data, the double-precision direct convolution
+ * they are checked against, the window-major permutation of planes ({@link WindowOrder}'s order,
+ * written out independently of it), and the comparison of a float result with the reference.
  */
 final class ConvChecks {
     private ConvChecks() {
@@ -59,6 +59,45 @@ final class ConvChecks {
             // float32 sums of up to a few thousand products of values in [-1, 1]: 1e-5 of the largest entry
             assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, scale), what + " at " + i);
         }
+    }
+
+    /**
+     * {z, dIn, dW} of a stride-1 correlation with zero padding, in double: z and dy [F][n][oh][ow],
+     * the input and dIn [C][n][h][w], the weights [F][C][kh][kw] at {@code wOff} of params.
+     */
+    static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int kh, int kw, int ph,
+                             int pw, int oh, int ow) {
+        double[] z = new double[f * n * oh * ow];
+        double[] din = new double[c * n * h * w];
+        double[] dw = new double[f * c * kh * kw];
+        for (int o = 0; o < f; o++) {
+            for (int e = 0; e < n; e++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int zi = ((o * n + e) * oh + y) * ow + x;
+                        double s = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int iy = y + i - ph;
+                                    int ix = x + j - pw;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                        continue;
+                                    }
+                                    int ii = ((ch * n + e) * h + iy) * w + ix;
+                                    int wi = ((o * c + ch) * kh + i) * kw + j;
+                                    s += (double) params[wOff + wi] * in[ii];
+                                    din[ii] += (double) params[wOff + wi] * dy[zi];
+                                    dw[wi] += (double) in[ii] * dy[zi];
+                                }
+                            }
+                        }
+                        z[zi] = s;
+                    }
+                }
+            }
+        }
+        return new double[][] {z, din, dw};
     }
 
     /** Uniform in [-1, 1): never all zeros. */

@@ -1,6 +1,7 @@
 package dev.cnnc.runtime.kernels;
 
 import static dev.cnnc.runtime.kernels.ConvChecks.check;
+import static dev.cnnc.runtime.kernels.ConvChecks.direct;
 import static dev.cnnc.runtime.kernels.ConvChecks.random;
 import static dev.cnnc.runtime.kernels.ConvChecks.windowMajor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,7 @@ class WinogradTest {
                 float[] in = random(r, c * n * h * w);
                 float[] params = random(r, 5 + f * c * 9);
                 float[] dy = random(r, f * n * oh * ow);
-                double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, ph, pw, oh, ow);
+                double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, 3, 3, ph, pw, oh, ow);
                 boolean[] orders = oh % 2 == 0 && ow % 2 == 0 ? new boolean[] {false, true} : new boolean[] {false};
                 for (boolean windowMajor : orders) {
                     double[] expectedZ = windowMajor ? windowMajor(expected[0], f * n, oh, ow) : expected[0];
@@ -97,7 +98,7 @@ class WinogradTest {
                     if (changed[step] >= 0) {
                         params[changed[step]] += 0.75f;
                     }
-                    double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, 1, 1, h, w);
+                    double[][] expected = direct(in, params, 5, dy, n, c, f, h, w, 3, 3, 1, 1, h, w);
                     String what = gemm.getClass().getSimpleName() + " step " + step;
                     float[] z = new float[f * n * h * w];
                     Arrays.fill(z, Float.NaN);
@@ -106,7 +107,7 @@ class WinogradTest {
                     check(what + " forward", expected[0], z);
                     if (step == 3) {
                         params[5 + f * c * 9 - 2] -= 0.5f; // between forward and backward: the input gradient must see it
-                        expected = direct(in, params, 5, dy, n, c, f, h, w, 1, 1, h, w);
+                        expected = direct(in, params, 5, dy, n, c, f, h, w, 3, 3, 1, 1, h, w);
                     }
                     float[] din = new float[in.length];
                     Arrays.fill(din, Float.NaN);
@@ -120,41 +121,5 @@ class WinogradTest {
                 }
             }
         }
-    }
-
-    /** {z, dIn, dW} of a direct correlation with zero padding, in double. */
-    private static double[][] direct(float[] in, float[] params, int wOff, float[] dy, int n, int c, int f, int h, int w, int ph, int pw,
-                                     int oh, int ow) {
-        double[] z = new double[f * n * oh * ow];
-        double[] din = new double[c * n * h * w];
-        double[] dw = new double[f * c * 9];
-        for (int o = 0; o < f; o++) {
-            for (int e = 0; e < n; e++) {
-                for (int y = 0; y < oh; y++) {
-                    for (int x = 0; x < ow; x++) {
-                        int zi = ((o * n + e) * oh + y) * ow + x;
-                        double s = 0;
-                        for (int ch = 0; ch < c; ch++) {
-                            for (int i = 0; i < 3; i++) {
-                                for (int j = 0; j < 3; j++) {
-                                    int iy = y + i - ph;
-                                    int ix = x + j - pw;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                                        continue;
-                                    }
-                                    int ii = ((ch * n + e) * h + iy) * w + ix;
-                                    int wi = ((o * c + ch) * 3 + i) * 3 + j;
-                                    s += (double) params[wOff + wi] * in[ii];
-                                    din[ii] += (double) params[wOff + wi] * dy[zi];
-                                    dw[wi] += (double) in[ii] * dy[zi];
-                                }
-                            }
-                        }
-                        z[zi] = s;
-                    }
-                }
-            }
-        }
-        return new double[][] {z, din, dw};
     }
 }
