@@ -68,19 +68,22 @@ class GemmTest {
                 int n = narrow ? 16 * (1 + r.nextInt(2)) : 1 + r.nextInt(round % 3 == 0 ? 300 : 30); // wide enough for column splits and packed tiles
                 int k = r.nextInt(round % 5 == 0 ? 3000 : 60);
                 boolean accumulate = r.nextBoolean();
-                float[] a = random(r, m * k + 1);
-                float[] b = random(r, n * k + 2);
+                // rows longer than k (as Winograd's tiles, padded to whole vectors) every other round
+                int lda = k + (round % 2 == 0 ? 0 : r.nextInt(9));
+                int ldb = k + (round % 2 == 0 ? 0 : r.nextInt(9));
+                float[] a = random(r, m * lda + 1);
+                float[] b = random(r, n * ldb + 2);
                 float[] c0 = random(r, m * n + 3);
                 for (Gemm g : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
                     float[] c = c0.clone();
-                    g.multiplyTransposed(two, m, n, k, a, 1, k, b, 2, k, c, 3, n, accumulate);
+                    g.multiplyTransposed(two, m, n, k, a, 1, lda, b, 2, ldb, c, 3, n, accumulate);
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
                             double s = accumulate ? c0[3 + i * n + j] : 0;
                             double magnitude = Math.abs(s);
                             for (int p = 0; p < k; p++) {
-                                s += (double) a[1 + i * k + p] * b[2 + j * k + p];
-                                magnitude += Math.abs((double) a[1 + i * k + p] * b[2 + j * k + p]);
+                                s += (double) a[1 + i * lda + p] * b[2 + j * ldb + p];
+                                magnitude += Math.abs((double) a[1 + i * lda + p] * b[2 + j * ldb + p]);
                             }
                             final double expected = s;
                             final int at = i * n + j;
