@@ -191,89 +191,114 @@ final class VectorWinograd {
 
     /**
      * B P B^T of every tile of one plane, P's point x of tile (ty, tx) at v[at + x * stride + ty * tilesX + tx].
-     * A tile's four columns go to four separate planes (cols, cleared here; column j of tile tx at
-     * row r * 4hr + j * hr + 1 + tx), so every vector is added where the same vector was stored
-     * before (rows shared by neighbouring tile rows) and never at an offset of one float from it, which
-     * would stall each load behind the previous store; {@link #interleaveColumns} adds the overlapping
-     * columns. Lanes past the row's last tile (the next row's tiles) land past the row's tiles in
-     * every column plane, where that method does not read.
+     * A tile's four columns go to four separate planes (column j of tile tx at row r * 4hr + j * hr + 1 + tx),
+     * so every vector lands at the same lanes as its neighbours above and below, never at an offset of
+     * one float from a store before it; {@link #interleaveColumns} adds the overlapping columns.
+     *
+     * <p>Each column method walks its tile column down the plane: the two rows a tile shares with the
+     * tile below it are carried in registers and added to that tile's first two, so every row is
+     * stored once, with no clearing and no read-modify-write (before, the 16 values of each tile were
+     * added into a cleared plane). Lanes past the row's last tile (the next row's tiles) land past the
+     * row's tiles in every column plane, where {@link #interleaveColumns} does not read for the
+     * row. Nothing writes the first float of a column plane's row (column -1, read as zero) or the
+     * last vector of a half row: they keep the zeros of the buffer's allocation.
      */
     static void inverseTransformInput(float[] v, int at, int stride, int tilesY, int tilesX, float[] cols, int hr) {
-        java.util.Arrays.fill(cols, 0, columnPlanes(2 * tilesY + 2, hr), 0f);
         int row = 4 * hr;
-        for (int ty = 0; ty < tilesY; ty++) {
-            int r0 = 2 * ty * row + 1;
-            for (int tx = 0; tx < tilesX; tx += VL) {
-                int o = at + ty * tilesX + tx;
-                // B along each row of P, then down each column; one method per tile column, each small
-                // enough for C2 to keep its vectors in registers (one method for all 16 ran 4x slower)
-                column0(v, o, stride, cols, r0 + tx, row);
-                column1(v, o, stride, cols, r0 + hr + tx, row);
-                column2(v, o, stride, cols, r0 + 2 * hr + tx, row);
-                column3(v, o, stride, cols, r0 + 3 * hr + tx, row);
-            }
+        for (int tx = 0; tx < tilesX; tx += VL) {
+            int o = at + tx;
+            // B along each row of P, then down each column; one method per tile column, each small
+            // enough for C2 to keep its vectors in registers (one method for all 16 ran 4x slower)
+            column0(v, o, stride, tilesY, tilesX, cols, 1 + tx, row);
+            column1(v, o, stride, tilesY, tilesX, cols, 1 + hr + tx, row);
+            column2(v, o, stride, tilesY, tilesX, cols, 1 + 2 * hr + tx, row);
+            column3(v, o, stride, tilesY, tilesX, cols, 1 + 3 * hr + tx, row);
         }
     }
 
-    /** Tile column 0: (p0) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
-    private static void column0(float[] v, int o, int stride, float[] cols, int at, int row) {
-        FloatVector p00 = FloatVector.fromArray(S, v, o);
-        FloatVector p10 = FloatVector.fromArray(S, v, o + 4 * stride);
-        FloatVector p20 = FloatVector.fromArray(S, v, o + 8 * stride);
-        FloatVector p30 = FloatVector.fromArray(S, v, o + 12 * stride);
-        FloatVector a = p00;
-        FloatVector b = p10;
-        FloatVector c = p20;
-        FloatVector d = p30;
-        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
-        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
-        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
-        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
+    /*
+     * The tile columns: (a, b, c, d), one value per row of the tile after B along the rows of P, go
+     * down the column as (a, b - c + d, b + c - a, -d); the last two are the next tile's carry.
+     */
+
+    /** Tile column 0: (p0) of each row of P. */
+    private static void column0(float[] v, int o, int stride, int tilesY, int tilesX, float[] cols, int at, int row) {
+        FloatVector carry0 = FloatVector.zero(S);
+        FloatVector carry1 = carry0;
+        for (int ty = 0; ty < tilesY; ty++, o += tilesX, at += 2 * row) {
+            FloatVector a = FloatVector.fromArray(S, v, o);
+            FloatVector b = FloatVector.fromArray(S, v, o + 4 * stride);
+            FloatVector c = FloatVector.fromArray(S, v, o + 8 * stride);
+            FloatVector d = FloatVector.fromArray(S, v, o + 12 * stride);
+            carry0.add(a).intoArray(cols, at);
+            carry1.add(b.sub(c).add(d)).intoArray(cols, at + row);
+            carry0 = b.add(c).sub(a);
+            carry1 = d.neg();
+        }
+        carry0.intoArray(cols, at);
+        carry1.intoArray(cols, at + row);
     }
 
-    /** Tile column 1: (p1 - p2 + p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
-    private static void column1(float[] v, int o, int stride, float[] cols, int at, int row) {
-        FloatVector p01 = FloatVector.fromArray(S, v, o + 1 * stride), p02 = FloatVector.fromArray(S, v, o + 2 * stride), p03 = FloatVector.fromArray(S, v, o + 3 * stride);
-        FloatVector p11 = FloatVector.fromArray(S, v, o + 5 * stride), p12 = FloatVector.fromArray(S, v, o + 6 * stride), p13 = FloatVector.fromArray(S, v, o + 7 * stride);
-        FloatVector p21 = FloatVector.fromArray(S, v, o + 9 * stride), p22 = FloatVector.fromArray(S, v, o + 10 * stride), p23 = FloatVector.fromArray(S, v, o + 11 * stride);
-        FloatVector p31 = FloatVector.fromArray(S, v, o + 13 * stride), p32 = FloatVector.fromArray(S, v, o + 14 * stride), p33 = FloatVector.fromArray(S, v, o + 15 * stride);
-        FloatVector a = p01.sub(p02).add(p03);
-        FloatVector b = p11.sub(p12).add(p13);
-        FloatVector c = p21.sub(p22).add(p23);
-        FloatVector d = p31.sub(p32).add(p33);
-        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
-        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
-        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
-        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
+    /** Tile column 1: (p1 - p2 + p3) of each row of P. */
+    private static void column1(float[] v, int o, int stride, int tilesY, int tilesX, float[] cols, int at, int row) {
+        FloatVector carry0 = FloatVector.zero(S);
+        FloatVector carry1 = carry0;
+        for (int ty = 0; ty < tilesY; ty++, o += tilesX, at += 2 * row) {
+            FloatVector a = FloatVector.fromArray(S, v, o + stride).sub(FloatVector.fromArray(S, v, o + 2 * stride))
+                    .add(FloatVector.fromArray(S, v, o + 3 * stride));
+            FloatVector b = FloatVector.fromArray(S, v, o + 5 * stride).sub(FloatVector.fromArray(S, v, o + 6 * stride))
+                    .add(FloatVector.fromArray(S, v, o + 7 * stride));
+            FloatVector c = FloatVector.fromArray(S, v, o + 9 * stride).sub(FloatVector.fromArray(S, v, o + 10 * stride))
+                    .add(FloatVector.fromArray(S, v, o + 11 * stride));
+            FloatVector d = FloatVector.fromArray(S, v, o + 13 * stride).sub(FloatVector.fromArray(S, v, o + 14 * stride))
+                    .add(FloatVector.fromArray(S, v, o + 15 * stride));
+            carry0.add(a).intoArray(cols, at);
+            carry1.add(b.sub(c).add(d)).intoArray(cols, at + row);
+            carry0 = b.add(c).sub(a);
+            carry1 = d.neg();
+        }
+        carry0.intoArray(cols, at);
+        carry1.intoArray(cols, at + row);
     }
 
-    /** Tile column 2: (p1 + p2 - p0) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
-    private static void column2(float[] v, int o, int stride, float[] cols, int at, int row) {
-        FloatVector p00 = FloatVector.fromArray(S, v, o), p01 = FloatVector.fromArray(S, v, o + 1 * stride), p02 = FloatVector.fromArray(S, v, o + 2 * stride);
-        FloatVector p10 = FloatVector.fromArray(S, v, o + 4 * stride), p11 = FloatVector.fromArray(S, v, o + 5 * stride), p12 = FloatVector.fromArray(S, v, o + 6 * stride);
-        FloatVector p20 = FloatVector.fromArray(S, v, o + 8 * stride), p21 = FloatVector.fromArray(S, v, o + 9 * stride), p22 = FloatVector.fromArray(S, v, o + 10 * stride);
-        FloatVector p30 = FloatVector.fromArray(S, v, o + 12 * stride), p31 = FloatVector.fromArray(S, v, o + 13 * stride), p32 = FloatVector.fromArray(S, v, o + 14 * stride);
-        FloatVector a = p01.add(p02).sub(p00);
-        FloatVector b = p11.add(p12).sub(p10);
-        FloatVector c = p21.add(p22).sub(p20);
-        FloatVector d = p31.add(p32).sub(p30);
-        FloatVector.fromArray(S, cols, at).add(a).intoArray(cols, at);
-        FloatVector.fromArray(S, cols, at + row).add(b.sub(c).add(d)).intoArray(cols, at + row);
-        FloatVector.fromArray(S, cols, at + 2 * row).add(b.add(c).sub(a)).intoArray(cols, at + 2 * row);
-        FloatVector.fromArray(S, cols, at + 3 * row).sub(d).intoArray(cols, at + 3 * row);
+    /** Tile column 2: (p1 + p2 - p0) of each row of P. */
+    private static void column2(float[] v, int o, int stride, int tilesY, int tilesX, float[] cols, int at, int row) {
+        FloatVector carry0 = FloatVector.zero(S);
+        FloatVector carry1 = carry0;
+        for (int ty = 0; ty < tilesY; ty++, o += tilesX, at += 2 * row) {
+            FloatVector a = FloatVector.fromArray(S, v, o + stride).add(FloatVector.fromArray(S, v, o + 2 * stride))
+                    .sub(FloatVector.fromArray(S, v, o));
+            FloatVector b = FloatVector.fromArray(S, v, o + 5 * stride).add(FloatVector.fromArray(S, v, o + 6 * stride))
+                    .sub(FloatVector.fromArray(S, v, o + 4 * stride));
+            FloatVector c = FloatVector.fromArray(S, v, o + 9 * stride).add(FloatVector.fromArray(S, v, o + 10 * stride))
+                    .sub(FloatVector.fromArray(S, v, o + 8 * stride));
+            FloatVector d = FloatVector.fromArray(S, v, o + 13 * stride).add(FloatVector.fromArray(S, v, o + 14 * stride))
+                    .sub(FloatVector.fromArray(S, v, o + 12 * stride));
+            carry0.add(a).intoArray(cols, at);
+            carry1.add(b.sub(c).add(d)).intoArray(cols, at + row);
+            carry0 = b.add(c).sub(a);
+            carry1 = d.neg();
+        }
+        carry0.intoArray(cols, at);
+        carry1.intoArray(cols, at + row);
     }
 
-    /** Tile column 3: (-p3) of each row of P, then (a, b - c + d, b + c - a, -d) down the column, added at {@code at}. */
-    private static void column3(float[] v, int o, int stride, float[] cols, int at, int row) {
-        FloatVector p03 = FloatVector.fromArray(S, v, o + 3 * stride);
-        FloatVector p13 = FloatVector.fromArray(S, v, o + 7 * stride);
-        FloatVector p23 = FloatVector.fromArray(S, v, o + 11 * stride);
-        FloatVector p33 = FloatVector.fromArray(S, v, o + 15 * stride);
-        // with a, b, c, d = -p03, -p13, -p23, -p33
-        FloatVector.fromArray(S, cols, at).sub(p03).intoArray(cols, at);
-        FloatVector.fromArray(S, cols, at + row).sub(p13.sub(p23).add(p33)).intoArray(cols, at + row);
-        FloatVector.fromArray(S, cols, at + 2 * row).sub(p13.add(p23).sub(p03)).intoArray(cols, at + 2 * row);
-        FloatVector.fromArray(S, cols, at + 3 * row).add(p33).intoArray(cols, at + 3 * row);
+    /** Tile column 3: (-p3) of each row of P. */
+    private static void column3(float[] v, int o, int stride, int tilesY, int tilesX, float[] cols, int at, int row) {
+        FloatVector carry0 = FloatVector.zero(S);
+        FloatVector carry1 = carry0;
+        for (int ty = 0; ty < tilesY; ty++, o += tilesX, at += 2 * row) {
+            FloatVector a = FloatVector.fromArray(S, v, o + 3 * stride).neg();
+            FloatVector b = FloatVector.fromArray(S, v, o + 7 * stride).neg();
+            FloatVector c = FloatVector.fromArray(S, v, o + 11 * stride).neg();
+            FloatVector d = FloatVector.fromArray(S, v, o + 15 * stride).neg();
+            carry0.add(a).intoArray(cols, at);
+            carry1.add(b.sub(c).add(d)).intoArray(cols, at + row);
+            carry0 = b.add(c).sub(a);
+            carry1 = d.neg();
+        }
+        carry0.intoArray(cols, at);
+        carry1.intoArray(cols, at + row);
     }
 
     /**
