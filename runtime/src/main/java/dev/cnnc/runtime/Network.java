@@ -93,7 +93,12 @@ public interface Network extends AutoCloseable {
         if (l1 > 0) {
             dev.cnnc.runtime.train.Optimizer.addL1(parameters(), gradients(), l1);
         }
-        optimizer.step(parameters(), gradients());
+        optimizer.step(parameters(), gradients(), parallel());
+    }
+
+    /** The threads the network runs on, which {@link #step} splits the update across (one thread unless overridden). */
+    default dev.cnnc.runtime.kernels.Parallel parallel() {
+        return dev.cnnc.runtime.kernels.Parallel.SERIAL;
     }
 
     /** Brings {@code optimizer.stateArrays()} up to date where a device holds the state (before a checkpoint reads it). */

@@ -6,7 +6,18 @@ package dev.cnnc.runtime.train;
  */
 public interface Optimizer {
     /** One step: params updated from grads. */
-    void step(float[] params, float[] grads);
+    default void step(float[] params, float[] grads) {
+        step(params, grads, dev.cnnc.runtime.kernels.Parallel.SERIAL);
+    }
+
+    /**
+     * One step, the elements split across {@code parallel}'s threads: every element's update reads
+     * and writes only that element, so the result is the same bit for bit for any thread count.
+     */
+    void step(float[] params, float[] grads, dev.cnnc.runtime.kernels.Parallel parallel);
+
+    /** Elementwise updates of ~10 operations an element: parts of at least {@link dev.cnnc.runtime.kernels.Parallel#MIN_WORK} operations. */
+    int GRAIN = dev.cnnc.runtime.kernels.Parallel.grain(10);
 
     /** Changes the learning rate (schedules call this once per epoch). */
     void setLearningRate(double lr);
@@ -64,21 +75,26 @@ public interface Optimizer {
         }
 
         @Override
-        public void step(float[] params, float[] grads) {
-            for (int i = 0; i < params.length; i++) {
+        public void step(float[] params, float[] grads, dev.cnnc.runtime.kernels.Parallel parallel) {
+            boolean firstStep = first;
+            parallel.forRange(params.length, GRAIN, (from, to) -> update(params, grads, from, to, firstStep));
+            first = false;
+        }
+
+        private void update(float[] params, float[] grads, int from, int to, boolean firstStep) {
+            for (int i = from; i < to; i++) {
                 float g = grads[i];
                 if (weightDecay != 0) {
                     g += weightDecay * params[i];
                 }
                 if (velocity != null) {
                     // PyTorch: the buffer starts as the first gradient, then buf = momentum*buf + g (dampening 0).
-                    float v = first ? g : momentum * velocity[i] + g;
+                    float v = firstStep ? g : momentum * velocity[i] + g;
                     velocity[i] = v;
                     g = nesterov ? g + momentum * v : v;
                 }
                 params[i] -= lr * g;
             }
-            first = false;
         }
 
         @Override
@@ -128,13 +144,17 @@ public interface Optimizer {
         }
 
         @Override
-        public void step(float[] params, float[] grads) {
+        public void step(float[] params, float[] grads, dev.cnnc.runtime.kernels.Parallel parallel) {
             t++;
             double bc1 = 1 - Math.pow(beta1, t);
             double bc2 = 1 - Math.pow(beta2, t);
             float stepSize = (float) (lr / bc1);
             float bc2Sqrt = (float) Math.sqrt(bc2);
-            for (int i = 0; i < params.length; i++) {
+            parallel.forRange(params.length, GRAIN, (from, to) -> update(params, grads, from, to, stepSize, bc2Sqrt));
+        }
+
+        private void update(float[] params, float[] grads, int from, int to, float stepSize, float bc2Sqrt) {
+            for (int i = from; i < to; i++) {
                 float g = grads[i];
                 if (weightDecay != 0) {
                     g += weightDecay * params[i];

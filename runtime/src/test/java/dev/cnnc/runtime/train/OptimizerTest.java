@@ -1,6 +1,7 @@
 package dev.cnnc.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,35 @@ class OptimizerTest {
                 double vhat = v[i] / (1 - Math.pow(0.999, t));
                 ref[i] -= 0.01 * mhat / (Math.sqrt(vhat) + 1e-8);
                 assertEquals(ref[i], p[i], 1e-6, "adam step " + t);
+            }
+        }
+    }
+
+    /** Split across two threads, each update gives the one-thread result bit for bit (every element is its own). */
+    @Test
+    void updatesSplitAcrossThreadsMatchOneThreadBitForBit() {
+        java.util.Random r = new java.util.Random(4);
+        int size = 50_000 + r.nextInt(1000); // several parts of the split, and an odd end
+        try (dev.cnnc.runtime.kernels.Parallel two = new dev.cnnc.runtime.kernels.Parallel(2)) {
+            Optimizer[][] pairs = {
+                {Optimizer.adam(size, 0.01, 0.9, 0.999, 1e-8, 0.01), Optimizer.adam(size, 0.01, 0.9, 0.999, 1e-8, 0.01)},
+                {Optimizer.sgd(size, 0.05, 0.9, true, 0.001), Optimizer.sgd(size, 0.05, 0.9, true, 0.001)},
+            };
+            for (Optimizer[] pair : pairs) {
+                float[] one = new float[size];
+                for (int i = 0; i < size; i++) {
+                    one[i] = r.nextFloat() * 2 - 1;
+                }
+                float[] split = one.clone();
+                for (int step = 0; step < 3; step++) {
+                    float[] grads = new float[size];
+                    for (int i = 0; i < size; i++) {
+                        grads[i] = r.nextFloat() * 2 - 1;
+                    }
+                    pair[0].step(one, grads.clone());
+                    pair[1].step(split, grads.clone(), two);
+                    assertTrue(java.util.Arrays.equals(one, split), pair[0].rule().kind() + " step " + step + ": two threads differ from one");
+                }
             }
         }
     }

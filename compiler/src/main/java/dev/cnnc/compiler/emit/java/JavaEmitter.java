@@ -293,6 +293,8 @@ public final class JavaEmitter {
         type.addMethod(getter("opFlops", long[].class, "return OP_FLOPS.clone()"));
         type.addMethod(getter("forwardNanos", long[].class, "return forwardNanos.clone()"));
         type.addMethod(getter("backwardNanos", long[].class, "return backwardNanos.clone()"));
+        type.addMethod(MethodSpec.methodBuilder("parallel").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(PARALLEL)
+                .addStatement("return par").build());
         type.addMethod(MethodSpec.methodBuilder("resetTimes").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addStatement("java.util.Arrays.fill(forwardNanos, 0L)").addStatement("java.util.Arrays.fill(backwardNanos, 0L)").build());
         type.addMethod(MethodSpec.methodBuilder("setInputGradientEnabled").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
