@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * The direct window-major convolution, forward and weight gradient, against a direct convolution
  * in double precision permuted into window-major order: random shapes (kernels 1-5 by 1-5, padding
  * below the kernel, window rows from 1 to 19, so shorter than a vector, a whole number of them,
- * and in between), filter and tap counts that leave partial blocks, groups at offsets into the
+ * and in between), filter counts that leave partial blocks, groups at offsets into the
  * batch, random data, outputs poisoned with NaN, plain and Vector API kernels, one and two threads.
  */
 class DirectWindowConvTest {
