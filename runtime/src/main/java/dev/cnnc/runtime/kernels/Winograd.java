@@ -415,18 +415,22 @@ public final class Winograd {
      */
     private void transformOutput(int tiles, int base, int stride, float[] z, int zRow, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
+        if (windowRuns()) {
+            // each vector's tiles are neighbouring windows of one example: each output straight to its quarter
+            for (int e = 0, first = 0; first < tiles; e++, first += tilesPerExample) {
+                for (int t0 = first; t0 < first + tilesPerExample; t0 += vl) {
+                    int s = Math.min(t0, first + tilesPerExample - vl);
+                    int o = zRow + e * oh * ow + s - first;
+                    VectorWinograd.transformOutput(m, base + s, stride, z, o, o + at01, o + at10, o + at11);
+                }
+            }
+            return;
+        }
         for (int t0 = 0; t0 < tiles; t0 += vl) {
             int e = t0 / tilesPerExample;
             int ty = t0 % tilesPerExample / tilesX;
             int tx = t0 % tilesX;
             if (vector) {
-                int run = windowRun(t0, tiles);
-                if (run >= 0) {
-                    // the vector's tiles are neighbouring windows of one example: each output straight to its quarter
-                    int o = zRow + run;
-                    VectorWinograd.transformOutput(m, base + t0, stride, z, o, o + at01, o + at10, o + at11);
-                    continue;
-                }
                 VectorWinograd.transformOutput(m, base + t0, stride, tmp, 0, vl, 2 * vl, 3 * vl);
             }
             for (int l = 0; l < vl && t0 + l < tiles; l++) {
@@ -475,17 +479,15 @@ public final class Winograd {
     }
 
     /**
-     * In window-major order, where the outputs (0, 0) of tiles [t0, t0 + VL) start in a filter's row
-     * when those tiles are all of one example (so each of their four outputs is a run of VL in its
-     * quarter); -1 otherwise (row-major order, a vector across two examples, or past the last tile).
+     * Whether the output transforms run a vector of tiles at a time straight to and from the planes:
+     * in window-major order, VL neighbouring tiles of one example are a run of VL in each quarter.
+     * Each example's tiles are then taken in vectors, its last vector moved back to end at its last
+     * tile (the lanes it shares with the one before are computed and stored twice, the same values),
+     * so no vector spans two examples (those went through the lane buffer one lane at a time: ~2 % of
+     * a training step by JFR, the Fashion net's 49 tiles an example being 6 vectors and a tile).
      */
-    private int windowRun(int t0, int tiles) {
-        int vl = VectorWinograd.VL;
-        int e = t0 / tilesPerExample;
-        if (!windowMajor || t0 + vl > tiles || (t0 + vl - 1) / tilesPerExample != e) {
-            return -1;
-        }
-        return e * oh * ow + t0 - e * tilesPerExample;
+    private boolean windowRuns() {
+        return vector && windowMajor && tilesPerExample >= VectorWinograd.VL;
     }
 
     /** Where output (2 ty, 2 tx) of example e (of the group) lies in a filter's row of the output. */
@@ -496,19 +498,21 @@ public final class Winograd {
     /** A dY A^T for every tile of one filter, from its plane rows of dz at {@code dzRow} (outputs past odd sizes read as 0). */
     private void transformOutputGradient(int tiles, float[] dz, int dzRow, int base, int stride, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
+        if (windowRuns()) {
+            // each gradient straight from its quarter, as in transformOutput
+            for (int e = 0, first = 0; first < tiles; e++, first += tilesPerExample) {
+                for (int t0 = first; t0 < first + tilesPerExample; t0 += vl) {
+                    int s = Math.min(t0, first + tilesPerExample - vl);
+                    int o = dzRow + e * oh * ow + s - first;
+                    VectorWinograd.transformOutputGradient(dz, o, o + at01, o + at10, o + at11, m, base + s, stride);
+                }
+            }
+            return;
+        }
         for (int t0 = 0; t0 < tiles; t0 += vl) {
             int e = t0 / tilesPerExample;
             int ty = t0 % tilesPerExample / tilesX;
             int tx = t0 % tilesX;
-            if (vector) {
-                int run = windowRun(t0, tiles);
-                if (run >= 0) {
-                    // the vector's tiles are neighbouring windows of one example: each gradient straight from its quarter
-                    int o = dzRow + run;
-                    VectorWinograd.transformOutputGradient(dz, o, o + at01, o + at10, o + at11, m, base + t0, stride);
-                    continue;
-                }
-            }
             for (int l = 0; l < vl; l++) {
                 float g00 = 0f, g01 = 0f, g10 = 0f, g11 = 0f;
                 if (t0 + l < tiles) {
