@@ -111,7 +111,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
      * point by point, each on 1/16 of the buffers, and wider products pad less (49 tiles an example
      * are 64 columns, 147 are 160). Measured on the Fashion net's conv2 (2 threads, batch 64, best of
      * 60): groups of 1, 2, 3, 4, 8 examples took 3.7-4.0, 3.4, 3.3, 3.2, 3.2-3.4 ms forward and
-     * 8.2-8.8, 7.6-7.7, 7.4-7.6, 7.1-7.4, 7.2-7.5 ms backward; this rule gives it 3.
+     * 8.2-8.8, 7.6-7.7, 7.4-7.6, 7.1-7.4, 7.2-7.5 ms backward; this rule gives it 4 (3 with the
+     * earlier 256 KiB budget; whole training steps then ran ~4-6 % faster with 4 in A/B runs).
      */
     private static Group group(Op.ConvOp op, JavaEmitContext ctx) {
         Dims d = dims(op);

@@ -29,8 +29,12 @@ import javax.lang.model.element.Modifier;
  * comment per op naming the .cnn lines it came from.
  */
 public final class JavaEmitter {
-    /** Bytes of im2col and product per group of examples in a convolution: about half of a 512 KiB L2. */
-    public static final int GROUP_BYTES = Integer.getInteger("cnnc.groupBytes", 256 * 1024);
+    /**
+     * Bytes of im2col and product per group of examples in a convolution: about a third of a 1 MiB
+     * L2 (320 KiB gives the Fashion net's Winograd conv2 groups of 4, which trained ~4-6 % faster than
+     * the 3 of 256 KiB and than the 6 of 420 KB in A/B runs; docs/ARCHITECTURE.md).
+     */
+    public static final int GROUP_BYTES = Integer.getInteger("cnnc.groupBytes", 320 * 1024);
 
     /** Options: the Java package, whether products use the Vector API, a convolution's group budget in bytes. */
     public record Options(String packageName, boolean vector, int groupBytes, boolean winograd) {
