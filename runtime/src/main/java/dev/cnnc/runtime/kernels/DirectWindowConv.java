@@ -154,15 +154,14 @@ public final class DirectWindowConv {
             float[] tmp = lanes.get();
             for (int e = 0; e < examples; e++) {
                 for (int q = 0; q < 4; q++) {
+                    if (vector) {
+                        VectorDirectWindowConv.forwardRows(planes, xAt + e * channels * planeSize, 2 * 2 * hr, oh / 2, tapAt, q * taps, taps,
+                                blocked, b0, b1, filters, z, zAt + e * plane + q * quarter, zLd, halfW, tmp);
+                        continue;
+                    }
                     for (int py = 0; py < oh / 2; py++) {
-                        int x = xAt + e * channels * planeSize + 2 * py * 2 * hr;
-                        int zRow = zAt + e * plane + q * quarter + py * halfW;
-                        if (vector) {
-                            VectorDirectWindowConv.forwardRow(planes, x, tapAt, q * taps, taps, blocked, b0, b1, filters, z, zRow, zLd,
-                                    halfW, tmp);
-                        } else {
-                            forwardRow(x, q * taps, b0, b1, z, zRow, zLd);
-                        }
+                        forwardRow(xAt + e * channels * planeSize + 2 * py * 2 * hr, q * taps, b0, b1, z,
+                                zAt + e * plane + q * quarter + py * halfW, zLd);
                     }
                 }
             }

@@ -18,33 +18,34 @@ final class VectorDirectWindowConv {
     }
 
     /**
-     * One window row of filter blocks [b0, b1) (four filters each, weights [block][tap][4] in wt):
-     * output px of filter f to z[zRow + f * zLd + px], input tap t of window px at
-     * x[at + px + tapAt[tq + t]].
+     * The {@code rows} window rows of one quarter for filter blocks [b0, b1) (four filters each,
+     * weights [block][tap][4] in wt): output (py, px) of filter f to z[zRow + py * halfW + f * zLd + px],
+     * input tap t of window (py, px) at x[at + py * xRowStep + px + tapAt[tq + t]].
      *
      * <p>The vector work is in small methods of one or two loops each. JDK 17's C2 boxes a vector
      * that is live at a loop's safepoint poll (an outer loop's, or the poll between the strips of a
      * short counted loop): sums kept across an outer loop over rows were boxed at every row (10x
      * slower in a harness; JFR showed the allocations in the Vector API's fallback). So no sum lives
-     * across an outer loop here; the forward's eight sums are still boxed once per pass over the
-     * taps (a few JFR allocation samples), a cost left for later.
+     * across an outer loop here: each row's sums start and end inside one pass of the row loop.
      */
-    static void forwardRow(float[] x, int at, int[] tapAt, int tq, int taps, float[] wt, int b0, int b1, int filters, float[] z,
-                           int zRow, int zLd, int halfW, float[] tmp) {
+    static void forwardRows(float[] x, int at, int xRowStep, int rows, int[] tapAt, int tq, int taps, float[] wt, int b0, int b1,
+                            int filters, float[] z, int zRow, int zLd, int halfW, float[] tmp) {
         for (int b = b0; b < b1; b++) {
             int f = b * 4;
             if (halfW >= VL && f + 4 <= filters) {
-                forwardBlock(x, at, tapAt, tq, taps, wt, b * taps * 4, z, zRow + f * zLd, zLd, halfW);
+                forwardBlock(x, at, xRowStep, rows, tapAt, tq, taps, wt, b * taps * 4, z, zRow + f * zLd, zLd, halfW);
                 continue;
             }
             // a row shorter than a vector, or the last block's missing filters: through the lane buffer
-            for (int px = 0; px < halfW; px += VL) {
-                int s = halfW >= VL ? Math.min(px, halfW - VL) : 0;
-                forwardLanes(x, at + s, tapAt, tq, taps, wt, b * taps * 4, tmp);
-                int n = Math.min(VL, halfW - s);
-                for (int j = 0; j < 4 && f + j < filters; j++) {
-                    for (int l = 0; l < n; l++) {
-                        z[zRow + (f + j) * zLd + s + l] = tmp[j * VL + l];
+            for (int py = 0; py < rows; py++) {
+                for (int px = 0; px < halfW; px += VL) {
+                    int s = halfW >= VL ? Math.min(px, halfW - VL) : 0;
+                    forwardLanes(x, at + py * xRowStep + s, tapAt, tq, taps, wt, b * taps * 4, tmp);
+                    int n = Math.min(VL, halfW - s);
+                    for (int j = 0; j < 4 && f + j < filters; j++) {
+                        for (int l = 0; l < n; l++) {
+                            z[zRow + py * halfW + (f + j) * zLd + s + l] = tmp[j * VL + l];
+                        }
                     }
                 }
             }
@@ -52,18 +53,27 @@ final class VectorDirectWindowConv {
     }
 
     /**
-     * Four filters' outputs of a row of at least a vector, straight into z, two vectors of windows
-     * per pass over the taps (eight independent multiply-add chains; a last vector moved back to
-     * end at the row's end, and an odd one paired with itself).
+     * Four filters' outputs of a quarter's rows of at least a vector each, straight into z, two
+     * vectors of windows per pass over the taps (eight independent multiply-add chains; a row's last
+     * vector moved back to end at the row's end, and an odd one paired with itself). One loop over
+     * the (row, vector pair) passes: a call per row spent about as long in its calls and loop set-up as
+     * in its 72 multiply-adds (the Fashion net's rows are 14 windows: one pass).
      */
-    private static void forwardBlock(float[] x, int at, int[] tapAt, int tq, int taps, float[] wt, int wb, float[] z, int out, int zLd,
-                                     int halfW) {
+    private static void forwardBlock(float[] x, int at, int xRowStep, int rows, int[] tapAt, int tq, int taps, float[] wt, int wb,
+                                     float[] z, int out, int zLd, int halfW) {
         int last = halfW - VL;
-        for (int px = 0; px < halfW; px += 2 * VL) {
+        int pairs = (halfW + 2 * VL - 1) / (2 * VL);
+        for (int i = 0, py = 0, px = 0; i < rows * pairs; i++) {
             int s = Math.min(px, last);
             int u = Math.min(px + VL, last);
-            int a = at + s;
-            int c = at + u;
+            int a = at + py * xRowStep + s;
+            int c = at + py * xRowStep + u;
+            int row = out + py * halfW;
+            px += 2 * VL;
+            if (px >= halfW) {
+                px = 0;
+                py++;
+            }
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -90,12 +100,12 @@ final class VectorDirectWindowConv {
                 a3 = xa.fma(w, a3);
                 c3 = xc.fma(w, c3);
             }
-            int o = out + s;
+            int o = row + s;
             a0.intoArray(z, o);
             a1.intoArray(z, o + zLd);
             a2.intoArray(z, o + 2 * zLd);
             a3.intoArray(z, o + 3 * zLd);
-            o = out + u;
+            o = row + u;
             c0.intoArray(z, o);
             c1.intoArray(z, o + zLd);
             c2.intoArray(z, o + 2 * zLd);
