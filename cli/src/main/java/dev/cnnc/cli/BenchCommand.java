@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", description = "Measure a model's speed per op and in images/s on random data, against this machine's peak.")
+@Command(name = "bench", header = "Measure a model's speed per op and in images/s, optionally against PyTorch.", description = "Measure a model's speed per op and in images/s on random data, against this machine's peak.")
 final class BenchCommand extends ModelCommand {
     enum Mode { train, infer }
 
@@ -41,7 +41,7 @@ final class BenchCommand extends ModelCommand {
     @Option(names = "--backend", split = ",", paramLabel = "java,opencl", description = "backends to measure (default: java)")
     List<CompileCommand.Backend> backends = List.of(CompileCommand.Backend.java);
 
-    @Option(names = "--device", paramLabel = "N", description = "the OpenCL device, numbered as cnnc devices lists them (default: 0)")
+    @Option(names = "--device", converter = FlagValues.Natural.class, paramLabel = "N", description = "the OpenCL device, numbered as cnnc devices lists them (default: 0)")
     int device;
 
     @Option(names = "--simd", split = ",", paramLabel = "vector,none", description = "product kernels to measure (default: vector)")
@@ -55,22 +55,22 @@ final class BenchCommand extends ModelCommand {
             description = "train: forward, loss, backward and an Adam step; infer: forward only (default: train)")
     List<Mode> modes = List.of(Mode.train);
 
-    @Option(names = "--batch", paramLabel = "N", description = "examples per step (default: 64)")
+    @Option(names = "--batch", converter = FlagValues.Count.class, paramLabel = "N", description = "examples per step (default: 64)")
     int batch = 64;
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads (default: all cores)")
+    @Option(names = "--threads", converter = FlagValues.Threads.class, paramLabel = "N", description = "threads (default: all cores)")
     Integer threads;
 
     @Option(names = "--no-fuse", description = "leave out the fusion passes")
     boolean noFuse;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS", description = "time to run before measuring, for the JIT (default: 5)")
+    @Option(names = "--warmup", converter = FlagValues.NonNegative.class, paramLabel = "SECONDS", description = "time to run before measuring, for the JIT (default: 5)")
     double warmup = 5;
 
-    @Option(names = "--repeat", paramLabel = "N", description = "timed runs of --seconds each; the median is reported (default: 5)")
+    @Option(names = "--repeat", converter = FlagValues.Count.class, paramLabel = "N", description = "timed runs of --seconds each; the median is reported (default: 5)")
     int repeat = 5;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "length of one timed run (default: 2)")
+    @Option(names = "--seconds", converter = FlagValues.Positive.class, paramLabel = "S", description = "length of one timed run (default: 2)")
     double seconds = 2;
 
     @Option(names = "--compare", paramLabel = "torch", description = "also run the same model in PyTorch (/usr/bin/python3 with python3-torch) and print the ratio")
@@ -91,7 +91,7 @@ final class BenchCommand extends ModelCommand {
 
     @Override
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Exception {
-        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : Math.max(1, threads);
+        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         double peak = peak(threadCount);
         List<Object> results = new ArrayList<>();
         if (!json) {

@@ -17,7 +17,7 @@ final class BuildOptions {
     @Option(names = "--backend", paramLabel = "java|opencl", description = "java (default) or opencl (see cnnc devices)")
     CompileCommand.Backend backend = CompileCommand.Backend.java;
 
-    @Option(names = "--device", paramLabel = "N", description = "the OpenCL device, numbered as cnnc devices lists them (default: 0)")
+    @Option(names = "--device", converter = FlagValues.Natural.class, paramLabel = "N", description = "the OpenCL device, numbered as cnnc devices lists them (default: 0)")
     int device;
 
     @Option(names = "--simd", paramLabel = "vector|none", description = "vector: products with the Vector API (default); none: plain Java")
@@ -29,7 +29,7 @@ final class BuildOptions {
     @Option(names = "--no-winograd", description = "direct convolutions only (default: Winograd F(2x2,3x3) for 3x3 stride-1 convs of 8 or more channels)")
     boolean noWinograd;
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads for the products (default: all cores)")
+    @Option(names = "--threads", converter = FlagValues.Threads.class, paramLabel = "N", description = "threads for the products: 1 to 4 a core, at least 256 (default: all cores)")
     Integer threads;
 
     JavaBackend.Options backend() {
@@ -37,7 +37,7 @@ final class BuildOptions {
     }
 
     int threads() {
-        return threads == null ? Runtime.getRuntime().availableProcessors() : Math.max(1, threads);
+        return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     }
 
     /** The model, compiled for the chosen backend and ready to run batches of up to {@code maxBatch}. */

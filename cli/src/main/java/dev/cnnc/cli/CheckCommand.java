@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "check",
+@Command(name = "check", header = "Check .cnn files: shapes, parameters, FLOPs and memory per layer, or every error with a hint.",
         description = {"Check .cnn files: print each layer's output shape, parameters and FLOPs,",
                 "or every error in the file, each with its line and a hint."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -32,6 +32,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    HelpOption help;
 
     @Override
     public Integer call() {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "compile", description = "Compile a .cnn file to source code: a Java class implementing dev.cnnc.runtime.Network, or (--backend opencl) OpenCL kernels and their Java host class.")
+@Command(name = "compile", header = "Compile a .cnn file to Java (or OpenCL C and its Java host class).", description = "Compile a .cnn file to source code: a Java class implementing dev.cnnc.runtime.Network, or (--backend opencl) OpenCL kernels and their Java host class.")
 final class CompileCommand extends ModelCommand {
     enum Backend { java, opencl }
 

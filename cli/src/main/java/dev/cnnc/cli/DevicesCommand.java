@@ -8,10 +8,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "devices", description = "List the OpenCL platforms and devices (numbered as --device N will take them).")
+@Command(name = "devices", header = "List the OpenCL platforms and devices.", description = "List the OpenCL platforms and devices (numbered as --device N will take them).")
 final class DevicesCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    HelpOption help;
 
     @Override
     public Integer call() {

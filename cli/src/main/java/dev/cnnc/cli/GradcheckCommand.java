@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "gradcheck", description = {
+@Command(name = "gradcheck", header = "Check a model's gradients by finite differences and against the reference.", description = {
         "Check the gradients of your model on random data: the reference implementation against",
         "finite differences, and the generated code against the reference. Prints the worst",
         "relative error per layer."})
@@ -23,13 +23,13 @@ final class GradcheckCommand extends ModelCommand {
     static final double REFERENCE_TOLERANCE = 1e-6;
     static final double GENERATED_TOLERANCE = 1e-4;
 
-    @Option(names = "--batch", paramLabel = "N", description = "examples per check (default: 2)")
+    @Option(names = "--batch", converter = FlagValues.Count.class, paramLabel = "N", description = "examples per check (default: 2)")
     int batch = 2;
 
-    @Option(names = "--samples", paramLabel = "N", description = "finite differences per tensor (default: 8)")
+    @Option(names = "--samples", converter = FlagValues.Count.class, paramLabel = "N", description = "finite differences per tensor (default: 8)")
     int samples = 8;
 
-    @Option(names = "--seed", paramLabel = "N", description = "seed of the random data (default: 1)")
+    @Option(names = "--seed", converter = FlagValues.Seed.class, paramLabel = "N", description = "seed of the random data (default: 1)")
     long seed = 1;
 
     @Mixin

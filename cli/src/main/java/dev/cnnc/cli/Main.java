@@ -31,6 +31,13 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        // A wrong command line: one line naming the flag and the problem, and where to read more.
+        cli.setParameterExceptionHandler((e, args1) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("cnnc: error: " + lowerFirst(e.getMessage()));
+            c.getErr().println("  see: " + c.getCommandSpec().qualifiedName() + " --help");
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (System.getenv("CNNC_DEBUG") != null) {
                 e.printStackTrace(err);
@@ -51,11 +58,24 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
+    private static String lowerFirst(String s) {
+        return s.isEmpty() || (s.length() > 1 && Character.isUpperCase(s.charAt(1))) ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** The project's version (filtered into version.properties at build time) and the commit the launcher read from git. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"cnnc " + (v == null ? "development build" : v)};
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            String commit = System.getProperty("cnnc.commit", "");
+            return new String[] {"cnnc " + p.getProperty("version", "(unknown version)")
+                    + (commit.isEmpty() ? " (commit unknown: not run from a git checkout)" : " (commit " + commit + ")"),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }
 }

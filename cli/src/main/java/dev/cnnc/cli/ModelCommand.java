@@ -18,6 +18,9 @@ abstract class ModelCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     /** Runs on the checked model; returns the exit code. */
     abstract int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Exception;
 

@@ -9,7 +9,10 @@ import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.data.Images;
+import dev.cnnc.runtime.io.IoMessages;
 import dev.cnnc.runtime.io.Safetensors;
+import dev.cnnc.runtime.train.Checkpoint;
+import dev.cnnc.runtime.data.DataSets;
 import dev.cnnc.runtime.kernels.Ops;
 import dev.cnnc.runtime.train.Evaluation;
 import dev.cnnc.runtime.train.Loss;
@@ -27,7 +30,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "predict", description = "Run a trained model: accuracy on IDX data, or the most likely classes of image files.")
+@Command(name = "predict", header = "Run a trained model on a data set (accuracy) or on image files (classes).", description = "Run a trained model: accuracy on IDX data, or the most likely classes of image files.")
 final class PredictCommand extends ModelCommand {
     static final class Source {
         @Option(names = "--data", paramLabel = "DIR", description = "IDX data: the test split (t10k-*), else the training split")
@@ -43,8 +46,8 @@ final class PredictCommand extends ModelCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--top", paramLabel = "K", description = "classes to show per image (default: 3)")
-    int top = 3;
+    @Option(names = "--top", converter = FlagValues.Count.class, paramLabel = "K", description = "classes to show per image, 1 to the model's outputs (default: 3, or fewer when the model has fewer)")
+    Integer top;
 
     @Option(names = "--classes", paramLabel = "FILE", description = "class names, one per line (default: class numbers)")
     Path classes;
@@ -62,28 +65,44 @@ final class PredictCommand extends ModelCommand {
                 names = Files.readAllLines(classes);
             }
         } catch (IOException e) {
-            throw new Models.Stop(Main.USAGE, "cannot read " + classes + ": " + e.getMessage());
+            throw new Models.Stop(Main.USAGE, IoMessages.cannot("read the class names", classes, e));
         }
+        names.removeIf(String::isBlank);
+        if (classes != null && names.size() != outputs) {
+            throw new Models.Stop(Main.USAGE, "--classes " + classes + " names " + names.size() + " class" + (names.size() == 1 ? "" : "es")
+                    + ", but " + model.name() + " has " + outputs + " outputs: give one name a line, one line per class");
+        }
+        if (top != null && top > outputs) {
+            throw new Models.Stop(Main.USAGE, "--top " + top + " is more than the model's " + outputs + " classes: use 1 to " + outputs);
+        }
+        int shown = top != null ? top : Math.min(3, outputs);
         try (Network net = build.build(model, 64)) {
             try {
                 var saved = Safetensors.read(weights);
+                Checkpoint.verify(weights, saved, Safetensors.metadata(weights));
                 Safetensors.load(net, weights, saved);
                 // statistics computed by "normalize auto" travel with the weights
                 if (saved.containsKey("normalize.mean") && saved.containsKey("normalize.std")) {
                     spec = new IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(),
                             saved.get("normalize.mean").getValue(), saved.get("normalize.std").getValue());
                 }
-            } catch (IOException | Safetensors.BadFile e) {
+            } catch (IOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the weights", weights, e));
+            } catch (Safetensors.BadFile | Checkpoint.Corrupt e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
             if (source.data != null) {
                 Dataset data;
                 try {
-                    data = IdxDataDir.test(source.data, spec);
+                    // the test split when there is one; any layout train reads (IDX, CIFAR-10 batches, image folders)
+                    data = Files.isDirectory(source.data) ? IdxDataDir.test(source.data, spec) : null;
                     if (data == null) {
-                        data = IdxDataDir.train(source.data, spec);
+                        DataSets.Split split = DataSets.load(source.data, spec);
+                        data = split.test() != null ? split.test() : split.train();
                     }
-                } catch (IOException | Idx.BadFile e) {
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the data in", source.data, e));
+                } catch (Idx.BadFile e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
                 Loss loss = model.train() == null ? Loss.CROSS_ENTROPY : Loss.valueOf(model.train().loss().kind().name());
@@ -98,7 +117,9 @@ final class PredictCommand extends ModelCommand {
                 float[] x;
                 try {
                     x = Images.read(image, spec.channels(), spec.height(), spec.width());
-                } catch (IOException | Idx.BadFile e) {
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the image", image, e));
+                } catch (Idx.BadFile e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
                 int plane = spec.height() * spec.width();
@@ -116,7 +137,7 @@ final class PredictCommand extends ModelCommand {
                 }
                 java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
                 StringBuilder line = new StringBuilder(image.toString()).append(':');
-                for (int k = 0; k < Math.min(Math.max(1, top), outputs); k++) {
+                for (int k = 0; k < shown; k++) {
                     int cls = order[k];
                     String name = cls < names.size() ? names.get(cls) : "class " + cls;
                     line.append(k == 0 ? " " : ", ").append(String.format(Locale.ROOT, "%s (%.3f)", name, p[cls]));

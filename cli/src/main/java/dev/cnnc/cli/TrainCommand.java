@@ -9,6 +9,7 @@ import dev.cnnc.runtime.data.DataSets;
 import dev.cnnc.runtime.data.Dataset;
 import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
+import dev.cnnc.runtime.io.IoMessages;
 import dev.cnnc.runtime.io.Safetensors;
 import dev.cnnc.runtime.train.Augmenter;
 import dev.cnnc.runtime.train.Checkpoint;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", description = {
+@Command(name = "train", header = "Train a model on IDX, CIFAR-10 or image-folder data.", description = {
         "Train a model on IDX data (MNIST layout), CIFAR-10 batches or image folders.",
         "The file's train { } section gives the loss, optimizer and defaults; flags override it."})
 final class TrainCommand extends ModelCommand {
@@ -42,19 +43,19 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--save", paramLabel = "W.safetensors", description = "write the trained weights here (atomically)")
     Path save;
 
-    @Option(names = "--steps", paramLabel = "N", description = "stop after N optimizer steps")
+    @Option(names = "--steps", converter = FlagValues.LongCount.class, paramLabel = "N", description = "stop after N optimizer steps")
     Long steps;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training data (default: the file's, else 1)")
+    @Option(names = "--epochs", converter = FlagValues.Count.class, paramLabel = "N", description = "passes over the training data (default: the file's, else 1)")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "N", description = "examples per step (default: the file's, else 32)")
+    @Option(names = "--batch", converter = FlagValues.Count.class, paramLabel = "N", description = "examples per step (default: the file's, else 32)")
     Integer batch;
 
-    @Option(names = "--lr", paramLabel = "X", description = "learning rate (default: the file's)")
+    @Option(names = "--lr", converter = FlagValues.Positive.class, paramLabel = "X", description = "learning rate (default: the file's)")
     Double lr;
 
-    @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, shuffling and dropout (default: the file's, else 0)")
+    @Option(names = "--seed", converter = FlagValues.Seed.class, paramLabel = "N", description = "seed for initialisation, shuffling and dropout (default: the file's, else 0)")
     Long seed;
 
     @Option(names = "--no-shuffle", description = "take batches in file order")
@@ -63,7 +64,7 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "where the checkpoint is written at every epoch's end, atomically (default: the run folder)")
     Path checkpointDir;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "also write one every N steps")
+    @Option(names = "--checkpoint-every", converter = FlagValues.LongCount.class, paramLabel = "N", description = "also write one every N steps (default: only at epoch ends)")
     long checkpointEvery;
 
     @Option(names = "--resume", paramLabel = "DIR|FILE", description = "continue a run from its checkpoint, exactly where it stopped")
@@ -72,18 +73,18 @@ final class TrainCommand extends ModelCommand {
     /** A test hook: runs between writing a checkpoint and renaming it into place. */
     static Runnable beforeCheckpointRename;
 
-    @Option(names = "--val-split", paramLabel = "F", description = "hold out this fraction of the training data (seeded) for validation; "
+    @Option(names = "--val-split", converter = FlagValues.Fraction.class, paramLabel = "F", description = "hold out this fraction of the training data (seeded) for validation; "
             + "without it the test set is watched")
     Double valSplit;
 
-    @Option(names = "--patience", paramLabel = "N", description = "stop when the validation loss has not improved for N epochs, "
+    @Option(names = "--patience", converter = FlagValues.Count.class, paramLabel = "N", description = "stop when the validation loss has not improved for N epochs, "
             + "restoring the best weights (default: the file's early_stopping)")
     Integer patience;
 
     @Option(names = "--run-dir", paramLabel = "DIR", description = "where metrics.csv and metrics.json go (default: runs/MODEL)")
     Path runDir;
 
-    @Option(names = "--report-every", paramLabel = "N", description = "print the loss every N steps (default: 100)")
+    @Option(names = "--report-every", converter = FlagValues.Natural.class, paramLabel = "N", description = "print the loss every N steps; 0: never (default: 100)")
     int reportEvery = 100;
 
     @Mixin
@@ -100,12 +101,108 @@ final class TrainCommand extends ModelCommand {
             throw new Models.Stop(Main.FILE_ERRORS, file + " has no train { } section; add one, e.g. train { loss cross_entropy; optimizer adam lr 0.001 }");
         }
         int batchSize = batch != null ? batch : train.batch() != null ? train.batch() : 32;
-        if (batchSize < 1) {
-            throw new Models.Stop(Main.USAGE, "--batch must be at least 1");
-        }
         long runSeed = seed != null ? seed : train.seed() != null ? train.seed() : 0;
         TrainConfig.Normalization norm = train.normalize();
         IdxDataDir.Spec dataSpec = Models.dataSpec(model);
+        // Everything that can be refused is refused here, before any data is read or memory taken.
+        MemoryCheck.require(model, batchSize, build.threads(), "--batch", batch != null);
+        if (save != null) {
+            try {
+                dev.cnnc.runtime.io.AtomicFiles.checkWritableFile(save);
+            } catch (IOException e) {
+                throw new Models.Stop(Main.USAGE, IoMessages.cannot("write the weights (--save)", save, e));
+            }
+        }
+        java.util.Map<String, String> settings = resumeSettings(batchSize, runSeed);
+        Path resumeFile = null;
+        java.util.Map<String, String> resumedSettings = java.util.Map.of();
+        if (resume != null) {
+            resumeFile = Files.isDirectory(resume) ? resume.resolve(Checkpoint.FILE) : resume;
+            resumedSettings = checkResumable(resumeFile, settings);
+        }
+        Path runFolder = runDir != null ? runDir
+                : resumedSettings.containsKey("run_dir") && Files.isDirectory(Path.of(resumedSettings.get("run_dir"))) ? Path.of(resumedSettings.get("run_dir"))
+                : resume != null ? resumeFile.toAbsolutePath().getParent() : null;
+        if (runFolder == null) {
+            try {
+                runFolder = RunFolder.next(runsRoot().resolve(model.name()));
+            } catch (IOException e) {
+                throw new Models.Stop(Main.USAGE, IoMessages.cannot("list the run folders in", runsRoot().resolve(model.name()), e));
+            }
+        } else if (resume == null && RunFolder.holdsRun(runFolder)) {
+            throw new Models.Stop(Main.USAGE, "--run-dir " + runFolder + " holds an earlier run (metrics.csv); continue it with --resume "
+                    + runFolder + ", or give a new --run-dir (without --run-dir each run gets a numbered folder in " + runsRoot() + "/"
+                    + model.name() + ")");
+        }
+        // Checkpoints go to the run folder unless told otherwise.
+        Path checkpoints = checkpointDir != null ? checkpointDir : runFolder;
+        try {
+            dev.cnnc.runtime.io.AtomicFiles.checkWritableFolder(checkpoints);
+        } catch (IOException e) {
+            throw new Models.Stop(Main.USAGE, IoMessages.cannot("write checkpoints in", checkpoints, e));
+        }
+        settings.put("run_dir", runFolder.toAbsolutePath().toString());
+        try (RunFolder folder = RunFolder.take(runFolder)) {
+            if (folder.note() != null) {
+                out.println(folder.note());
+            }
+            return train(model, out, train, batchSize, runSeed, norm, dataSpec, folder.dir(), checkpoints, settings);
+        }
+    }
+
+    /** The settings an exact resume depends on: a checkpoint saves them, and --resume compares them. */
+    private java.util.Map<String, String> resumeSettings(int batchSize, long runSeed) {
+        java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put("batch", Integer.toString(batchSize));
+        s.put("seed", Long.toString(runSeed));
+        s.put("shuffle", Boolean.toString(!noShuffle));
+        s.put("val_split", valSplit == null ? "none" : Double.toString(valSplit));
+        return s;
+    }
+
+    /** A checkpoint's saved settings, after checking that this run asks for the same ones. */
+    private static java.util.Map<String, String> checkResumable(Path file, java.util.Map<String, String> settings) throws Models.Stop {
+        java.util.Map<String, String> saved;
+        try {
+            saved = dev.cnnc.runtime.io.Safetensors.metadata(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new Models.Stop(Main.FILE_ERRORS, file + ": no checkpoint here (--resume takes a run folder or its "
+                    + Checkpoint.FILE + ")");
+        } catch (IOException e) {
+            throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the checkpoint", file, e));
+        } catch (Safetensors.BadFile e) {
+            throw new Models.Stop(Main.FILE_ERRORS, "corrupted checkpoint: " + e.getMessage());
+        }
+        if (!saved.containsKey("sha256")) {
+            throw new Models.Stop(Main.FILE_ERRORS, file + ": a weights file, not a checkpoint (it holds no training position, optimizer"
+                    + " state or checksum); to start a new run from these weights use --init " + file);
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, String> e : saved.entrySet()) {
+            if (e.getKey().startsWith("setting.")) {
+                out.put(e.getKey().substring("setting.".length()), e.getValue());
+            }
+        }
+        for (java.util.Map.Entry<String, String> want : settings.entrySet()) {
+            String had = out.get(want.getKey());
+            if (had != null && !had.equals(want.getValue())) {
+                String flag = switch (want.getKey()) {
+                    case "batch" -> "--batch";
+                    case "seed" -> "--seed";
+                    case "shuffle" -> "--no-shuffle";
+                    default -> "--val-split";
+                };
+                throw new Models.Stop(Main.USAGE, "--resume " + file + ": the checkpoint's run used " + want.getKey().replace('_', ' ') + " "
+                        + had + ", this one asks for " + want.getValue() + "; an exact resume needs the same (" + flag
+                        + (want.getKey().equals("shuffle") ? " as the first run had it" : " " + had) + ")");
+            }
+        }
+        return out;
+    }
+
+    private int train(CheckedModel model, PrintWriter out, TrainConfig train, int batchSize, long runSeed, TrainConfig.Normalization norm,
+                      IdxDataDir.Spec dataSpec, Path metricsDir, Path checkpoints, java.util.Map<String, String> settings)
+            throws Models.Stop, InMemoryJavac.Failure {
         DataLocator.Found found = DataLocator.locate(data, System.getenv(), DataLocator.DEBIAN, DataLocator.shipped());
         if (found.note() != null) {
             out.println(found.note());
@@ -118,7 +215,9 @@ final class TrainCommand extends ModelCommand {
             split = DataSets.load(data, dataSpec);
             trainSet = split.train();
             testSet = split.test();
-        } catch (IOException | Idx.BadFile e) {
+        } catch (IOException e) {
+            throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the data in", data, e));
+        } catch (Idx.BadFile e) {
             throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
         PrintStream progress = new PrintStream(new WriterOutputStream(out), true);
@@ -138,8 +237,12 @@ final class TrainCommand extends ModelCommand {
         try (Network net = build.build(model, batchSize)) {
             if (init != null) {
                 try {
-                    Safetensors.load(net, init);
-                } catch (IOException | Safetensors.BadFile e) {
+                    var tensors = Safetensors.read(init);
+                    Checkpoint.verify(init, tensors, Safetensors.metadata(init));
+                    Safetensors.load(net, init, tensors);
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the initial weights (--init)", init, e));
+                } catch (Safetensors.BadFile | Checkpoint.Corrupt e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
             } else {
@@ -170,36 +273,35 @@ final class TrainCommand extends ModelCommand {
             if (resume != null) {
                 try {
                     resumed = Checkpoint.load(resume, net, optimizer);
-                } catch (IOException | Checkpoint.Corrupt e) {
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the checkpoint", resume, e));
+                } catch (Checkpoint.Corrupt e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
             }
-            if (checkpointEvery < 0) {
-                throw new Models.Stop(Main.USAGE, "--checkpoint-every must be at least 0");
-            }
-            // Checkpoints go to the run folder unless told otherwise; --resume continues in the folder it names.
-            Path checkpoints = checkpointDir != null ? checkpointDir : resume != null && Files.isDirectory(resume) ? resume
-                    : runDir != null ? runDir : runsRoot().resolve(model.name());
             Dataset validation = null;
             if (valSplit != null) {
-                if (!(valSplit > 0 && valSplit < 1)) {
-                    throw new Models.Stop(Main.USAGE, "--val-split must be between 0 and 1, is " + valSplit);
-                }
                 Dataset[] parts = trainSet.split(valSplit, runSeed);
                 trainSet = parts[0];
                 validation = parts[1];
                 progress.printf("validation: %,d of the training examples%n", validation.count());
             }
             int patienceEpochs = patience != null ? patience : train.earlyStoppingPatience() != null ? train.earlyStoppingPatience() : 0;
-            Path metricsDir = runDir != null ? runDir : runsRoot().resolve(model.name());
+            Metrics metrics;
+            try {
+                metrics = resumed == null ? new Metrics(metricsDir, model.name()) : Metrics.continuing(metricsDir, model.name(), resumed.epoch());
+            } catch (IOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the run's metrics", metricsDir, e));
+            }
+            progress.println("run folder: " + metricsDir);
             Trainer.Result result;
             try {
-                result = new Trainer(net, optimizer, progress).metrics(new Metrics(metricsDir, model.name()))
+                result = new Trainer(net, optimizer, progress).metrics(metrics)
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
                                 train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,
                                 augmenter(train, dataSpec, runSeed)),
-                        new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename), resumed);
+                        new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename, settings), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
             }
@@ -208,7 +310,7 @@ final class TrainCommand extends ModelCommand {
                 try {
                     Safetensors.save(net, save, extras);
                 } catch (IOException e) {
-                    throw new Models.Stop(Main.FILE_ERRORS, "cannot write " + save + ": " + e.getMessage());
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("write the weights (--save)", save, e));
                 }
                 progress.println("saved " + save);
             }

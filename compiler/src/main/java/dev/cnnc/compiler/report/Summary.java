@@ -50,6 +50,11 @@ public final class Summary {
         b.append("Activation memory per example: ").append(n(bytes)).append(" bytes (").append(mib(bytes)).append(")\n");
         if (model.train() != null) {
             b.append("Training: ").append(describe(model.train())).append('\n');
+            int batch = model.train().batch() != null ? model.train().batch() : 32;
+            int threads = Runtime.getRuntime().availableProcessors();
+            b.append("Training memory (batch ").append(batch).append(", ").append(threads).append(threads == 1 ? " thread" : " threads")
+                    .append("): about ").append(MemoryEstimate.human(MemoryEstimate.of(model, batch, threads, true).totalBytes()))
+                    .append(" besides the data set\n");
         }
         b.append('\n');
         b.append("Total params: ").append(n(model.totalParams())).append('\n');

@@ -1,6 +1,7 @@
 package dev.cnnc.compiler.syntax;
 
 import dev.cnnc.compiler.ast.Value;
+import dev.cnnc.compiler.diag.Span;
 import java.util.List;
 
 /**
@@ -24,6 +25,8 @@ public enum ArgType {
     NON_NEGATIVE("a number of at least 0"),
     /** Any number > 0, written as a decimal or a ratio. */
     POSITIVE("a number greater than 0"),
+    /** A number f with 0 < f < 1 (a held-out fraction). */
+    FRACTION("a number between 0 and 1 (both excluded)"),
     /** Any finite number. */
     REAL("a number");
 
@@ -69,7 +72,7 @@ public enum ArgType {
                 Object s = size(v, 0);
                 return s instanceof int[] p ? Padding.explicit(p[0], p[1]) : s;
             }
-            case PROBABILITY, NON_NEGATIVE, POSITIVE, REAL -> {
+            case PROBABILITY, NON_NEGATIVE, POSITIVE, FRACTION, REAL -> {
                 Double d = number(v);
                 if (d == null) {
                     return wrongForm();
@@ -78,12 +81,48 @@ public enum ArgType {
                     case PROBABILITY -> d >= 0 && d < 1;
                     case NON_NEGATIVE -> d >= 0;
                     case POSITIVE -> d > 0;
+                    case FRACTION -> d > 0 && d < 1;
                     default -> true;
                 };
                 return ok && Double.isFinite(d) ? (Object) d : new Problem(description, true);
             }
             default -> throw new AssertionError(this);
         }
+    }
+
+    /**
+     * A value written on the command line (a flag's text), read the way the same value is read in
+     * a .cnn file: decimals, exponents and ratios such as 1/255, with the same ranges. This is the
+     * one place both forms are checked, so the two can never disagree.
+     */
+    public Object readText(String text, String where) {
+        Span span = Span.startOf(where);
+        String t = text.strip();
+        int slash = t.indexOf('/');
+        try {
+            if (slash > 0 && this != SIZE && this != PADDING) {
+                Value.Num a = new Value.Num(t.substring(0, slash), new java.math.BigDecimal(t.substring(0, slash)), span);
+                Value.Num b = new Value.Num(t.substring(slash + 1), new java.math.BigDecimal(t.substring(slash + 1)), span);
+                if (b.value().signum() == 0) {
+                    return wrongForm();
+                }
+                return read(new Value.Ratio(t, a, b, span));
+            }
+            if (t.matches("[0-9]+x[0-9]+")) {
+                String[] parts = t.split("x");
+                return read(new Value.Dim(t, List.of(clampedLong(parts[0]), clampedLong(parts[1])), span));
+            }
+            if (!t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+                return this == PADDING && t.matches("same|valid") ? read(new Value.Word(t, span)) : wrongForm();
+            }
+            return read(new Value.Num(t, new java.math.BigDecimal(t), span));
+        } catch (NumberFormatException | ArithmeticException e) {
+            return wrongForm();
+        }
+    }
+
+    private static long clampedLong(String digits) {
+        return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
     }
 
     private Problem wrongForm() {

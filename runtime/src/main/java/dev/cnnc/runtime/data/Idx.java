@@ -92,19 +92,19 @@ public final class Idx {
             }
             out.write(data);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        Files.write(tmp, bytes.toByteArray());
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        dev.cnnc.runtime.io.AtomicFiles.write(file, bytes.toByteArray());
     }
 
-    static byte[] readMaybeGzipped(Path file) throws IOException {
+    /** The file's bytes, gunzipped when it is gzip; a truncated or corrupt .gz is a BadFile naming it. */
+    static byte[] readMaybeGzipped(Path file) throws IOException, BadFile {
         byte[] raw = Files.readAllBytes(file);
         if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
                 in.transferTo(out);
                 return out.toByteArray();
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw new BadFile(file + ": a truncated or corrupt gzip file (" + e.getMessage() + ")");
             }
         }
         return raw;

@@ -101,27 +101,7 @@ public final class Safetensors {
             }
         }
         buf.flip();
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        if (beforeRename != null) {
-            beforeRename.run();
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the rename itself survives a power cut
-        } catch (IOException ignored) {
-            // some file systems cannot sync a directory; the rename is still atomic
-        }
+        AtomicFiles.write(file, buf, beforeRename);
     }
 
     /** The string metadata of a file ({@code __metadata__}). */
@@ -201,6 +181,23 @@ public final class Safetensors {
         return out;
     }
 
+    /**
+     * Refuses a tensor holding NaN or an infinity, naming it and the first bad index: such weights
+     * would train or predict to nonsense without a word (PyTorch would print nan).
+     */
+    public static void requireFinite(Path file, String tensor, float[] values) throws BadFile {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                int bad = 0;
+                for (float v : values) {
+                    bad += Float.isFinite(v) ? 0 : 1;
+                }
+                throw new BadFile(file + ": tensor " + tensor + " holds " + values[i] + " at index " + i + " (" + bad + " of its "
+                        + values.length + " values are not finite); these weights are unusable");
+            }
+        }
+    }
+
     /** Loads every tensor of the network from a file; each must be present with the same shape. */
     public static void load(Network net, Path file) throws IOException, BadFile {
         load(net, file, read(file));
@@ -217,6 +214,7 @@ public final class Safetensors {
                 throw new BadFile(file + ": tensor " + t.name() + " has shape " + java.util.Arrays.toString(found.getKey())
                         + ", but the model needs " + java.util.Arrays.toString(t.shape()));
             }
+            requireFinite(file, t.name(), found.getValue());
             float[] dst = t.trainable() ? net.parameters() : net.state();
             System.arraycopy(found.getValue(), 0, dst, t.offset(), t.size());
         }

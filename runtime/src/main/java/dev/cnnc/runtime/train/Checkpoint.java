@@ -20,8 +20,22 @@ import java.util.Map;
  * tensors. One file, {@code checkpoint.safetensors}, written atomically: a crash at any moment
  * leaves either the previous checkpoint or the new one, never a torn one.
  */
-public record Checkpoint(int epoch, int batch, long step, long shuffleState, long dropoutState) {
+public record Checkpoint(int epoch, int batch, long step, long shuffleState, long dropoutState, EpochSoFar soFar,
+                         Map<String, String> settings) {
     public static final String FILE = "checkpoint.safetensors";
+    private static final String SETTING = "setting.";
+
+    /**
+     * The part of the epoch run before a mid-epoch checkpoint (sums over its batches), so that a
+     * resumed run reports the epoch's loss and accuracy over all of it, as an uninterrupted run does.
+     */
+    public record EpochSoFar(double lossSum, long correct, int seen, double seconds) {
+        public static final EpochSoFar NONE = new EpochSoFar(0, 0, 0, 0);
+    }
+
+    public Checkpoint {
+        settings = Map.copyOf(settings);
+    }
 
     /** A checkpoint that cannot be used; the message names the file and the problem. */
     public static final class Corrupt extends Exception {
@@ -46,6 +60,11 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         meta.put("shuffle_state", Long.toString(shuffleState));
         meta.put("dropout_state", Long.toString(dropoutState));
         meta.put("optimizer_steps", Long.toString(optimizer.steps()));
+        meta.put("epoch_loss_sum", Double.toString(soFar.lossSum()));
+        meta.put("epoch_correct", Long.toString(soFar.correct()));
+        meta.put("epoch_seen", Integer.toString(soFar.seen()));
+        meta.put("epoch_seconds", Double.toString(soFar.seconds()));
+        settings.forEach((k, v) -> meta.put(SETTING + k, v));
         meta.put("sha256", digest(data));
         Files.createDirectories(dir);
         Safetensors.write(dir.resolve(FILE), data, shapes, meta, beforeRename);
@@ -65,15 +84,20 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         } catch (Safetensors.BadFile e) {
             throw new Corrupt("corrupted checkpoint: " + e.getMessage());
         }
-        Map<String, float[]> data = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> data.put(k, v.getValue()));
-        if (!digest(data).equals(meta.get("sha256"))) {
-            throw new Corrupt("corrupted checkpoint: " + file + ": its contents do not match their SHA-256 checksum");
+        if (!meta.containsKey("sha256")) {
+            throw new Corrupt(file + ": a weights file, not a checkpoint (it holds no training position, optimizer state or checksum); "
+                    + "to start a new run from these weights use --init " + file);
         }
+        verify(file, tensors, meta);
         for (TensorInfo t : net.tensors()) {
             Map.Entry<int[], float[]> found = tensors.get(t.name());
             if (found == null || found.getValue().length != t.size()) {
                 throw new Corrupt(file + ": a checkpoint of another model (no " + t.name() + " of " + t.size() + " values)");
+            }
+            try {
+                Safetensors.requireFinite(file, t.name(), found.getValue());
+            } catch (Safetensors.BadFile e) {
+                throw new Corrupt(e.getMessage());
             }
             System.arraycopy(found.getValue(), 0, t.trainable() ? net.parameters() : net.state(), t.offset(), t.size());
         }
@@ -86,10 +110,34 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         }
         try {
             optimizer.setSteps(Long.parseLong(meta.get("optimizer_steps")));
+            Map<String, String> settings = new LinkedHashMap<>();
+            meta.forEach((k, v) -> {
+                if (k.startsWith(SETTING)) {
+                    settings.put(k.substring(SETTING.length()), v);
+                }
+            });
+            EpochSoFar soFar = meta.containsKey("epoch_seen") ? new EpochSoFar(Double.parseDouble(meta.get("epoch_loss_sum")),
+                    Long.parseLong(meta.get("epoch_correct")), Integer.parseInt(meta.get("epoch_seen")),
+                    Double.parseDouble(meta.get("epoch_seconds"))) : EpochSoFar.NONE;
             return new Checkpoint(Integer.parseInt(meta.get("epoch")), Integer.parseInt(meta.get("batch")), Long.parseLong(meta.get("step")),
-                    Long.parseLong(meta.get("shuffle_state")), Long.parseLong(meta.get("dropout_state")));
+                    Long.parseLong(meta.get("shuffle_state")), Long.parseLong(meta.get("dropout_state")), soFar, settings);
         } catch (NumberFormatException | NullPointerException e) {
             throw new Corrupt(file + ": not a cnnc checkpoint (its position is missing)");
+        }
+    }
+
+    /**
+     * Checks a file's SHA-256 when it carries one (a checkpoint; a weights file from --save has
+     * none), so that --init of a damaged checkpoint fails as --resume does.
+     */
+    public static void verify(Path file, Map<String, Map.Entry<int[], float[]>> tensors, Map<String, String> meta) throws Corrupt {
+        if (!meta.containsKey("sha256")) {
+            return;
+        }
+        Map<String, float[]> data = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> data.put(k, v.getValue()));
+        if (!digest(data).equals(meta.get("sha256"))) {
+            throw new Corrupt("corrupted checkpoint: " + file + ": its contents do not match their SHA-256 checksum");
         }
     }
 

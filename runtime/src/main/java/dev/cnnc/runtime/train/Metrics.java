@@ -26,6 +26,44 @@ public final class Metrics {
         this.model = model;
     }
 
+    /**
+     * Metrics of a resumed run: the epochs before {@code firstEpoch} that the run folder's
+     * metrics.csv already holds are kept (a partial row of the epoch being resumed is dropped and
+     * written again whole), so the folder ends with the history of the whole run.
+     */
+    public static Metrics continuing(Path dir, String model, int firstEpoch) throws IOException {
+        Metrics m = new Metrics(dir, model);
+        Path csv = dir.resolve("metrics.csv");
+        if (!Files.exists(csv)) {
+            return m;
+        }
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            String[] f = line.split(",", -1);
+            if (f.length != 8) {
+                throw new IOException(csv + ": not a cnnc metrics file (a row has " + f.length + " fields, not 8)");
+            }
+            try {
+                int epoch = Integer.parseInt(f[0]);
+                if (epoch < firstEpoch) {
+                    m.epochs.add(new Epoch(epoch, parse(f[1]), parse(f[2]), parse(f[3]), parse(f[4]), parse(f[5]), parse(f[6]), parse(f[7])));
+                }
+            } catch (NumberFormatException e) {
+                throw new IOException(csv + ": not a cnnc metrics file (" + line + ")");
+            }
+        }
+        return m;
+    }
+
+    private static double parse(String field) {
+        return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
+    }
+
+    /** The epochs recorded so far. */
+    public List<Epoch> epochs() {
+        return List.copyOf(epochs);
+    }
+
     public void add(Epoch e) throws IOException {
         epochs.add(e);
         write();
@@ -72,9 +110,7 @@ public final class Metrics {
     }
 
     private static void replace(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        dev.cnnc.runtime.io.AtomicFiles.write(file, text);
     }
 
     private static String num(double v) {

@@ -19,9 +19,16 @@ public final class Trainer {
                          Schedule schedule, double baseLearningRate, double l1, int patience, Augmenter augmenter) {
     }
 
-    /** Where to keep checkpoints (null: none), how often besides each epoch's end (0: only then), and a test hook. */
-    public record Checkpoints(java.nio.file.Path dir, long every, Runnable beforeRename) {
-        public static final Checkpoints NONE = new Checkpoints(null, 0, null);
+    /**
+     * Where to keep checkpoints (null: none), how often besides each epoch's end (0: only then), a
+     * test hook, and the run's settings that an exact resume depends on (saved in each checkpoint).
+     */
+    public record Checkpoints(java.nio.file.Path dir, long every, Runnable beforeRename, java.util.Map<String, String> settings) {
+        public static final Checkpoints NONE = new Checkpoints(null, 0, null, java.util.Map.of());
+
+        public Checkpoints(java.nio.file.Path dir, long every, Runnable beforeRename) {
+            this(dir, every, beforeRename, java.util.Map.of());
+        }
     }
 
     /** What a run measured; test is null without a test set. */
@@ -127,10 +134,12 @@ public final class Trainer {
                     order[j] = tmp;
                 }
             }
-            double epochLoss = 0;
-            long epochCorrect = 0;
-            int epochSeen = 0;
-            long epochStart = System.nanoTime();
+            // A resumed epoch carries on the sums of its part run before the checkpoint.
+            Checkpoint.EpochSoFar soFar = epoch == firstEpoch && resume != null && firstBatch > 0 ? resume.soFar() : Checkpoint.EpochSoFar.NONE;
+            double epochLoss = soFar.lossSum();
+            long epochCorrect = soFar.correct();
+            int epochSeen = soFar.seen();
+            long epochStart = System.nanoTime() - (long) (soFar.seconds() * 1e9);
             long lastDrawn = 0;
             int startBatch = epoch == firstEpoch ? firstBatch : 0;
             firstBatch = 0;
@@ -184,9 +193,12 @@ public final class Trainer {
                 boolean lastOfEpoch = from + batch >= train.count();
                 if (checkpoints.dir() != null) {
                     if (!lastOfEpoch && (stop || checkpoints.every() > 0 && step % checkpoints.every() == 0)) {
-                        save(checkpoints, new Checkpoint(epoch, nextBatch, step, epochShuffleState, net.randomState()));
+                        save(checkpoints, new Checkpoint(epoch, nextBatch, step, epochShuffleState, net.randomState(),
+                                new Checkpoint.EpochSoFar(epochLoss, epochCorrect, epochSeen, (System.nanoTime() - epochStart) / 1e9),
+                                checkpoints.settings()));
                     } else if (lastOfEpoch && stop) {
-                        save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState()));
+                        save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState(), Checkpoint.EpochSoFar.NONE,
+                                checkpoints.settings()));
                     }
                 }
                 if (stop) {
@@ -213,7 +225,8 @@ public final class Trainer {
                 break;
             }
             if (checkpoints.dir() != null) {
-                save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState()));
+                save(checkpoints, new Checkpoint(epoch + 1, 0, step, shuffler.state(), net.randomState(), Checkpoint.EpochSoFar.NONE,
+                        checkpoints.settings()));
             }
             if (config.patience() > 0 && val != null) {
                 if (val.loss() < bestLoss) {
@@ -242,7 +255,7 @@ public final class Trainer {
                 try {
                     metrics.test(testResult);
                 } catch (java.io.IOException e) {
-                    throw new Diverged("cannot write the metrics: " + e.getMessage());
+                    throw new Diverged("cannot write the metrics: " + dev.cnnc.runtime.io.IoMessages.reason(null, e));
                 }
             }
         }
@@ -254,7 +267,7 @@ public final class Trainer {
             try {
                 metrics.add(e);
             } catch (java.io.IOException ex) {
-                throw new Diverged("cannot write the metrics: " + ex.getMessage());
+                throw new Diverged("cannot write the metrics: " + dev.cnnc.runtime.io.IoMessages.reason(null, ex));
             }
         }
     }
@@ -315,7 +328,7 @@ public final class Trainer {
         try {
             checkpoint.save(checkpoints.dir(), net, optimizer, checkpoints.beforeRename());
         } catch (java.io.IOException e) {
-            throw new Diverged("cannot write a checkpoint in " + checkpoints.dir() + ": " + e.getMessage());
+            throw new Diverged(dev.cnnc.runtime.io.IoMessages.cannot("write a checkpoint in", checkpoints.dir(), e));
         }
     }
 

@@ -1,0 +1,58 @@
+package dev.cnnc.cli;
+
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.report.MemoryEstimate;
+
+/** Refuses a run whose estimated memory cannot fit in this JVM's heap, before anything is allocated. */
+final class MemoryCheck {
+    /** The share of the heap a run may plan for: the rest is the JVM's, the data set's and the compiler's. */
+    static final double HEAP_SHARE = 0.85;
+
+    private MemoryCheck() {
+    }
+
+    /**
+     * Stops with the estimate, the heap and what would fix it. {@code batchFlag} is the flag that
+     * sets the batch; {@code fromFlag} whether the batch came from it (else from the file).
+     */
+    static void require(CheckedModel model, int batch, int threads, String batchFlag, boolean fromFlag) throws Models.Stop {
+        require(model, batch, threads, batchFlag, fromFlag, true, Runtime.getRuntime().maxMemory());
+    }
+
+    static void require(CheckedModel model, int batch, int threads, String batchFlag, boolean fromFlag, boolean training, long heap)
+            throws Models.Stop {
+        MemoryEstimate e = MemoryEstimate.of(model, batch, threads, training);
+        long budget = (long) (heap * HEAP_SHARE);
+        boolean tooLong = e.largestElements() * (long) batch > Integer.MAX_VALUE;
+        if (e.totalBytes() <= budget && !tooLong) {
+            return;
+        }
+        String what = training ? "training" : "running";
+        String layer = e.largest() == null ? "the input" : e.largest().name() + " (line " + e.largest().span().line() + ", "
+                + e.largest().output() + " an example)";
+        int fits = MemoryEstimate.largestBatch(model, threads, training, budget);
+        String source = fromFlag ? batchFlag + " " + batch : "the file's batch " + batch;
+        StringBuilder m = new StringBuilder();
+        if (tooLong) {
+            m.append(String.format(java.util.Locale.ROOT, "%s %s at %s needs an array of %,d values for %s, more than Java's 2^31-1 a "
+                    + "single array holds", what, model.name(), source, e.largestElements() * (long) batch, layer));
+        } else {
+            m.append(String.format(java.util.Locale.ROOT, "%s %s at %s needs about %s (weights%s %s, layer outputs%s %s, buffers %s), but "
+                            + "this JVM's heap is %s", what, model.name(), source, MemoryEstimate.human(e.totalBytes()),
+                    training ? ", gradients and optimizer state" : "", MemoryEstimate.human(e.parameterBytes()),
+                    training ? " and their gradients" : "", MemoryEstimate.human(e.activationBytes()), MemoryEstimate.human(e.bufferBytes()),
+                    MemoryEstimate.human(heap)));
+            m.append("; the largest layer is ").append(layer);
+        }
+        if (fits >= 1) {
+            m.append("; a batch of at most ").append(fits).append(" fits (").append(batchFlag).append(' ').append(fits).append(")");
+        } else {
+            m.append("; not even one example fits: make ").append(layer).append(" smaller");
+        }
+        if (!tooLong) {
+            m.append(", or give Java more memory (CNNC_JAVA_OPTS=-Xmx").append(Math.max(1, (long) Math.ceil(e.totalBytes() / HEAP_SHARE / (1L << 30)) + 1))
+                    .append("g)");
+        }
+        throw new Models.Stop(Main.USAGE, m.toString());
+    }
+}
