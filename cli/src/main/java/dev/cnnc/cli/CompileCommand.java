@@ -27,25 +27,59 @@ final class CompileCommand extends ModelCommand {
 
     @Override
     void validate() throws Models.Stop {
-        if (!packageName.isEmpty() && !packageName.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
-            throw new Models.Stop(Main.USAGE, "--package " + packageName + " is not a Java package name");
+        String problem = dev.cnnc.compiler.emit.JavaNames.packageProblem(packageName);
+        if (problem != null) {
+            throw new Models.Stop(Main.USAGE, "--package " + packageName + ": " + problem);
+        }
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new Models.Stop(Main.USAGE, "-o " + output + " is a file; give the folder the sources go into (package folders are made in it)");
+        }
+        try {
+            dev.cnnc.runtime.io.AtomicFiles.checkWritableFolder(output);
+        } catch (IOException e) {
+            throw new Models.Stop(Main.USAGE, dev.cnnc.runtime.io.IoMessages.cannot("write in", output, e));
         }
     }
 
     @Override
-    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws IOException {
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop {
         if (build.backend == Backend.opencl) {
             OpenClBackend.Sources sources = OpenClBackend.sources(model, packageName, !build.noFuse);
-            Path host = sources.host().writeToPath(output);
+            Path host = write(sources.host());
             Path kernels = host.resolveSibling(sources.kernelFileName());
-            Files.writeString(kernels, sources.kernels());
+            write(kernels, sources.kernels());
             out.println("wrote " + kernels + " (" + sources.kernels().split("\n", -1).length + " lines of OpenCL C)");
-            out.println("wrote " + host + " (" + Files.readAllLines(host).size() + " lines; runs on cnnc-runtime-opencl)");
+            out.println("wrote " + host + " (" + lines(sources.host().toString()) + " lines; runs on cnnc-runtime-opencl)");
             return Main.OK;
         }
         JavaFile source = JavaBackend.source(model, packageName, build.backend());
-        Path written = source.writeToPath(output);
-        out.println("wrote " + written + " (" + Files.readAllLines(written).size() + " lines)");
+        Path written = write(source);
+        out.println("wrote " + written + " (" + lines(source.toString()) + " lines)");
         return Main.OK;
+    }
+
+    /** Writes a Java file where javac expects it (package folders under -o), atomically. */
+    private Path write(JavaFile source) throws Models.Stop {
+        Path dir = output;
+        if (!source.packageName().isEmpty()) {
+            for (String part : source.packageName().split("\\.")) {
+                dir = dir.resolve(part);
+            }
+        }
+        Path file = dir.resolve(source.typeSpec().name() + ".java");
+        write(file, source.toString());
+        return file;
+    }
+
+    private static void write(Path file, String text) throws Models.Stop {
+        try {
+            dev.cnnc.runtime.io.AtomicFiles.write(file, text);
+        } catch (IOException e) {
+            throw new Models.Stop(Main.FILE_ERRORS, dev.cnnc.runtime.io.IoMessages.cannot("write", file, e));
+        }
+    }
+
+    private static long lines(String text) {
+        return text.lines().count();
     }
 }

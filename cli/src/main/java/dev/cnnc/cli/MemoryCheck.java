@@ -47,7 +47,7 @@ final class MemoryCheck {
         if (fits >= 1) {
             m.append("; a batch of at most ").append(fits).append(" fits (").append(batchFlag).append(' ').append(fits).append(")");
         } else {
-            m.append("; not even one example fits: make ").append(layer).append(" smaller");
+            m.append("; not even one example fits: make ").append(e.largest() == null ? "the input" : "that layer").append(" smaller");
         }
         if (!tooLong) {
             m.append(", or give Java more memory (CNNC_JAVA_OPTS=-Xmx").append(Math.max(1, (long) Math.ceil(e.totalBytes() / HEAP_SHARE / (1L << 30)) + 1))

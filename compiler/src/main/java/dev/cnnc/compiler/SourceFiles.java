@@ -44,11 +44,13 @@ public final class SourceFiles {
             if (bytes.length > MAX_BYTES) {
                 throw new Unreadable("cannot read " + shown + ": it is larger than " + human(MAX_BYTES));
             }
-            return new SourceFile(shown, decode(bytes));
+            String text = decode(bytes);
+            // editors on Windows start UTF-8 files with a byte-order mark; it is not part of the model
+            return new SourceFile(shown, text.startsWith("\uFEFF") ? text.substring(1) : text);
         } catch (NoSuchFileException e) {
             throw new Unreadable("cannot read " + shown + ": no such file");
         } catch (IOException e) {
-            throw new Unreadable("cannot read " + shown + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            throw new Unreadable(dev.cnnc.runtime.io.IoMessages.cannot("read", path, e));
         }
     }
 

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import javax.lang.model.SourceVersion;
 
 /** The .cnn files under a source folder, each with the Java package its folder gives (as antlr4-maven-plugin does). */
 final class ModelSources {
@@ -50,14 +49,6 @@ final class ModelSources {
 
     /** Null when {@code name} can be a package; otherwise why not, for the user. */
     static String packageProblem(String name) {
-        if (name.isEmpty()) {
-            return null;
-        }
-        for (String part : name.split("\\.", -1)) {
-            if (!SourceVersion.isIdentifier(part) || SourceVersion.isKeyword(part)) {
-                return "'" + part + "' cannot be part of a Java package name";
-            }
-        }
-        return null;
+        return dev.cnnc.compiler.emit.JavaNames.packageProblem(name);
     }
 }

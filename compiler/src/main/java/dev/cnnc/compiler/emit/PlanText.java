@@ -57,7 +57,7 @@ public final class PlanText {
         if (plan == null) {
             return what + " -> ";
         }
-        return what + " -> " + op.output().shape() + " (" + plan.model().file() + " line" + (lines.size() > 1 ? "s " : " ")
+        return what + " -> " + op.output().shape() + " (" + SourceText.comment(plan.model().file()) + " line" + (lines.size() > 1 ? "s " : " ")
                 + lines.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
     }
 

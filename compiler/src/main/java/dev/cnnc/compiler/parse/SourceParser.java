@@ -38,7 +38,8 @@ public final class SourceParser {
         for (Token t : tokens.getTokens()) {
             if (t.getType() == CnnLexer.UNEXPECTED_CHAR) {
                 diagnostics.at(spanOf(file, t), DiagnosticKind.UNEXPECTED_CHARACTER, DiagnosticRenderer.describeChar(t.getText()))
-                        .hint(t.getText().equals("$") || Character.isLetter(t.getText().codePointAt(0))
+                        .hint(lookalike(t.getText()) != null ? "write " + lookalike(t.getText()) + " instead"
+                                : t.getText().equals("$") || Character.isLetter(t.getText().codePointAt(0))
                                 ? "names may contain only the letters A-Z and a-z, digits and '_'"
                                 : null)
                         .report();
@@ -73,6 +74,22 @@ public final class SourceParser {
     static Span spanOf(String file, Token t) {
         int length = t.getType() == Token.EOF ? 0 : t.getText().length();
         return new Span(file, Math.max(1, t.getLine()), t.getCharPositionInLine() + 1, length);
+    }
+
+    /**
+     * The ASCII character a typographic look-alike stands for, or null: sizes copied from a paper
+     * come as 28×28, minus signs as −, quotes as ’.
+     */
+    static String lookalike(String ch) {
+        return switch (ch) {
+            case "\u00D7", "\u2715", "\u2716", "\u2A2F" -> "x";
+            case "\u2212", "\u2013", "\u2014", "\u2010", "\u2011" -> "-";
+            case "\u2044", "\u2215" -> "/";
+            case "\uFF1B" -> ";";
+            case "\uFF0C" -> ",";
+            case "\u00A0", "\u2009", "\u202F", "\u3000" -> "a plain space";
+            default -> null;
+        };
     }
 
     private static ModelFile empty(String file) {

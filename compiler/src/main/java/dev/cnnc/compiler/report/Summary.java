@@ -51,10 +51,11 @@ public final class Summary {
         if (model.train() != null) {
             b.append("Training: ").append(describe(model.train())).append('\n');
             int batch = model.train().batch() != null ? model.train().batch() : 32;
-            int threads = Runtime.getRuntime().availableProcessors();
-            b.append("Training memory (batch ").append(batch).append(", ").append(threads).append(threads == 1 ? " thread" : " threads")
-                    .append("): about ").append(MemoryEstimate.human(MemoryEstimate.of(model, batch, threads, true).totalBytes()))
-                    .append(" besides the data set\n");
+            // one thread's figure and what each further thread adds, so the summary is the same on every machine
+            long one = MemoryEstimate.of(model, batch, 1, true).totalBytes();
+            long more = MemoryEstimate.of(model, batch, 2, true).totalBytes() - one;
+            b.append("Training memory (batch ").append(batch).append("): about ").append(MemoryEstimate.human(one))
+                    .append(" with one thread, ").append(MemoryEstimate.human(more)).append(" more a thread, besides the data set\n");
         }
         b.append('\n');
         b.append("Total params: ").append(n(model.totalParams())).append('\n');

@@ -24,7 +24,7 @@ final class ScalarWindowPool implements WindowPool {
             if (training) {
                 arg[yb + t] = first(v0, best) ? 0f : first(v1, best) ? 1f : first(v2, best) ? 2f : 3f;
             }
-            y[yb + t] = relu ? (best > 0f ? best : 0f) : best;
+            y[yb + t] = relu ? (best < 0f ? 0f : best) : best; // a NaN stays NaN, as in PyTorch
         }
     }
 

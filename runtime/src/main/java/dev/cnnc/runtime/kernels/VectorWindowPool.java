@@ -49,7 +49,7 @@ final class VectorWindowPool implements WindowPool {
             }
             // (no vector chosen by a conditional expression: C2 may box a vector merged from two paths)
             if (relu) {
-                zero.blend(best, best.compare(VectorOperators.GT, 0f)).intoArray(y, yb + t);
+                best.blend(zero, best.compare(VectorOperators.LT, 0f)).intoArray(y, yb + t); // NaN lanes stay NaN
             } else {
                 best.intoArray(y, yb + t);
             }

@@ -13,7 +13,8 @@ final class ActivationCode {
             return v;
         }
         return switch (a.function()) {
-            case RELU -> "(" + v + " > 0f ? " + v + " : 0f)";
+            // "v < 0 ? 0 : v", not "v > 0 ? v : 0": a NaN passes through, as in PyTorch, instead of becoming 0
+            case RELU -> "(" + v + " < 0f ? 0f : " + v + ")";
             case LEAKYRELU -> "(" + v + " > 0f ? " + v + " : " + JavaEmitContext.f(a.slope()) + " * " + v + ")";
             case SIGMOID -> "(float) (1.0 / (1.0 + Math.exp(-" + v + ")))";
             case TANH -> "(float) Math.tanh(" + v + ")";

@@ -18,7 +18,7 @@ final class ClActivation {
             return v;
         }
         return switch (a.function()) {
-            case RELU -> "(" + v + " > 0.0f ? " + v + " : 0.0f)";
+            case RELU -> "(" + v + " < 0.0f ? 0.0f : " + v + ")"; // NaN passes through, as in PyTorch
             case LEAKYRELU -> "(" + v + " > 0.0f ? " + v + " : " + f(a.slope()) + " * " + v + ")";
             case SIGMOID -> "(1.0f / (1.0f + exp(-" + v + ")))";
             case TANH -> "tanh(" + v + ")";
