@@ -115,6 +115,27 @@ public final class ShapeChecker {
         return null;
     }
 
+    /**
+     * A convolution that maps {@code in} to {@code out} by torch's size rule, floor((n + 2p - k) / s) + 1
+     * on each axis: 1x1 when one can (a ResNet projection), else the smallest kernel; null when none
+     * can (the hint then names only the shapes). Every hint it makes fixes the error when applied.
+     */
+    static String projection(Shape in, Shape out) {
+        long ih = in.height(), iw = in.width(), oh = out.height(), ow = out.width();
+        for (long k = 1; k <= Math.max(ih, iw) && k <= 64; k++) {
+            for (long s = 1; s <= Math.max(ih, iw) && s <= 64; s++) {
+                for (long p = 0; p <= k / 2; p++) {
+                    long kh = Math.min(k, ih + 2 * p), kw = Math.min(k, iw + 2 * p);
+                    if ((ih + 2 * p - kh) / s + 1 == oh && (iw + 2 * p - kw) / s + 1 == ow) {
+                        String kernel = kh == kw ? kh + "x" + kh : kh + "x" + kw;
+                        return "conv " + out.channels() + " " + kernel + (s > 1 ? " stride " + s : "") + (p > 0 ? " pad " + p : "") + " nobias";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     private Shape residual(Shape in, LayerNode.Residual r, List<CheckedNode> out) {
         String name = nextName("residual");
         List<CheckedNode> main = new ArrayList<>();
@@ -132,11 +153,10 @@ public final class ShapeChecker {
             String shortcutText = r.shortcut() == null
                     ? "there is no shortcut, so the input " + in + " is added"
                     : "the shortcut ends in " + shortcutOut + " (line " + lastLine(r.shortcut(), r.shortcutSpan()) + ")";
+            String projection = in.flat() || mainOut.flat() ? null : projection(in, mainOut);
             String hint = r.shortcut() == null
                     ? "add 'shortcut { ... }' after the block that maps " + in + " to " + mainOut
-                    + (in.flat() ? "" : ", e.g. shortcut { conv " + mainOut.channels() + " 1x1"
-                    + (in.height() != mainOut.height() && mainOut.height() > 0 ? " stride " + Math.max(1, in.height() / mainOut.height()) : "")
-                    + " nobias }")
+                    + (projection == null ? "" : ", e.g. shortcut { " + projection + " }")
                     : "make both paths end in the same shape";
             diagnostics.at(r.span(), DiagnosticKind.RESIDUAL_SHAPE_MISMATCH,
                             "the main path ends in " + mainOut + " (line " + mainEnd.line() + "), " + shortcutText)

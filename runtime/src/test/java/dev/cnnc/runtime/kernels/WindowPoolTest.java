@@ -50,7 +50,7 @@ class WindowPoolTest {
                             arg = k;
                         }
                     }
-                    y[t] = relu ? (best > 0f ? best : 0f) : best;
+                    y[t] = relu ? (best < 0f ? 0f : best) : best; // relu keeps a NaN, as torch.relu does
                     float g = relu && !(y[t] > 0f) ? 0f : dy[t];
                     dz[(2 * py + arg / 2) * ow + 2 * px + arg % 2] = g;
                     sum += g;
