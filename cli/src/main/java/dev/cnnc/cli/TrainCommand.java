@@ -77,8 +77,8 @@ final class TrainCommand extends ModelCommand {
             + "without it the test set is watched")
     Double valSplit;
 
-    @Option(names = "--patience", converter = FlagValues.Count.class, paramLabel = "N", description = "stop when the validation loss has not improved for N epochs, "
-            + "restoring the best weights (default: the file's early_stopping)")
+    @Option(names = "--patience", converter = FlagValues.Natural.class, paramLabel = "N", description = "stop when the validation loss has not improved for N epochs, "
+            + "restoring the best weights; 0 turns the file's early stopping off (default: the file's early_stopping)")
     Integer patience;
 
     @Option(names = "--run-dir", paramLabel = "DIR", description = "where metrics.csv and metrics.json go (default: runs/MODEL)")

@@ -45,7 +45,7 @@ class HardeningTest {
             case "--val-split" -> v.addAll(List.of("0", "1", "1.5", "99999999999999999999999"));
             case "--warmup" -> v.addAll(List.of("-2", "-0.5"));
             case "--seed" -> v.addAll(List.of("-2", "0.5", "99999999999999999999999"));
-            case "--report-every", "--device" -> v.addAll(List.of("-2", "-0.5", "99999999999999999999999"));
+            case "--report-every", "--device", "--patience" -> v.addAll(List.of("-2", "-0.5", "99999999999999999999999"));
             case "--threads" -> v.addAll(List.of("0", "100000", "1.5", "99999999999999999999999"));
             default -> v.addAll(List.of("0", "1.5", "2147483648", "99999999999999999999999"));
         }

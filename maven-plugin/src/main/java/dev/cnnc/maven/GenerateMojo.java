@@ -84,7 +84,8 @@ public final class GenerateMojo extends AbstractMojo {
         Path base = project.getBasedir().toPath();
         Generator.Settings settings = new Generator.Settings(sourceDirectory.toPath(), outputDirectory.toPath(), stateFile.toPath(),
                 base, packageName == null ? null : packageName.trim(), chosenBackend, simdMode.equals("vector"),
-                fingerprint(chosenBackend, simdMode));
+                fingerprint(chosenBackend, simdMode), project.getCompileSourceRoots().stream().map(Path::of)
+                        .filter(p -> !p.toAbsolutePath().normalize().equals(outputDirectory.toPath().toAbsolutePath().normalize())).toList());
         Generator.Outcome outcome;
         try {
             outcome = new Generator(settings, path -> buildContext.refresh(path.toFile())).run();

@@ -32,7 +32,16 @@ final class Generator {
      * @param fingerprint the settings and plugin build; when it changes everything is regenerated
      */
     record Settings(Path sourceDir, Path outputDir, Path stateFile, Path shownBase, String packageName,
-                    ModelBackend backend, boolean vector, String fingerprint) {
+                    ModelBackend backend, boolean vector, String fingerprint, List<Path> otherSourceRoots) {
+        Settings {
+            otherSourceRoots = List.copyOf(otherSourceRoots);
+        }
+
+        /** Without other source roots to compare against (a project with no hand-written Java). */
+        Settings(Path sourceDir, Path outputDir, Path stateFile, Path shownBase, String packageName, ModelBackend backend, boolean vector,
+                 String fingerprint) {
+            this(sourceDir, outputDir, stateFile, shownBase, packageName, backend, vector, fingerprint, List.of());
+        }
     }
 
     /** What one run did, by .cnn path under the source folder. */
@@ -88,6 +97,17 @@ final class Generator {
             List<ModelBackend.GeneratedFile> files = compile(source, problems);
             if (files == null) {
                 continue; // not recorded: the next build checks it again
+            }
+            // A class of the same name written by hand: javac would report a "duplicate class" in generated code.
+            Path ownOutput = settings.outputDir().toAbsolutePath().normalize();
+            Path handWritten = files.stream().flatMap(f -> settings.otherSourceRoots().stream()
+                            .filter(r -> !r.toAbsolutePath().normalize().equals(ownOutput)).map(r -> r.resolve(f.path())))
+                    .filter(Files::exists).findFirst().orElse(null);
+            if (handWritten != null) {
+                problems.add(problem(source, 1, 1, "this model would generate " + files.get(0).path() + ", but " + shown(handWritten)
+                        + " already defines that class; rename the model (its 'model' line names the class) or generate into another"
+                        + " package (<packageName>)", true));
+                continue;
             }
             String clash = files.stream().map(f -> owners.get(f.path())).filter(o -> o != null).findFirst().orElse(null);
             if (clash != null) {

@@ -69,6 +69,21 @@ class GeneratorTest {
         return run("v1", null);
     }
 
+    @Test
+    void aClassWrittenByHandWithTheModelsNameIsAnErrorNamingBoth() throws IOException {
+        write("com/example/tiny.cnn", TINY);
+        Path java = project.resolve("src/main/java");
+        Files.createDirectories(java.resolve("com/example"));
+        Files.writeString(java.resolve("com/example/Tiny.java"), "package com.example; public class Tiny {}");
+        Generator.Outcome outcome = new Generator(new Generator.Settings(src(), out(), project.resolve("target/cnnc-state/default.properties"),
+                project, null, ModelBackend.JAVA, true, "v1", List.of(java, out())), refreshed::add).run();
+        assertTrue(outcome.failed());
+        String message = outcome.problems().get(0).oneLine();
+        assertTrue(message.contains("src/main/cnn/com/example/tiny.cnn") && message.contains("src/main/java/com/example/Tiny.java")
+                && message.contains("already defines that class"), message);
+        assertFalse(Files.exists(out().resolve("com/example/Tiny.java")), "nothing generated to clash in javac");
+    }
+
     void write(String relative, String text) throws IOException {
         Path file = src().resolve(relative);
         Files.createDirectories(file.getParent());
