@@ -73,6 +73,9 @@ final class TrainCommand extends ModelCommand {
     /** A test hook: runs between writing a checkpoint and renaming it into place. */
     static Runnable beforeCheckpointRename;
 
+    /** A test hook: runs after every training forward (the PyTorch cross-check reads dropout masks there). */
+    static java.util.function.Consumer<Network> afterTrainingForward;
+
     @Option(names = "--val-split", converter = FlagValues.Fraction.class, paramLabel = "F", description = "hold out this fraction of the training data (seeded) for validation; "
             + "without it the test set is watched")
     Double valSplit;
@@ -296,7 +299,7 @@ final class TrainCommand extends ModelCommand {
             progress.println("run folder: " + metricsDir);
             Trainer.Result result;
             try {
-                result = new Trainer(net, optimizer, progress).metrics(metrics)
+                result = new Trainer(net, optimizer, progress).metrics(metrics).afterForward(afterTrainingForward)
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
                                 train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,

@@ -67,7 +67,11 @@ public interface Network extends AutoCloseable {
     /** Restores the dropout generator's state from a checkpoint. */
     void setRandomState(long state);
 
-    /** The mask dropout layer {@code index} (0-based) used in the last training forward: 0 or 1/(1-p) per value. */
+    /**
+     * The mask dropout layer {@code index} (0-based) used in the last training forward: 0 or
+     * 1/(1-p) per value, for its n examples, laid out as both backends draw it: [n][F] for flat
+     * tensors, [C][n][H][W] for images (not the [n][C][H][W] of inputs and outputs).
+     */
     float[] dropoutMask(int index);
 
     /** The ops of the compiled plan, in execution order ("conv1 + maxpool + relu"), for profiles. */

@@ -47,6 +47,7 @@ public final class Trainer {
     private final PrintStream out;
     private Metrics metrics;
     private boolean terminal;
+    private java.util.function.Consumer<Network> afterForward;
 
     public Trainer(Network net, Optimizer optimizer, PrintStream out) {
         this.net = net;
@@ -57,6 +58,15 @@ public final class Trainer {
     /** Writes metrics.csv and metrics.json after every epoch. */
     public Trainer metrics(Metrics m) {
         this.metrics = m;
+        return this;
+    }
+
+    /**
+     * Runs after every training forward, before the loss (tests read the dropout masks there, to
+     * train PyTorch with the same ones); null for none.
+     */
+    public Trainer afterForward(java.util.function.Consumer<Network> hook) {
+        this.afterForward = hook;
         return this;
     }
 
@@ -151,6 +161,9 @@ public final class Trainer {
                     config.augmenter().apply(x, n, step);
                 }
                 net.forward(x, n, true);
+                if (afterForward != null) {
+                    afterForward.accept(net);
+                }
                 double value;
                 if (deviceLoss) {
                     value = net.crossEntropy(y, 0, n, predicted);

@@ -1,0 +1,687 @@
+#!/usr/bin/python3
+"""Random models for the PyTorch cross-check, built twice from one random description.
+
+Each model is drawn (seeded) from every layer kind and option of the .cnn language and every
+train setting that changes the numbers, then written two ways that share nothing but the
+description: as .cnn text for cnnc, and as a torch.nn network built here, from the language's
+definitions in docs/LANGUAGE.md (output sizes, `pad same`, default pool strides, min pooling,
+flatten order, layer naming, the softmax folded into cross-entropy, L1, schedules per epoch).
+Nothing here reads cnnc's own interpretation of a model (its checker or TorchSpec).
+
+  random_models.py generate --seed S --count N --out DIR
+      DIR/NAME/model.cnn, init.safetensors, data/ (IDX), and spec.json (this script's own)
+  random_models.py train --dir DIR/NAME --masks MASKS.safetensors --out OUT.safetensors
+      trains the torch network as `cnnc train --no-shuffle --steps` does, using the dropout
+      masks cnnc drew (one tensor per step and dropout layer); writes every tensor
+  random_models.py train-all --root DIR --backends java,opencl
+      the same for every model folder under DIR with masks-BACKEND.safetensors in it
+"""
+import argparse
+import json
+import math
+import os
+import random
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_reference import read_safetensors, write_safetensors  # noqa: E402  (file formats only)
+
+STEPS = 5
+LOSSES = ["cross_entropy", "nll", "hinge", "mse", "mae", "huber"]
+
+
+# ---------------------------------------------------------------- the random description
+
+class Shape:
+    """C,H,W for images (spatial) or F features (flat), as the language defines them."""
+
+    def __init__(self, c, h=None, w=None):
+        self.c, self.h, self.w = c, h, w
+
+    @property
+    def flat(self):
+        return self.h is None
+
+    def elements(self):
+        return self.c if self.flat else self.c * self.h * self.w
+
+    def __eq__(self, o):
+        return (self.c, self.h, self.w) == (o.c, o.h, o.w)
+
+
+def out_size(n, k, s, p):
+    return (n + 2 * p - k) // s + 1
+
+
+class Drawer:
+    def __init__(self, rng):
+        self.r = rng
+        self.blocks = []  # block definitions the model calls, written before it
+
+    def conv(self, shape, allow_stride=True):
+        r = self.r
+        for _ in range(20):
+            f = r.randint(1, 5)
+            kh, kw = r.choice([(1, 1), (3, 3), (3, 3), (2, 2), (1, 3), (3, 2), (5, 5)])
+            sh, sw = (r.choice([1, 1, 2]), r.choice([1, 1, 2])) if allow_stride else (1, 1)
+            pad_kind = r.choice(["same", "valid", "explicit"])
+            if pad_kind == "same" and (kh % 2 == 0 or kw % 2 == 0):
+                pad_kind = "explicit"
+            if pad_kind == "same":
+                ph, pw = (kh - 1) // 2, (kw - 1) // 2
+            elif pad_kind == "valid":
+                ph, pw = 0, 0
+            else:
+                ph, pw = r.randint(0, kh - 1), r.randint(0, kw - 1)
+            oh, ow = out_size(shape.h, kh, sh, ph), out_size(shape.w, kw, sw, pw)
+            if oh >= 1 and ow >= 1:
+                bias = r.random() < 0.7
+                text = "conv %d %s" % (f, ("%d" % kh) if kh == kw and r.random() < 0.5 else "%dx%d" % (kh, kw))
+                if (sh, sw) != (1, 1) or r.random() < 0.2:
+                    text += " stride " + ("%d" % sh if sh == sw else "%dx%d" % (sh, sw))
+                if pad_kind == "same":
+                    text += " pad same"
+                elif pad_kind == "valid":
+                    text += r.choice(["", " pad valid", " pad 0"])
+                else:
+                    text += " pad " + ("%d" % ph if ph == pw else "%dx%d" % (ph, pw))
+                if not bias:
+                    text += " nobias"
+                layer = {"kind": "conv", "in": shape.c, "out": f, "kernel": [kh, kw], "stride": [sh, sw], "padding": [ph, pw],
+                         "bias": bias}
+                return text, layer, Shape(f, oh, ow)
+        return None
+
+    def pool(self, shape):
+        r = self.r
+        for _ in range(20):
+            op = r.choice(["max", "avg", "min"])
+            k = r.choice([2, 2, 3])
+            stride = r.choice([None, 1, 2])
+            s = k if stride is None else stride
+            p = r.choice([0, 0, k // 2])
+            if out_size(shape.h, k, s, p) >= 1 and out_size(shape.w, k, s, p) >= 1:
+                text = "%spool %d" % (op, k) + ("" if stride is None else " stride %d" % stride) + (" pad %d" % p if p else "")
+                return text, {"kind": op + "pool", "kernel": k, "stride": s, "padding": p}, \
+                    Shape(shape.c, out_size(shape.h, k, s, p), out_size(shape.w, k, s, p))
+        return None
+
+    def activation(self, shape):
+        r = self.r
+        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh"])
+        if kind == "leakyrelu":
+            if r.random() < 0.5:
+                return "leakyrelu", {"kind": "leakyrelu", "slope": 0.01}, shape
+            slope = r.choice([0.1, 0.2, 0.05])
+            return "leakyrelu %g" % slope, {"kind": "leakyrelu", "slope": slope}, shape
+        return kind, {"kind": kind}, shape
+
+    def batchnorm(self, shape):
+        r = self.r
+        text, momentum, eps = "batchnorm", 0.1, 1e-5
+        if r.random() < 0.6:
+            momentum = r.choice([0.3, 0.5, 0.05])
+            text += " momentum %g" % momentum
+        if r.random() < 0.4:
+            eps = r.choice([1e-3, 1e-4])
+            text += " eps %g" % eps
+        return text, {"kind": "batchnorm", "features": shape.c if shape.flat else shape.c, "spatial": not shape.flat,
+                      "momentum": momentum, "eps": eps}, shape
+
+    def dropout(self, shape):
+        p = self.r.choice([0.2, 0.5, 0.3])
+        return "dropout %g" % p, {"kind": "dropout", "p": p}, shape
+
+    def spatial_stage(self, shape, depth):
+        """Layers on an image: convs, pools, activations, batchnorm, dropout, a residual, a repeat."""
+        r = self.r
+        texts, layers = [], []
+        for _ in range(depth):
+            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block"])
+            got = None
+            if choice == "conv":
+                got = self.conv(shape)
+            elif choice == "pool" and shape.h >= 2 and shape.w >= 2:
+                got = self.pool(shape)
+            elif choice == "act":
+                got = self.activation(shape)
+            elif choice == "bn":
+                got = self.batchnorm(shape)
+            elif choice == "dropout":
+                got = self.dropout(shape)
+            elif choice == "residual":
+                got = self.residual(shape)
+            elif choice == "repeat":
+                got = self.repeat(shape)
+            elif choice == "block":
+                got = self.block(shape)
+            if got is None:
+                continue
+            text, layer, shape = got
+            texts.append(text)
+            layers.extend(layer if isinstance(layer, list) else [layer])
+        return texts, layers, shape
+
+    def residual(self, shape):
+        r = self.r
+        f = r.choice([shape.c, shape.c, 2, 4])
+        s = r.choice([1, 1, 2]) if shape.h >= 3 and shape.w >= 3 else 1
+        main_t, main_l = [], []
+        t, l, mid = self.conv_exact(shape, f, 3, s, 1, r.random() < 0.5)
+        main_t.append(t)
+        main_l.append(l)
+        if r.random() < 0.5:
+            t, l, mid = self.batchnorm(mid)
+            main_t.append(t)
+            main_l.append(l)
+        t, l, mid = self.activation(mid)
+        main_t.append(t)
+        main_l.append(l)
+        if mid == shape and r.random() < 0.8:
+            return "residual { %s }" % "; ".join(main_t), [{"kind": "residual", "main": main_l, "shortcut": []}], mid
+        t, l, short = self.conv_exact(shape, f, 1, s, 0, False)
+        short_t, short_l = [t], [l]
+        if r.random() < 0.5:
+            t, l, short = self.batchnorm(short)
+            short_t.append(t)
+            short_l.append(l)
+        assert short == mid
+        return "residual { %s } shortcut { %s }" % ("; ".join(main_t), "; ".join(short_t)), \
+            [{"kind": "residual", "main": main_l, "shortcut": short_l}], mid
+
+    def conv_exact(self, shape, f, k, s, p, bias):
+        oh, ow = out_size(shape.h, k, s, p), out_size(shape.w, k, s, p)
+        text = "conv %d %dx%d" % (f, k, k) + (" stride %d" % s if s != 1 else "") + (" pad %d" % p if p else "") + ("" if bias else " nobias")
+        return text, {"kind": "conv", "in": shape.c, "out": f, "kernel": [k, k], "stride": [s, s], "padding": [p, p], "bias": bias}, \
+            Shape(f, oh, ow)
+
+    def block(self, shape):
+        """A parameterised block, `cbr(F, K)`: conv F KxK pad same, batchnorm, relu; expanded here."""
+        if not self.blocks:
+            self.blocks.append("block cbr(n, k) {\n  conv n k pad same nobias\n  batchnorm\n  relu\n}")
+        f, k = self.r.randint(2, 4), self.r.choice([1, 3])
+        layers = [{"kind": "conv", "in": shape.c, "out": f, "kernel": [k, k], "stride": [1, 1], "padding": [(k - 1) // 2] * 2, "bias": False},
+                  {"kind": "batchnorm", "features": f, "spatial": True, "momentum": 0.1, "eps": 1e-5},
+                  {"kind": "relu"}]
+        return "cbr(%d, %d)" % (f, k), layers, Shape(f, shape.h, shape.w)
+
+    def repeat(self, shape):
+        """`repeat N { conv F 3x3 pad same; relu }`, expanded here into N copies."""
+        n = self.r.randint(1, 3)
+        f = self.r.randint(2, 4)
+        layers = []
+        for _ in range(n):
+            layers.append({"kind": "conv", "in": shape.c, "out": f, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "bias": True})
+            layers.append({"kind": "relu"})
+            shape = Shape(f, shape.h, shape.w)
+        return "repeat %d { conv %d 3x3 pad same; relu }" % (n, f), layers, shape
+
+    def flat_stage(self, shape, depth):
+        r = self.r
+        texts, layers = [], []
+        for _ in range(depth):
+            choice = r.choice(["dense", "dense", "act", "bn", "dropout", "residual"])
+            if choice == "dense":
+                n = r.randint(2, 9)
+                bias = r.random() < 0.8
+                texts.append(r.choice(["dense", "fc"]) + " %d" % n + ("" if bias else " nobias"))
+                layers.append({"kind": "dense", "in": shape.c, "out": n, "bias": bias})
+                shape = Shape(n)
+            elif choice == "act":
+                t, l, shape = self.activation(shape)
+                texts.append(t)
+                layers.append(l)
+            elif choice == "bn":
+                t, l, shape = self.batchnorm(shape)
+                texts.append(t)
+                layers.append(l)
+            elif choice == "dropout":
+                t, l, shape = self.dropout(shape)
+                texts.append(t)
+                layers.append(l)
+            else:
+                n = r.choice([shape.c, r.randint(2, 6)])
+                main = [{"kind": "dense", "in": shape.c, "out": n, "bias": True}, {"kind": "tanh"}]
+                if n == shape.c:
+                    texts.append("residual { dense %d; tanh }" % n)
+                    layers.append({"kind": "residual", "main": main, "shortcut": []})
+                else:
+                    texts.append("residual { dense %d; tanh } shortcut { dense %d nobias }" % (n, n))
+                    layers.append({"kind": "residual", "main": main, "shortcut": [{"kind": "dense", "in": shape.c, "out": n, "bias": False}]})
+                shape = Shape(n)
+        return texts, layers, shape
+
+
+def draw_model(rng, name):
+    d = Drawer(rng)
+    if rng.random() < 0.15:
+        shape = Shape(rng.randint(3, 12))
+        texts, layers = ["input %d" % shape.c], []
+    else:
+        shape = Shape(rng.randint(1, 3), rng.randint(4, 9), rng.randint(4, 9))
+        texts, layers = ["input %dx%dx%d" % (shape.h, shape.w, shape.c)], []
+        t, l, shape = d.spatial_stage(shape, rng.randint(1, 5))
+        texts += t
+        layers += l
+        if rng.random() < 0.2:
+            g = rng.choice(["globalavgpool", "globalmaxpool"])
+            texts.append(g)
+            layers.append({"kind": g})
+            shape = Shape(shape.c, 1, 1)
+        texts.append("flatten")
+        layers.append({"kind": "flatten"})
+        shape = Shape(shape.elements())
+    t, l, shape = d.flat_stage(shape, rng.randint(0, 3))
+    texts += t
+    layers += l
+    classes = rng.randint(2, 5)
+    texts.append("dense %d" % classes)
+    layers.append({"kind": "dense", "in": shape.c, "out": classes, "bias": True})
+    loss = rng.choice(LOSSES)
+    if loss in ("cross_entropy", "nll") and rng.random() < 0.4:
+        texts.append("softmax")  # folded into the loss when training: cross-entropy of the logits
+        layers.append({"kind": "softmax"})
+    elif loss in ("hinge", "mse") and rng.random() < 0.2:
+        texts.append("softmax")  # these losses take the probabilities
+        layers.append({"kind": "softmax"})
+    elif loss in ("mse", "mae", "huber", "hinge") and rng.random() < 0.25:
+        texts.append(rng.choice(["sigmoid", "tanh"]))
+        layers.append({"kind": texts[-1]})
+
+    train = draw_train(rng, loss, layers)
+    name_layers(layers, {})
+    return {"name": name, "text_layers": texts, "layers": layers, "classes": classes, "train": train, "blocks": d.blocks}
+
+
+def draw_train(rng, loss, layers):
+    t = {"loss": loss, "delta": 1.0}
+    text = ["loss " + loss]
+    if loss == "huber" and rng.random() < 0.6:
+        t["delta"] = rng.choice([0.5, 2.0])
+        text[-1] += " delta %g" % t["delta"]
+    kind = rng.choice(["sgd", "sgd", "adam"])
+    o = {"kind": kind}
+    if kind == "sgd":
+        o["lr"] = rng.choice([0.05, 0.1, 0.02])
+        o["momentum"] = rng.choice([0.0, 0.0, 0.9, 0.5])
+        o["nesterov"] = o["momentum"] > 0 and rng.random() < 0.5
+        s = "optimizer sgd lr %g" % o["lr"]
+        if o["momentum"] > 0:
+            s += " momentum %g" % o["momentum"]
+        if o["nesterov"]:
+            s += " nesterov"
+    else:
+        o["lr"] = rng.choice([0.01, 0.003])
+        o["beta1"] = rng.choice([0.9, 0.8])
+        o["beta2"] = rng.choice([0.999, 0.99])
+        o["eps"] = rng.choice([1e-8, 1e-6])
+        s = "optimizer adam lr %g" % o["lr"]
+        if o["beta1"] != 0.9 or rng.random() < 0.3:
+            s += " beta1 %g" % o["beta1"]
+        if o["beta2"] != 0.999:
+            s += " beta2 %g" % o["beta2"]
+        if o["eps"] != 1e-8:
+            s += " eps %g" % o["eps"]
+    text.append(s)
+    t["optimizer"] = o
+    t["weight_decay"] = rng.choice([0.0, 0.0, 0.01, 0.05])
+    if t["weight_decay"]:
+        text.append("weight_decay %g" % t["weight_decay"])
+    t["l1"] = rng.choice([0.0, 0.0, 0.001, 0.01])
+    if t["l1"]:
+        text.append("l1 %g" % t["l1"])
+    t["epochs"] = rng.randint(3, 4)
+    text.append("epochs %d" % t["epochs"])
+    sched = rng.choice([None, None, "step", "cosine"])
+    t["schedule"] = None
+    if sched == "step":
+        t["schedule"] = {"kind": "step", "epochs": 1, "gamma": rng.choice([0.5, 0.1])}
+        text.append("schedule step 1 gamma %g" % t["schedule"]["gamma"])
+    elif sched == "cosine":
+        t["schedule"] = {"kind": "cosine"}
+        text.append("schedule cosine")
+    t["batch"] = rng.randint(3, 8)
+    # two batches an epoch, the second partial (at least 2 examples: batchnorm needs two values)
+    t["count"] = t["batch"] + rng.randint(2, t["batch"])
+    text.append("batch %d" % t["batch"])
+    t["seed"] = rng.randint(0, 1000)
+    text.append("seed %d" % t["seed"])
+    t["mean"], t["std"] = None, None
+    t["text"] = text
+    return t
+
+
+def any_kind(layers, kind):
+    for l in layers:
+        if l["kind"] == kind:
+            return True
+        if l["kind"] == "residual" and (any_kind(l["main"], kind) or any_kind(l["shortcut"], kind)):
+            return True
+    return False
+
+
+def name_layers(layers, counters):
+    """The language's naming: by kind and order of appearance, the main path before the shortcut; fc is a dense."""
+    for l in layers:
+        if l["kind"] == "residual":
+            name_layers(l["main"], counters)
+            name_layers(l["shortcut"], counters)
+            continue
+        counters[l["kind"]] = counters.get(l["kind"], 0) + 1
+        l["name"] = "%s%d" % (l["kind"], counters[l["kind"]])
+        if l["kind"] == "dropout":
+            counters["#dropout"] = counters.get("#dropout", 0) + 1
+            l["index"] = counters["#dropout"] - 1
+
+
+# ---------------------------------------------------------------- files
+
+def write_idx_ubyte(path, dims, data):
+    with open(path, "wb") as f:
+        f.write(struct.pack(">I", 0x0800 | len(dims)))
+        f.write(struct.pack(">" + "I" * len(dims), *dims))
+        f.write(bytes(data))
+
+
+def write_idx_float(path, dims, values):
+    """IDX float (type 0x0D), big-endian like every IDX field."""
+    with open(path, "wb") as f:
+        f.write(struct.pack(">I", 0x0D00 | len(dims)))
+        f.write(struct.pack(">" + "I" * len(dims), *dims))
+        f.write(struct.pack(">" + "f" * len(values), *values))
+
+
+def init_tensors(layers, rng, out):
+    for l in layers:
+        k = l["kind"]
+        if k == "residual":
+            init_tensors(l["main"], rng, out)
+            init_tensors(l["shortcut"], rng, out)
+        elif k == "conv":
+            fan_in = l["in"] * l["kernel"][0] * l["kernel"][1]
+            b = 1 / math.sqrt(fan_in)
+            out[l["name"] + ".weight"] = (torch.rand(l["out"], l["in"], *l["kernel"], generator=rng) * 2 - 1) * b
+            if l["bias"]:
+                out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
+        elif k == "dense":
+            b = 1 / math.sqrt(l["in"])
+            out[l["name"] + ".weight"] = (torch.rand(l["out"], l["in"], generator=rng) * 2 - 1) * b
+            if l["bias"]:
+                out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
+        elif k == "batchnorm":
+            n = l["features"]
+            out[l["name"] + ".weight"] = 0.5 + torch.rand(n, generator=rng)
+            out[l["name"] + ".bias"] = torch.rand(n, generator=rng) * 0.2 - 0.1
+            out[l["name"] + ".running_mean"] = torch.rand(n, generator=rng) * 0.2 - 0.1
+            out[l["name"] + ".running_var"] = 0.5 + torch.rand(n, generator=rng)
+
+
+def generate(args):
+    rng = random.Random(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    names = []
+    for i in range(args.count):
+        name = "R%d" % i
+        m = draw_model(rng, name)
+        folder = os.path.join(args.out, name)
+        os.makedirs(os.path.join(folder, "data"), exist_ok=True)
+        t = m["train"]
+        inp = m["text_layers"][0]
+        channels = int(inp.split("x")[2]) if "x" in inp else 1
+        if "x" in inp and rng.random() < 0.5:
+            t["mean"] = [round(rng.uniform(0.2, 0.6), 3) for _ in range(channels)]
+            t["std"] = [round(rng.uniform(0.2, 0.5), 3) for _ in range(channels)]
+            t["text"].append("normalize scale 1/255 mean %s std %s" % (" ".join("%g" % v for v in t["mean"]),
+                                                                        " ".join("%g" % v for v in t["std"])))
+        else:
+            t["text"].append("normalize scale 1/255")
+        text = "".join(b + "\n\n" for b in m["blocks"]) + "model %s\n%s\n%s\ntrain {\n  %s\n}\n" % (
+            name, inp, "\n".join(m["text_layers"][1:]), "\n  ".join(t["text"]))
+        with open(os.path.join(folder, "model.cnn"), "w") as f:
+            f.write(text)
+        # data: ubyte images (H, W, C as the input says; flat inputs as 1x1xN), labels or float targets
+        if "x" in inp:
+            h, w, c = (int(v) for v in inp.split()[1].split("x"))
+        else:
+            h, w, c = 1, int(inp.split()[1]), 1  # a flat input of N features reads as 1xN images
+        m["input"] = [c, h, w] if "x" in inp else [c]
+        count = t["count"]
+        pixels = [rng.randrange(256) for _ in range(count * h * w * c)]
+        # channels-last [N,H,W,C] when C > 1, as the IDX layout cnnc documents; [N,H,W] for one channel
+        dims = [count, h, w] if c == 1 else [count, h, w, c]
+        write_idx_ubyte(os.path.join(folder, "data", "train-images-idx3-ubyte"), dims, pixels)
+        if t["loss"] in ("mse", "mae", "huber"):
+            targets = [round(rng.uniform(-1, 1), 4) for _ in range(count * m["classes"])]
+            write_idx_float(os.path.join(folder, "data", "train-labels-idx1-float"), [count, m["classes"]], targets)
+        else:
+            write_idx_ubyte(os.path.join(folder, "data", "train-labels-idx1-ubyte"), [count], [rng.randrange(m["classes"]) for _ in range(count)])
+        init = {}
+        init_tensors(m["layers"], torch.Generator().manual_seed(rng.randrange(1 << 30)), init)
+        write_safetensors(os.path.join(folder, "init.safetensors"), init)
+        with open(os.path.join(folder, "spec.json"), "w") as f:
+            json.dump(m, f, indent=1)
+        names.append(name)
+    print(json.dumps(names))
+
+
+# ---------------------------------------------------------------- the torch network
+
+class Net(torch.nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        self.mods = torch.nn.ModuleDict()
+        self.masks = None
+        self._build(spec["layers"])
+
+    def _build(self, layers):
+        for l in layers:
+            k = l["kind"]
+            if k == "residual":
+                self._build(l["main"])
+                self._build(l["shortcut"])
+            elif k == "conv":
+                self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
+                                                       bias=l["bias"])
+            elif k == "dense":
+                self.mods[l["name"]] = torch.nn.Linear(l["in"], l["out"], bias=l["bias"])
+            elif k == "batchnorm":
+                cls = torch.nn.BatchNorm2d if l["spatial"] else torch.nn.BatchNorm1d
+                self.mods[l["name"]] = cls(l["features"], eps=l["eps"], momentum=l["momentum"])
+
+    def forward(self, x, fold_softmax):
+        return self._run(self.spec["layers"], x, fold_softmax)
+
+    def _run(self, layers, x, fold_softmax):
+        for i, l in enumerate(layers):
+            k = l["kind"]
+            if k == "residual":
+                x = self._run(l["main"], x, False) + self._run(l["shortcut"], x, False)
+            elif k in ("conv", "dense", "batchnorm"):
+                x = self.mods[l["name"]](x)
+            elif k == "maxpool":
+                x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])
+            elif k == "minpool":
+                x = -F.max_pool2d(-x, l["kernel"], l["stride"], l["padding"])
+            elif k == "avgpool":
+                x = F.avg_pool2d(x, l["kernel"], l["stride"], l["padding"], count_include_pad=True)
+            elif k == "globalavgpool":
+                x = x.mean(dim=(2, 3), keepdim=True)
+            elif k == "globalmaxpool":
+                x = x.amax(dim=(2, 3), keepdim=True)
+            elif k == "flatten":
+                x = x.reshape(x.shape[0], -1)  # C, H, W order
+            elif k == "dropout":
+                if self.training:
+                    # cnnc's mask for this step, 0 or 1/(1-p) per value, in cnnc's documented layout
+                    # (Network.dropoutMask): [n][F] for features, [C][n][H][W] for images
+                    m = self.masks[l["index"]][: x.numel()]
+                    if x.dim() == 4:
+                        n, c, h, w = x.shape
+                        m = m.reshape(c, n, h, w).permute(1, 0, 2, 3)
+                    x = x * m.reshape(x.shape)
+            elif k == "relu":
+                x = torch.relu(x)
+            elif k == "leakyrelu":
+                x = F.leaky_relu(x, l["slope"])
+            elif k == "sigmoid":
+                x = torch.sigmoid(x)
+            elif k == "tanh":
+                x = torch.tanh(x)
+            elif k == "softmax":
+                last = i == len(layers) - 1 and layers is self.spec["layers"]
+                if not (last and fold_softmax):
+                    x = F.softmax(x, dim=1)
+            else:
+                raise ValueError(k)
+        return x
+
+
+def read_idx(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack(">I", data[:4])[0]
+    rank, kind = magic & 0xFF, (magic >> 8) & 0xFF
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    n = 1
+    for d in dims:
+        n *= d
+    if kind == 0x08:
+        return torch.tensor(list(data[4 + 4 * rank:4 + 4 * rank + n]), dtype=torch.float32).reshape(dims)
+    return torch.tensor(struct.unpack(">" + "f" * n, data[4 + 4 * rank:4 + 4 * rank + 4 * n]), dtype=torch.float32).reshape(dims)
+
+
+def train_one(folder, masks_path, out_path):
+    spec = json.load(open(os.path.join(folder, "spec.json")))
+    t = spec["train"]
+    torch.manual_seed(0)
+    net = Net(spec).double()
+    init = read_safetensors(os.path.join(folder, "init.safetensors"))
+    for name, value in init.items():
+        layer, param = name.rsplit(".", 1)
+        getattr(net.mods[layer], param).data.copy_(value.double())
+    images = read_idx(os.path.join(folder, "data", "train-images-idx3-ubyte")).double()
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    else:
+        images = images.permute(0, 3, 1, 2)
+    images = images / 255.0
+    if t["mean"]:
+        images = (images - torch.tensor(t["mean"], dtype=torch.float64).reshape(1, -1, 1, 1)) / \
+                 torch.tensor(t["std"], dtype=torch.float64).reshape(1, -1, 1, 1)
+    if len(spec["input"]) == 1:
+        images = images.reshape(images.shape[0], -1)
+    regression = t["loss"] in ("mse", "mae", "huber")
+    labels_file = "train-labels-idx1-float" if regression else "train-labels-idx1-ubyte"
+    labels = read_idx(os.path.join(folder, "data", labels_file))
+    labels = labels.double() if regression else labels.long()
+    masks = read_safetensors(masks_path) if masks_path and os.path.exists(masks_path) else {}
+    o = t["optimizer"]
+    params = list(net.parameters())
+    if o["kind"] == "sgd":
+        opt = torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"], weight_decay=t["weight_decay"])
+    else:
+        opt = torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=t["weight_decay"])
+    ends_in_softmax = spec["layers"][-1]["kind"] == "softmax"
+    fold = ends_in_softmax and t["loss"] in ("cross_entropy", "nll")
+    net.train()
+    batch, count = t["batch"], images.shape[0]
+    step, epoch = 0, 1
+    while step < STEPS:
+        lr = o["lr"]
+        if t["schedule"] and t["schedule"]["kind"] == "step":
+            lr = o["lr"] * t["schedule"]["gamma"] ** ((epoch - 1) // t["schedule"]["epochs"])
+        elif t["schedule"] and t["schedule"]["kind"] == "cosine":
+            lr = o["lr"] * (1 + math.cos(math.pi * (epoch - 1) / t["epochs"])) / 2
+        for g in opt.param_groups:
+            g["lr"] = lr
+        for start in range(0, count, batch):
+            if step >= STEPS:
+                break
+            x = images[start:start + batch]
+            y = labels[start:start + batch]
+            net.masks = [masks["step%d.dropout%d" % (step, i)].double() for i in range(dropout_count(spec["layers"]))]
+            opt.zero_grad()
+            out = net(x, fold)
+            # a softmax folded into cross_entropy or nll leaves the logits: the loss is their cross-entropy
+            loss = F.cross_entropy(out, y) if fold else loss_of(t, out, y)
+            loss.backward()
+            if t["l1"]:
+                for p in params:
+                    p.grad += t["l1"] * torch.sign(p.data)
+            opt.step()
+            step += 1
+        epoch += 1
+    result = {}
+    for layer, m in net.mods.items():
+        for pname, v in list(m.named_parameters()) + [(n, b) for n, b in m.named_buffers() if n != "num_batches_tracked"]:
+            result[layer + "." + pname] = v.detach().float()
+    write_safetensors(out_path, result)
+
+
+def loss_of(t, out, y):
+    loss = t["loss"]
+    if loss == "cross_entropy":
+        return F.cross_entropy(out, y)
+    if loss == "nll":
+        return F.nll_loss(out, y)
+    if loss == "hinge":
+        return F.multi_margin_loss(out, y)
+    if loss == "mse":
+        return F.mse_loss(out, y)
+    if loss == "mae":
+        return F.l1_loss(out, y)
+    return F.huber_loss(out, y, delta=t["delta"])
+
+
+def dropout_count(layers):
+    n = 0
+    for l in layers:
+        if l["kind"] == "residual":
+            n += dropout_count(l["main"]) + dropout_count(l["shortcut"])
+        elif l["kind"] == "dropout":
+            n += 1
+    return n
+
+
+def train_all(args):
+    for name in sorted(os.listdir(args.root)):
+        folder = os.path.join(args.root, name)
+        if not os.path.exists(os.path.join(folder, "spec.json")):
+            continue
+        for backend in args.backends.split(","):
+            masks = os.path.join(folder, "masks-%s.safetensors" % backend)
+            if os.path.exists(os.path.join(folder, "cnnc-%s.safetensors" % backend)):
+                train_one(folder, masks, os.path.join(folder, "torch-%s.safetensors" % backend))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("--seed", type=int, required=True)
+    g.add_argument("--count", type=int, required=True)
+    g.add_argument("--out", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--dir", required=True)
+    t.add_argument("--masks")
+    t.add_argument("--out", required=True)
+    a = sub.add_parser("train-all")
+    a.add_argument("--root", required=True)
+    a.add_argument("--backends", default="java")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    if args.command == "generate":
+        generate(args)
+    elif args.command == "train":
+        train_one(args.dir, args.masks, args.out)
+    else:
+        train_all(args)
+
+
+if __name__ == "__main__":
+    main()
