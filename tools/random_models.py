@@ -580,6 +580,7 @@ def train_one(folder, masks_path, out_path):
     labels = read_idx(os.path.join(folder, "data", labels_file))
     labels = labels.double() if regression else labels.long()
     masks = read_safetensors(masks_path) if masks_path and os.path.exists(masks_path) else {}
+    check_masks(spec, masks)
     o = t["optimizer"]
     params = list(net.parameters())
     if o["kind"] == "sgd":
@@ -636,6 +637,41 @@ def loss_of(t, out, y):
     if loss == "mae":
         return F.l1_loss(out, y)
     return F.huber_loss(out, y, delta=t["delta"])
+
+
+def dropout_probabilities(layers, out):
+    for l in layers:
+        if l["kind"] == "residual":
+            dropout_probabilities(l["main"], out)
+            dropout_probabilities(l["shortcut"], out)
+        elif l["kind"] == "dropout":
+            out.append(l["p"])
+    return out
+
+
+def check_masks(spec, masks):
+    """cnnc's masks are only taken as given once they are dropout's: every value 0 or exactly
+    1/(1-p) (in float32), and the share of zeros over the run within 4 sigma of p."""
+    for i, p in enumerate(dropout_probabilities(spec["layers"], [])):
+        keep = torch.tensor(1.0 / (1.0 - p), dtype=torch.float32)
+        t = spec["train"]
+        sizes = [min(t["batch"], t["count"] - start) for start in range(0, t["count"], t["batch"])]
+        parts = []
+        for s in range(STEPS):
+            mask = masks["step%d.dropout%d" % (s, i)]
+            n = sizes[s % len(sizes)]
+            parts.append(mask[: mask.numel() // t["batch"] * n])  # the step's n examples; the rest is an earlier step's
+        values = torch.cat(parts)
+        wrong = ~((values == 0) | (values == keep))
+        if wrong.any():
+            sys.exit("%s: dropout %d (p %g) has mask values other than 0 and %r: %s" % (spec["name"], i, p, keep.item(),
+                                                                                      values[wrong][:5].tolist()))
+        n = values.numel()
+        dropped = (values == 0).sum().item()
+        sigma = math.sqrt(n * p * (1 - p))
+        if abs(dropped - n * p) > 4 * sigma:
+            sys.exit("%s: dropout %d (p %g) dropped %d of %d values, expected %.0f +- %.0f" % (spec["name"], i, p, dropped, n, n * p,
+                                                                                            4 * sigma))
 
 
 def dropout_count(layers):
