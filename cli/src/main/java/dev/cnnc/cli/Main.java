@@ -46,7 +46,16 @@ public final class Main implements Runnable {
             err.println("  please report this; set CNNC_DEBUG=1 for details");
             return 70; // EX_SOFTWARE: a bug in cnnc, not in the user's input
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // what the estimate before the run (MemoryCheck) did not foresee: a clear line, not a stack trace
+            err.println("cnnc: error: out of memory (the Java heap is " + dev.cnnc.compiler.report.MemoryEstimate.human(Runtime.getRuntime().maxMemory())
+                    + "); give Java more with CNNC_JAVA_OPTS=-Xmx<size>, e.g. -Xmx" + Math.max(2, 2 * (Runtime.getRuntime().maxMemory() >> 30) + 1)
+                    + "g, or lower --batch");
+            code = FILE_ERRORS;
+        }
         out.flush();
         err.flush();
         return code;

@@ -223,6 +223,7 @@ final class TrainCommand extends ModelCommand {
         } catch (Idx.BadFile e) {
             throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
+        MemoryCheck.requireAfterData(model, batchSize, build.threads(), "--batch", batch != null);
         PrintStream progress = new PrintStream(new WriterOutputStream(out), true);
         java.util.Map<String, float[]> extras = new java.util.LinkedHashMap<>();
         if (norm != null && norm.auto()) {
