@@ -43,6 +43,14 @@ class DataLocatorTest {
                 "../samples/data/fashion-mnist-small", "--steps", "30", "--report-every", "0");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("5,000 examples (test: 1,000)"), r.out());
-        assertTrue(r.out().contains("test accuracy"), r.out());
+        // 30 steps of 64 on the real subset: well above chance (0.10); measured 0.69-0.72
+        assertTrue(testAccuracy(r.out()) > 0.5, r.out());
+    }
+
+    /** The final "test accuracy X" a training run prints. */
+    static double testAccuracy(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("test accuracy ([0-9.]+) \\(").matcher(out);
+        assertTrue(m.find(), out);
+        return Double.parseDouble(m.group(1));
     }
 }

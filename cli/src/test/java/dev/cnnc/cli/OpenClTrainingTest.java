@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,12 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * builds (the same code, products summed in another order) pass 1e-3 at step ~100 of this run
  * and reach 4.5% by step 200. When the drift starts moves with every change of summation order
  * (OpenCL passed 1e-3 at step 97 with scalar dense kernels, at step 79 with the preferred-width
- * vector ones; the Java builds at 109, then 100 after the NT product changed). So the test
- * measures the Java builds' drift in the same run and holds OpenCL to it: OpenCL's largest
- * deviation so far is within 1e-3 for the first 60 steps, and after that within 1e-2 or four
- * times the Java builds' own; and the loss falls. (Measured: OpenCL ends within 3.5%; after the
- * weight gradient became col x dZ^T, in a clean-clone CI run, it passed 1e-3 at step 80 and ended
- * within 5.2%, the Java builds 1.45% apart at step 200.)
+ * vector ones; the Java builds at 109, then 100 after the NT product changed). So OpenCL's largest
+ * deviation so far is held to 1e-3 for the first 60 steps, and after that to a fixed figure,
+ * {@link #OPENCL_LOOSE}, set from measurements (not from the run under test, so that the bound
+ * cannot widen when the Java builds themselves go wrong); and the loss falls. Each step's
+ * gradient is checked far tighter elsewhere: against PyTorch over random models
+ * (RandomModelsTorchTest, 5e-4 of each update) and against the reference (GeneratedVsReferenceTest).
  *
  * <p>OpenCL computes convolutions directly (im2col and products), so it is compared with the Java
  * backend's direct build ({@code --no-winograd}); the Java backend's default build, with Winograd's
@@ -50,6 +51,14 @@ class OpenClTrainingTest {
      * 0.1% and 5.2%): it leaves the shared trajectory sooner, not further.
      */
     static final double WINOGRAD_LOOSE = 0.12;
+    /**
+     * After step 60, how far OpenCL may drift from the Java direct build. Measured: OpenCL ended
+     * within 3.5%, and after the weight gradient became col x dZ^T, in a clean-clone CI run, within
+     * 5.2% (the Java builds 1.45% apart at step 200), both on AMD Zen 3 (AVX2); on an Intel Xeon
+     * with AVX-512 (16 lanes, so other summation orders) 6.8%, the Java builds 8.2% apart, the
+     * Winograd build 3.1%. About twice the largest: 0.15.
+     */
+    static final double OPENCL_LOOSE = 0.15;
     static final Pattern STEP = Pattern.compile("(?m)^step (\\d+)  loss (\\S+)");
 
     @Test
@@ -70,15 +79,17 @@ class OpenClTrainingTest {
             clDrift = Math.max(clDrift, Math.abs(java.get(i) - cl.get(i)) / Math.abs(java.get(i)));
             winogradDrift = Math.max(winogradDrift, Math.abs(java.get(i) - winograd.get(i)) / Math.abs(java.get(i)));
             int step = i + 1;
-            double allowed = step <= STRICT_STEPS ? 1e-3 : Math.max(1e-2, 4 * drift);
+            double allowed = step <= STRICT_STEPS ? 1e-3 : OPENCL_LOOSE;
             System.out.printf("step %d: Java %.4f, plain Java %.4f, Winograd %.4f, OpenCL %.4f%n", step, java.get(i), plain.get(i),
                     winograd.get(i), cl.get(i));
             assertTrue(clDrift <= allowed, "step " + step + ": Java " + java.get(i) + ", OpenCL " + cl.get(i) + "; OpenCL's drift so far "
                     + clDrift + ", the Java builds' own " + drift);
-            double winogradAllowed = step <= WINOGRAD_STRICT_STEPS ? 1e-3 : Math.max(WINOGRAD_LOOSE, 4 * drift);
+            double winogradAllowed = step <= WINOGRAD_STRICT_STEPS ? 1e-3 : WINOGRAD_LOOSE;
             assertTrue(winogradDrift <= winogradAllowed, "step " + step + ": Java " + java.get(i) + ", Winograd " + winograd.get(i)
                     + "; Winograd's drift so far " + winogradDrift + ", the Java builds' own " + drift);
         }
+        System.out.printf(Locale.ROOT, "OpenCL vs Java direct: %.4f; Winograd vs Java direct: %.4f; the Java builds: %.4f (largest over %d steps)%n",
+                clDrift, winogradDrift, drift, STEPS);
         double first = java.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double last = cl.subList(STEPS - 10, STEPS).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(last < 0.5 * first, "the loss falls: " + first + " -> " + last);

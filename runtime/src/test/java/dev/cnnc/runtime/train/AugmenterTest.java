@@ -51,6 +51,49 @@ class AugmenterTest {
         }
     }
 
+    /**
+     * crop N is torchvision's RandomCrop(size, padding=N) with black fill: each draw is the image
+     * moved by some (dy, dx) within N on each axis, the uncovered border black; and over many
+     * draws every offset of the (2N+1)^2 occurs.
+     */
+    @Test
+    void cropIsARandomShiftWithinThePadding() {
+        int n = 2;
+        Augmenter crop = new Augmenter(List.of(new Augmenter.Step(Augmenter.Kind.CROP, n)), 2, 5, 6, new float[] {-7f, -9f}, 3);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (long step = 0; step < 400; step++) {
+            float[] x = ramp(60);
+            crop.apply(x, 1, step);
+            String found = null;
+            for (int dy = -n; dy <= n && found == null; dy++) {
+                for (int dx = -n; dx <= n && found == null; dx++) {
+                    float[] expected = ramp(60);
+                    a6(expected, dy, dx);
+                    if (Arrays.equals(expected, x)) {
+                        found = dy + "," + dx;
+                    }
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertNotNull(found, "step " + step + ": not a shift within " + n + ": " + Arrays.toString(x));
+            seen.add(found);
+        }
+        assertEquals((2 * n + 1) * (2 * n + 1), seen.size(), "offsets drawn: " + seen);
+    }
+
+    /** The 2x5x6 ramp moved down dy rows and right dx columns, black (-7, -9 per channel) where nothing lands. */
+    private static void a6(float[] x, int dy, int dx) {
+        float[] src = x.clone();
+        for (int c = 0; c < 2; c++) {
+            for (int y = 0; y < 5; y++) {
+                for (int xx = 0; xx < 6; xx++) {
+                    int sy = y - dy;
+                    int sx = xx - dx;
+                    x[c * 30 + y * 6 + xx] = sy >= 0 && sy < 5 && sx >= 0 && sx < 6 ? src[c * 30 + sy * 6 + sx] : (c == 0 ? -7f : -9f);
+                }
+            }
+        }
+    }
+
     @Test
     void drawsDependOnlyOnSeedAndStep() {
         Augmenter all = new Augmenter(List.of(new Augmenter.Step(Augmenter.Kind.FLIP, 0), new Augmenter.Step(Augmenter.Kind.SHIFT, 1),

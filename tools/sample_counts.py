@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Parameter counts of the samples' networks as PyTorch counts them, from torch.nn definitions
+written here by hand (and torchvision's own VGG-16 and ResNet-18), not from cnnc's reading of
+the .cnn files. Prints {"file.cnn": [trainable, non_trainable], ...} as JSON; non-trainable
+counts batchnorm's running mean and variance (buffers, without num_batches_tracked).
+
+Each network is also run on one input of the sample's size, so the final feature count (what
+a wrong stride or padding would change) is checked by torch itself.
+"""
+import json
+
+import torch
+import torch.nn as nn
+import torchvision
+
+
+def fashion():
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),
+                         nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Linear(128, 10)), (1, 28, 28)
+
+
+def cifar10_simple():
+    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 16 * 16, 10)), (3, 32, 32)
+
+
+def dogs_vs_cats():
+    layers, c = [], 3
+    for f in (32, 64, 128, 128):
+        layers += [nn.Conv2d(c, f, 3), nn.ReLU(), nn.MaxPool2d(2)]
+        c = f
+    # 150 -> 148 -> 74 -> 72 -> 36 -> 34 -> 17 -> 15 -> 7
+    return nn.Sequential(*layers, nn.Flatten(), nn.Dropout(0.5), nn.Linear(7 * 7 * 128, 512), nn.ReLU(), nn.Linear(512, 2),
+                         nn.Softmax(dim=1)), (3, 150, 150)
+
+
+def lenet5():
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(),
+                         nn.Linear(16 * 5 * 5, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10)), (1, 32, 32)
+
+
+def vgg_stage():
+    return nn.Sequential(nn.Conv2d(128, 256, 3, padding=1), nn.ReLU(), nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(),
+                         nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(28 * 28 * 256, 10)), (128, 56, 56)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64))
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.main(x) + x)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def resnet_block():
+    return Block(), (64, 56, 56)
+
+
+NETS = {
+    "fashion_mnist.cnn": fashion,
+    "cifar10_simple.cnn": cifar10_simple,
+    "dogs_vs_cats.cnn": dogs_vs_cats,
+    "lenet5.cnn": lenet5,
+    "vgg16.cnn": lambda: (torchvision.models.vgg16(), (3, 224, 224)),
+    "resnet18.cnn": lambda: (torchvision.models.resnet18(), (3, 224, 224)),
+    "vgg_stage.cnn": vgg_stage,
+    "resnet_block.cnn": resnet_block,
+}
+
+
+def main():
+    out = {}
+    with torch.no_grad():
+        for name, make in NETS.items():
+            net, shape = make()
+            net.eval()
+            y = net(torch.zeros((1,) + shape))
+            trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+            buffers = sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked"))
+            out[name] = [trainable, buffers, list(y.shape)[1:]]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
