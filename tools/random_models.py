@@ -141,7 +141,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block"])
+            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join"])
             got = None
             if choice == "conv":
                 got = self.conv(shape)
@@ -159,6 +159,8 @@ class Drawer:
                 got = self.repeat(shape)
             elif choice == "block":
                 got = self.block(shape)
+            elif choice == "join":
+                got = self.spatial_join(shape)
             if got is None:
                 continue
             text, layer, shape = got
@@ -199,6 +201,59 @@ class Drawer:
         return text, {"kind": "conv", "in": shape.c, "out": f, "kernel": [k, k], "stride": [s, s], "padding": [p, p], "bias": bias}, \
             Shape(f, oh, ow)
 
+    def spatial_join(self, shape):
+        """concat (Inception-like paths that keep HxW), add of same-shape paths, or multiply by an SE gate."""
+        r = self.r
+        kind = r.choice(["concat", "concat", "add", "multiply"])
+        paths_t, paths_l, ends = [], [], []
+        if kind == "concat":
+            for _ in range(r.randint(2, 4)):
+                form = r.choice(["id", "1x1", "3x3", "pool", "1x1-3x3"])
+                f, g = r.randint(1, 4), r.randint(1, 4)
+                if form == "id":
+                    t, l, c = [], [], shape.c
+                elif form == "1x1":
+                    t, l, c = ["conv %d 1x1" % f], [self.conv_l(shape.c, f, 1)], f
+                elif form == "3x3":
+                    t, l, c = ["conv %d 3x3 pad same" % f], [self.conv_l(shape.c, f, 3)], f
+                elif form == "pool":
+                    t = ["maxpool 3 stride 1 pad 1", "conv %d 1x1" % f]
+                    l, c = [{"kind": "maxpool", "kernel": 3, "stride": 1, "padding": 1}, self.conv_l(shape.c, f, 1)], f
+                else:
+                    t = ["conv %d 1x1" % f, "relu", "conv %d 3x3 pad same" % g]
+                    l, c = [self.conv_l(shape.c, f, 1), {"kind": "relu"}, self.conv_l(f, g, 3)], g
+                paths_t.append(t)
+                paths_l.append(l)
+                ends.append(c)
+            out = Shape(sum(ends), shape.h, shape.w)
+        elif kind == "add":
+            for _ in range(r.randint(2, 3)):
+                form = r.choice(["id", "conv", "bn"])
+                if form == "id":
+                    paths_t.append([])
+                    paths_l.append([])
+                elif form == "conv":
+                    paths_t.append(["conv %d 3x3 pad same" % shape.c, "tanh"])
+                    paths_l.append([self.conv_l(shape.c, shape.c, 3), {"kind": "tanh"}])
+                else:
+                    t, l, _ = self.batchnorm(shape)
+                    paths_t.append([t])
+                    paths_l.append([l])
+            out = shape
+        else:
+            reduce = r.randint(1, 3)
+            main_t, main_l = ([], []) if r.random() < 0.5 else (["conv %d 3x3 pad same" % shape.c], [self.conv_l(shape.c, shape.c, 3)])
+            gate_t = ["globalavgpool", "conv %d 1x1" % reduce, "relu", "conv %d 1x1" % shape.c, "sigmoid"]
+            gate_l = [{"kind": "globalavgpool"}, self.conv_l(shape.c, reduce, 1), {"kind": "relu"}, self.conv_l(reduce, shape.c, 1),
+                      {"kind": "sigmoid"}]
+            paths_t, paths_l = ([main_t, gate_t], [main_l, gate_l]) if r.random() < 0.5 else ([gate_t, main_t], [gate_l, main_l])
+            out = shape
+        text = kind + " " + " ".join("{ %s }" % "; ".join(t) if t else "{ }" for t in paths_t)
+        return text, {"kind": "join", "join": kind, "paths": paths_l}, out
+
+    def conv_l(self, cin, f, k):
+        return {"kind": "conv", "in": cin, "out": f, "kernel": [k, k], "stride": [1, 1], "padding": [(k - 1) // 2] * 2, "bias": True}
+
     def block(self, shape):
         """A parameterised block, `cbr(F, K)`: conv F KxK pad same, batchnorm, relu; expanded here."""
         if not self.blocks:
@@ -224,7 +279,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["dense", "dense", "act", "bn", "dropout", "residual"])
+            choice = r.choice(["dense", "dense", "act", "bn", "dropout", "residual", "join"])
             if choice == "dense":
                 n = r.randint(2, 9)
                 bias = r.random() < 0.8
@@ -243,6 +298,20 @@ class Drawer:
                 t, l, shape = self.dropout(shape)
                 texts.append(t)
                 layers.append(l)
+            elif choice == "join":
+                kind = r.choice(["concat", "add", "multiply"])
+                n = shape.c
+                if kind == "concat":
+                    a, b = r.randint(1, 4), r.randint(1, 3)
+                    texts.append("concat { dense %d } { } { dense %d; tanh }" % (a, b))
+                    paths = [[{"kind": "dense", "in": n, "out": a, "bias": True}], [],
+                             [{"kind": "dense", "in": n, "out": b, "bias": True}, {"kind": "tanh"}]]
+                    shape = Shape(n + a + b)
+                else:
+                    act = "tanh" if kind == "add" else "sigmoid"
+                    texts.append("%s { } { dense %d; %s }" % (kind, n, act))
+                    paths = [[], [{"kind": "dense", "in": n, "out": n, "bias": True}, {"kind": act}]]
+                layers.append({"kind": "join", "join": kind, "paths": paths})
             else:
                 n = r.choice([shape.c, r.randint(2, 6)])
                 main = [{"kind": "dense", "in": shape.c, "out": n, "bias": True}, {"kind": "tanh"}]
@@ -318,14 +387,17 @@ def draw_train(rng, loss, layers):
         o["lr"] = rng.choice([0.01, 0.003])
         o["beta1"] = rng.choice([0.9, 0.8])
         o["beta2"] = rng.choice([0.999, 0.99])
-        o["eps"] = rng.choice([1e-8, 1e-6])
+        # eps well above float32's rounding of a gradient: with eps 1e-8 Adam turns a gradient that is
+        # zero up to rounding (a bias ahead of a batchnorm) into a full step of random sign, in torch's
+        # float64 and cnnc's float32 alike, and the two runs part for reasons neither got wrong
+        # (measured: R23/R24 of seed 2026 differed by 5e-3 with Adam, agreed to 2e-7 with SGD)
+        o["eps"] = rng.choice([1e-3, 1e-4])
         s = "optimizer adam lr %g" % o["lr"]
         if o["beta1"] != 0.9 or rng.random() < 0.3:
             s += " beta1 %g" % o["beta1"]
         if o["beta2"] != 0.999:
             s += " beta2 %g" % o["beta2"]
-        if o["eps"] != 1e-8:
-            s += " eps %g" % o["eps"]
+        s += " eps %g" % o["eps"]
     text.append(s)
     t["optimizer"] = o
     t["weight_decay"] = rng.choice([0.0, 0.0, 0.01, 0.05])
@@ -355,11 +427,18 @@ def draw_train(rng, loss, layers):
     return t
 
 
+def sub_paths(l):
+    """The layer lists inside a residual or a join, in the language's order."""
+    if l["kind"] == "residual":
+        return [l["main"], l["shortcut"]]
+    if l["kind"] == "join":
+        return l["paths"]
+    return []
+
+
 def any_kind(layers, kind):
     for l in layers:
-        if l["kind"] == kind:
-            return True
-        if l["kind"] == "residual" and (any_kind(l["main"], kind) or any_kind(l["shortcut"], kind)):
+        if l["kind"] == kind or any(any_kind(p, kind) for p in sub_paths(l)):
             return True
     return False
 
@@ -367,9 +446,9 @@ def any_kind(layers, kind):
 def name_layers(layers, counters):
     """The language's naming: by kind and order of appearance, the main path before the shortcut; fc is a dense."""
     for l in layers:
-        if l["kind"] == "residual":
-            name_layers(l["main"], counters)
-            name_layers(l["shortcut"], counters)
+        if l["kind"] in ("residual", "join"):
+            for p in sub_paths(l):
+                name_layers(p, counters)
             continue
         counters[l["kind"]] = counters.get(l["kind"], 0) + 1
         l["name"] = "%s%d" % (l["kind"], counters[l["kind"]])
@@ -398,9 +477,9 @@ def write_idx_float(path, dims, values):
 def init_tensors(layers, rng, out):
     for l in layers:
         k = l["kind"]
-        if k == "residual":
-            init_tensors(l["main"], rng, out)
-            init_tensors(l["shortcut"], rng, out)
+        if k in ("residual", "join"):
+            for p in sub_paths(l):
+                init_tensors(p, rng, out)
         elif k == "conv":
             fan_in = l["in"] * l["kernel"][0] * l["kernel"][1]
             b = 1 / math.sqrt(fan_in)
@@ -481,9 +560,9 @@ class Net(torch.nn.Module):
     def _build(self, layers):
         for l in layers:
             k = l["kind"]
-            if k == "residual":
-                self._build(l["main"])
-                self._build(l["shortcut"])
+            if k in ("residual", "join"):
+                for p in sub_paths(l):
+                    self._build(p)
             elif k == "conv":
                 self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
                                                        bias=l["bias"])
@@ -501,6 +580,18 @@ class Net(torch.nn.Module):
             k = l["kind"]
             if k == "residual":
                 x = self._run(l["main"], x, False) + self._run(l["shortcut"], x, False)
+            elif k == "join":
+                ys = [self._run(p, x, False) for p in l["paths"]]
+                if l["join"] == "concat":
+                    x = torch.cat(ys, dim=1)
+                elif l["join"] == "add":
+                    x = ys[0]
+                    for y in ys[1:]:
+                        x = x + y
+                else:
+                    x = ys[0]
+                    for y in ys[1:]:
+                        x = x * y  # a 1x1xC gate broadcasts over HxW
             elif k in ("conv", "dense", "batchnorm"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":
@@ -641,9 +732,9 @@ def loss_of(t, out, y):
 
 def dropout_probabilities(layers, out):
     for l in layers:
-        if l["kind"] == "residual":
-            dropout_probabilities(l["main"], out)
-            dropout_probabilities(l["shortcut"], out)
+        if l["kind"] in ("residual", "join"):
+            for p in sub_paths(l):
+                dropout_probabilities(p, out)
         elif l["kind"] == "dropout":
             out.append(l["p"])
     return out
@@ -677,8 +768,8 @@ def check_masks(spec, masks):
 def dropout_count(layers):
     n = 0
     for l in layers:
-        if l["kind"] == "residual":
-            n += dropout_count(l["main"]) + dropout_count(l["shortcut"])
+        if l["kind"] in ("residual", "join"):
+            n += sum(dropout_count(p) for p in sub_paths(l))
         elif l["kind"] == "dropout":
             n += 1
     return n

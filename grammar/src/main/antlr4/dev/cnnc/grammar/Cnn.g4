@@ -1,8 +1,9 @@
 /*
  * The .cnn language (see docs/LANGUAGE.md).
  *
- * This grammar describes structure only: the model header, blocks, repeat, residual, the
- * train section and statements made of a word and its arguments. Which words are layer
+ * This grammar describes structure only: the model header, blocks, repeat, residual, joins
+ * (a word followed by one body per path: `concat { ... } { ... }`), the train section and
+ * statements made of a word and its arguments. Which words are layer
  * kinds, and what their arguments mean, is decided by the compiler's layer table
  * (compiler/src/main/java/dev/cnnc/compiler/layers). That keeps the grammar small and lets
  * the checker answer an unknown word with "did you mean ...?" instead of a parse error.
@@ -37,6 +38,7 @@ layer
     : REPEAT value body                                  # repeatLayer
     | RESIDUAL body (NEWLINE* SHORTCUT shortcut=body)?   # residualLayer
     | NAME LPAREN (value (COMMA value)*)? RPAREN         # callLayer
+    | NAME body (NEWLINE* body)*                         # joinLayer
     | statement                                          # statementLayer
     ;
 

@@ -27,6 +27,18 @@ public sealed interface Node {
         }
     }
 
+    /**
+     * {@code word { path } { path } ...}: paths that all start from the same input, joined by
+     * {@code word} (concat, add, multiply; the checker decides what the word means). An empty
+     * path is the identity.
+     */
+    record Join(Value.Word kind, List<List<Node>> paths, List<Span> pathSpans, Span span) implements Node {
+        public Join {
+            paths = paths.stream().map(List::copyOf).toList();
+            pathSpans = List.copyOf(pathSpans);
+        }
+    }
+
     /** {@code residual { main } [shortcut { shortcut }]}; shortcut is null when absent (identity). */
     record Residual(List<Node> main, List<Node> shortcut, Span span, Span shortcutSpan) implements Node {
         public Residual {

@@ -7,6 +7,7 @@ import dev.cnnc.compiler.layers.LayerSpec;
 import dev.cnnc.compiler.layers.ShapeRules;
 import dev.cnnc.compiler.layers.Softmax;
 import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.JoinKind;
 import dev.cnnc.compiler.model.LayerNode;
 import dev.cnnc.compiler.model.Shape;
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ public final class ShapeChecker {
                 shape = layer(shape, l, out);
             } else if (node instanceof LayerNode.Residual r) {
                 shape = residual(shape, r, out);
+            } else if (node instanceof LayerNode.Join j) {
+                shape = join(shape, j, out);
             } else {
                 return null; // LayerNode.Unreadable: already reported
             }
@@ -169,6 +172,90 @@ public final class ShapeChecker {
         out.add(new CheckedNode.Residual(name, r.span(), in, mainOut, main, shortcut, add));
         trail.add("residual " + mainOut);
         return mainOut;
+    }
+
+    private Shape join(Shape in, LayerNode.Join j, List<CheckedNode> out) {
+        String word = j.kind().word();
+        if (j.paths().size() < 2) {
+            diagnostics.at(j.span(), DiagnosticKind.JOIN_NEEDS_PATHS, word, j.paths().size())
+                    .hint("give each path its own braces, e.g. " + word + " { conv 8 1x1 } { conv 8 3x3 pad same }; an empty { } is the input itself")
+                    .report();
+            return null;
+        }
+        String name = nextName(word);
+        List<List<CheckedNode>> paths = new ArrayList<>();
+        List<Shape> ends = new ArrayList<>();
+        for (List<LayerNode> path : j.paths()) {
+            List<CheckedNode> checked = new ArrayList<>();
+            Shape end = walk(in, path, checked);
+            if (end == null) {
+                return null;
+            }
+            paths.add(checked);
+            ends.add(end);
+        }
+        Shape joined = joinedShape(j.kind(), ends);
+        if (joined == null) {
+            StringBuilder shapes = new StringBuilder();
+            for (int p = 0; p < ends.size(); p++) {
+                shapes.append(p == 0 ? "" : ", ").append("path ").append(p + 1).append(" ").append(ends.get(p))
+                        .append(" (line ").append(lastLine(j.paths().get(p), j.pathSpans().get(p))).append(")");
+            }
+            diagnostics.at(j.span(), DiagnosticKind.JOIN_SHAPE_MISMATCH, word, shapes.toString())
+                    .note("shapes so far: " + trailText()).hint(joinHint(j.kind(), ends)).report();
+            return null;
+        }
+        long own = j.kind() == JoinKind.CONCAT ? 0 : Math.multiplyExact(joined.elements(), ends.size() - 1L);
+        flops = Math.addExact(flops, own);
+        activations = Math.addExact(activations, joined.elements());
+        out.add(new CheckedNode.Join(name, j.span(), j.kind(), in, joined, paths, ends, own));
+        trail.add(word + " " + joined);
+        return joined;
+    }
+
+    /** The shape the paths join into, or null when they do not. */
+    static Shape joinedShape(JoinKind kind, List<Shape> ends) {
+        Shape first = ends.get(0);
+        switch (kind) {
+            case ADD -> {
+                return ends.stream().allMatch(first::equals) ? first : null;
+            }
+            case CONCAT -> {
+                long channels = 0;
+                for (Shape s : ends) {
+                    if (s.flat() != first.flat() || (!s.flat() && (s.height() != first.height() || s.width() != first.width()))) {
+                        return null;
+                    }
+                    channels = Math.addExact(channels, s.channels());
+                }
+                return first.flat() ? Shape.flat(channels) : Shape.spatial(first.height(), first.width(), channels);
+            }
+            default -> {
+                // the full-size paths must agree; 1x1xC paths broadcast over them (a gate of C channels)
+                Shape full = ends.stream().filter(s -> !isGate(s)).findFirst().orElse(first);
+                for (Shape s : ends) {
+                    boolean fits = s.equals(full) || (isGate(s) && !full.flat() && s.channels() == full.channels());
+                    if (!fits) {
+                        return null;
+                    }
+                }
+                return full;
+            }
+        }
+    }
+
+    private static boolean isGate(Shape s) {
+        return !s.flat() && s.height() == 1 && s.width() == 1;
+    }
+
+    private static String joinHint(JoinKind kind, List<Shape> ends) {
+        return switch (kind) {
+            case CONCAT -> "concat puts channels side by side: every path must end in the same HxW (here "
+                    + ends.stream().map(s -> s.flat() ? s + " features" : s.height() + "x" + s.width()).distinct().toList()
+                    + "); pad same keeps a 3x3 or 5x5 conv's size, and a pool's stride changes it";
+            case ADD -> "add needs every path to end in the same shape; a 1x1 conv to the same channels (with the same stride) matches them";
+            case MULTIPLY -> "multiply needs the same shape in every path, or a 1x1xC path (globalavgpool; ...; conv C 1x1) to gate C channels";
+        };
     }
 
     private static int lastLine(List<LayerNode> nodes, Span orElse) {

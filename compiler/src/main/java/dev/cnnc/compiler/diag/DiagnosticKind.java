@@ -47,6 +47,7 @@ public enum DiagnosticKind {
     BLOCK_WITHOUT_CALL("E259", Severity.ERROR, "'%s' is a block; call it with arguments in parentheses: %s"),
     LAYER_CALLED_LIKE_BLOCK("E260", Severity.ERROR, "'%s' is a layer, not a block; write its arguments without parentheses"),
     UNUSED_BLOCK("W261", Severity.WARNING, "block '%s' is never used"),
+    UNKNOWN_JOIN("E262", Severity.ERROR, "unknown join '%s'"),
 
     // 3xx: shapes and sizes
     INPUT_TOO_SMALL("E300", Severity.ERROR, "%s needs at least %s input, but gets %s"),
@@ -58,6 +59,8 @@ public enum DiagnosticKind {
     PADDING_TOO_LARGE("E306", Severity.ERROR, "%s: padding %s must be at most half the window %s"),
     SOFTMAX_NOT_LAST("W307", Severity.WARNING, "softmax is not the last layer"),
     SIZE_OVERFLOW("E308", Severity.ERROR, "%s: %s is too large to count"),
+    JOIN_NEEDS_PATHS("E309", Severity.ERROR, "%s joins %d path; it needs two or more"),
+    JOIN_SHAPE_MISMATCH("E310", Severity.ERROR, "%s paths end in shapes that do not join: %s"),
 
     // 4xx: the train section
     UNKNOWN_TRAIN_KEY("E400", Severity.ERROR, "unknown train setting '%s'"),

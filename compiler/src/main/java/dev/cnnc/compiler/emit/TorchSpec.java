@@ -62,6 +62,13 @@ public final class TorchSpec {
         for (int i = 0; i < nodes.size(); i++) {
             CheckedNode node = nodes.get(i);
             Map<String, Object> j = new LinkedHashMap<>();
+            if (node instanceof CheckedNode.Join join) {
+                j.put("kind", "join");
+                j.put("join", join.kind().word());
+                j.put("paths", join.paths().stream().map(p -> nodes(p, false)).toList());
+                out.add(j);
+                continue;
+            }
             if (node instanceof CheckedNode.Residual r) {
                 j.put("kind", "residual");
                 j.put("main", nodes(r.main(), false));

@@ -11,6 +11,7 @@ import dev.cnnc.compiler.diag.Suggestions;
 import dev.cnnc.compiler.layers.LayerKind;
 import dev.cnnc.compiler.layers.LayerKinds;
 import dev.cnnc.compiler.layers.LayerSpec;
+import dev.cnnc.compiler.model.JoinKind;
 import dev.cnnc.compiler.model.LayerNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -114,6 +115,24 @@ public final class Expander {
                 call(c, env, calls, via, out);
             } else if (n instanceof Node.Repeat r) {
                 repeat(r, env, calls, via, out);
+            } else if (n instanceof Node.Join j) {
+                java.util.Optional<JoinKind> kind = JoinKind.find(j.kind().text());
+                if (kind.isEmpty()) {
+                    var d = diagnostics.at(j.kind().span(), DiagnosticKind.UNKNOWN_JOIN, j.kind().text());
+                    Suggestions.closest(j.kind().text(), JoinKind.words()).ifPresentOrElse(near -> d.hint("did you mean " + near + "?"),
+                            () -> d.hint("paths in braces join by one of: " + String.join(", ", JoinKind.words())));
+                    d.report();
+                    out.add(new LayerNode.Unreadable(j.span()));
+                    continue;
+                }
+                List<List<LayerNode>> paths = new ArrayList<>();
+                for (List<Node> path : j.paths()) {
+                    List<LayerNode> expanded = new ArrayList<>();
+                    expandAll(path, env, calls, via, expanded);
+                    paths.add(expanded);
+                }
+                count(j.span());
+                out.add(new LayerNode.Join(kind.get(), paths, j.pathSpans(), j.span()));
             } else if (n instanceof Node.Residual r) {
                 List<LayerNode> main = new ArrayList<>();
                 expandAll(r.main(), env, calls, via, main);

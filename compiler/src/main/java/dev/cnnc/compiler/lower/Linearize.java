@@ -12,6 +12,8 @@ import dev.cnnc.compiler.layers.Pool;
 import dev.cnnc.compiler.layers.Softmax;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.JoinKind;
+import dev.cnnc.compiler.model.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,6 +41,8 @@ final class Linearize {
         for (CheckedNode n : nodes) {
             if (n instanceof CheckedNode.Layer l) {
                 in = layer(l, in);
+            } else if (n instanceof CheckedNode.Join j) {
+                in = join(j, in);
             } else if (n instanceof CheckedNode.Residual r) {
                 Tensor main = nodes(r.main(), in);
                 Tensor shortcut = nodes(r.shortcut(), in);
@@ -48,6 +52,33 @@ final class Linearize {
             }
         }
         return in;
+    }
+
+    /** A join: its paths one after another, then a concat, or a chain of adds or multiplies (gates last). */
+    private Tensor join(CheckedNode.Join j, Tensor in) {
+        List<Tensor> ends = new java.util.ArrayList<>();
+        for (List<CheckedNode> path : j.paths()) {
+            ends.add(nodes(path, in));
+        }
+        List<Span> spans = List.of(j.span());
+        if (j.kind() == JoinKind.CONCAT) {
+            Tensor out = new Tensor(nextId++, j.output());
+            ops.add(new Op.ConcatOp(ends, out, spans, j.flops()));
+            return out;
+        }
+        if (j.kind() == JoinKind.MULTIPLY) {
+            // full-size operands first, so every product's b is either a's shape or a gate
+            ends.sort(java.util.Comparator.comparingLong((Tensor t) -> -t.shape().elements()));
+        }
+        Tensor acc = ends.get(0);
+        for (int p = 1; p < ends.size(); p++) {
+            Shape shape = p == ends.size() - 1 ? j.output() : acc.shape();
+            Tensor out = new Tensor(nextId++, shape);
+            long flops = acc.shape().elements();
+            ops.add(j.kind() == JoinKind.ADD ? new Op.AddOp(acc, ends.get(p), out, spans, flops) : new Op.MulOp(acc, ends.get(p), out, spans, flops));
+            acc = out;
+        }
+        return acc;
     }
 
     private Tensor layer(CheckedNode.Layer l, Tensor in) {

@@ -85,6 +85,31 @@ public sealed interface Op {
         }
     }
 
+    /** A concat join: the inputs' channels (or features) side by side, in order. */
+    record ConcatOp(List<Tensor> parts, Tensor output, List<Span> spans, long flops) implements Op {
+        public ConcatOp {
+            parts = List.copyOf(parts);
+        }
+
+        public List<Tensor> inputs() {
+            return parts;
+        }
+    }
+
+    /**
+     * A multiply join of two paths: output = a * b, where b either has a's shape or is a 1x1xC
+     * gate broadcast over a's HxW (squeeze-and-excitation).
+     */
+    record MulOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
+        public boolean broadcast() {
+            return !a.shape().equals(b.shape());
+        }
+
+        public List<Tensor> inputs() {
+            return List.of(a, b);
+        }
+    }
+
     /** The join of a residual: output = a + b. */
     record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {

@@ -34,6 +34,8 @@ public record CheckedModel(String name, String file, Shape input, List<CheckedNo
         for (CheckedNode n : nodes) {
             if (n instanceof CheckedNode.Layer l) {
                 action.accept(l);
+            } else if (n instanceof CheckedNode.Join j) {
+                j.paths().forEach(p -> visit(p, action));
             } else if (n instanceof CheckedNode.Residual r) {
                 visit(r.main(), action);
                 visit(r.shortcut(), action);

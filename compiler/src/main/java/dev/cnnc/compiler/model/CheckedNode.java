@@ -22,6 +22,18 @@ public sealed interface CheckedNode {
                  long trainableParams, long nonTrainableParams, long flops) implements CheckedNode {
     }
 
+    /**
+     * Paths from one input joined by {@code kind} (an empty path is the identity); {@code ends}
+     * holds each path's output shape, {@code flops} the join's own.
+     */
+    record Join(String name, Span span, JoinKind kind, Shape input, Shape output, List<List<CheckedNode>> paths, List<Shape> ends,
+                long flops) implements CheckedNode {
+        public Join {
+            paths = paths.stream().map(List::copyOf).toList();
+            ends = List.copyOf(ends);
+        }
+    }
+
     /** A residual: {@code output = main(input) + shortcut(input)}; an empty shortcut is the identity. */
     record Residual(String name, Span span, Shape input, Shape output, List<CheckedNode> main,
                     List<CheckedNode> shortcut, long addFlops) implements CheckedNode {

@@ -22,6 +22,14 @@ public sealed interface LayerNode {
     record Unreadable(Span span) implements LayerNode {
     }
 
+    /** Paths from one input joined by {@code kind}; an empty path is the identity. */
+    record Join(JoinKind kind, List<List<LayerNode>> paths, List<Span> pathSpans, Span span) implements LayerNode {
+        public Join {
+            paths = paths.stream().map(List::copyOf).toList();
+            pathSpans = List.copyOf(pathSpans);
+        }
+    }
+
     record Residual(List<LayerNode> main, List<LayerNode> shortcut, Span span, Span shortcutSpan) implements LayerNode {
         public Residual {
             main = List.copyOf(main);

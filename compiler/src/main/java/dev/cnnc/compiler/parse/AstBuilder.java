@@ -94,6 +94,18 @@ final class AstBuilder {
             Span shortcutSpan = r.SHORTCUT() == null ? null : span(r.SHORTCUT().getSymbol());
             return new Node.Residual(body(r.body(0)), shortcut, span(r.start), shortcutSpan);
         }
+        if (ctx instanceof CnnParser.JoinLayerContext j) {
+            if (j.NAME() == null || isMissing(j.NAME())) {
+                return null;
+            }
+            List<List<Node>> paths = new ArrayList<>();
+            List<Span> spans = new ArrayList<>();
+            for (CnnParser.BodyContext b : j.body()) {
+                paths.add(body(b));
+                spans.add(span(b.start));
+            }
+            return new Node.Join(word(j.NAME()), paths, spans, span(j.start));
+        }
         if (ctx instanceof CnnParser.CallLayerContext c) {
             return new Node.Call(word(c.NAME()), values(c.value()), span(c.start));
         }

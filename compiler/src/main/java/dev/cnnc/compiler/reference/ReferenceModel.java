@@ -12,6 +12,7 @@ import dev.cnnc.compiler.layers.Softmax;
 import dev.cnnc.compiler.lower.ParamLayout;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
+import dev.cnnc.compiler.model.JoinKind;
 import dev.cnnc.compiler.model.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,10 @@ public final class ReferenceModel {
     public boolean roundToFloat;
 
     private record Step(CheckedNode.Layer layer, double[] x, double[] y, Object saved) {
+    }
+
+    /** A join's paths as run, and each path's output. */
+    private record Joined(CheckedNode.Join join, List<List<Object>> tapes, List<double[]> ends) {
     }
 
     private record Fork(List<Object> main, List<Object> shortcut) {
@@ -91,6 +96,16 @@ public final class ReferenceModel {
                 double[] y = round(layerForward(l, x, last, saved));
                 tape.add(new Step(l, x, y, saved[0]));
                 x = y;
+            } else if (node instanceof CheckedNode.Join j) {
+                List<List<Object>> tapes = new ArrayList<>();
+                List<double[]> ends = new ArrayList<>();
+                for (List<CheckedNode> path : j.paths()) {
+                    List<Object> t = new ArrayList<>();
+                    ends.add(forward(path, x, t));
+                    tapes.add(t);
+                }
+                tape.add(new Joined(j, tapes, ends));
+                x = round(joinForward(j, ends));
             } else if (node instanceof CheckedNode.Residual r) {
                 List<Object> main = new ArrayList<>();
                 List<Object> shortcut = new ArrayList<>();
@@ -112,6 +127,19 @@ public final class ReferenceModel {
             Object entry = tape.get(i);
             if (entry instanceof Step s) {
                 dy = round(layerBackward(s, dy));
+            } else if (entry instanceof Joined j) {
+                double[] dx = null;
+                for (int p = 0; p < j.ends().size(); p++) {
+                    double[] d = backward(j.tapes().get(p), round(joinBackward(j.join(), j.ends(), p, dy)));
+                    if (dx == null) {
+                        dx = d;
+                    } else {
+                        for (int k = 0; k < dx.length; k++) {
+                            dx[k] += d[k];
+                        }
+                    }
+                }
+                dy = dx;
             } else if (entry instanceof Fork f) {
                 double[] da = backward(f.main(), dy);
                 double[] db = backward(f.shortcut(), dy);
@@ -123,6 +151,77 @@ public final class ReferenceModel {
             }
         }
         return dy;
+    }
+
+    /** Values per example and, for images, per channel plane (1 for flat tensors). */
+    private static long plane(Shape s) {
+        return s.flat() ? 1 : s.height() * s.width();
+    }
+
+    /** torch.cat(dim=1), sum, or product with 1x1xC paths broadcast, over [n][C][H][W]. */
+    private double[] joinForward(CheckedNode.Join j, List<double[]> ends) {
+        Shape out = j.output();
+        int per = (int) out.elements();
+        double[] y = new double[n * per];
+        if (j.kind() == JoinKind.CONCAT) {
+            int offset = 0;
+            for (int p = 0; p < ends.size(); p++) {
+                int size = (int) j.ends().get(p).elements();
+                for (int b = 0; b < n; b++) {
+                    System.arraycopy(ends.get(p), b * size, y, b * per + offset, size);
+                }
+                offset += size;
+            }
+            return y;
+        }
+        java.util.Arrays.fill(y, j.kind() == JoinKind.ADD ? 0 : 1);
+        for (int p = 0; p < ends.size(); p++) {
+            for (int i = 0; i < y.length; i++) {
+                double v = ends.get(p)[source(j.ends().get(p), out, i)];
+                y[i] = j.kind() == JoinKind.ADD ? y[i] + v : y[i] * v;
+            }
+        }
+        return y;
+    }
+
+    /** Where output value i reads path shape {@code s}: itself, or its gate value (1x1xC broadcast). */
+    private static int source(Shape s, Shape out, int i) {
+        if (s.equals(out)) {
+            return i;
+        }
+        long pl = plane(out);
+        return (int) (i / pl); // [n][C][H*W] -> [n][C]
+    }
+
+    /** The gradient of path p's output. */
+    private double[] joinBackward(CheckedNode.Join j, List<double[]> ends, int p, double[] dy) {
+        Shape out = j.output();
+        Shape mine = j.ends().get(p);
+        int per = (int) out.elements();
+        double[] d = new double[n * (int) mine.elements()];
+        if (j.kind() == JoinKind.CONCAT) {
+            int offset = 0;
+            for (int q = 0; q < p; q++) {
+                offset += (int) j.ends().get(q).elements();
+            }
+            int size = (int) mine.elements();
+            for (int b = 0; b < n; b++) {
+                System.arraycopy(dy, b * per + offset, d, b * size, size);
+            }
+            return d;
+        }
+        for (int i = 0; i < n * per; i++) {
+            double g = dy[i];
+            if (j.kind() == JoinKind.MULTIPLY) {
+                for (int q = 0; q < ends.size(); q++) {
+                    if (q != p) {
+                        g *= ends.get(q)[source(j.ends().get(q), out, i)];
+                    }
+                }
+            }
+            d[source(mine, out, i)] += g;
+        }
+        return d;
     }
 
     private double[] round(double[] values) {

@@ -61,6 +61,11 @@ public final class JsonReport {
                 j.put("trainableParams", l.trainableParams());
                 j.put("nonTrainableParams", l.nonTrainableParams());
                 j.put("flops", l.flops());
+            } else if (n instanceof CheckedNode.Join join) {
+                j.put("kind", join.kind().word());
+                j.put("output", Summary.dims(join.output()));
+                j.put("paths", join.paths().stream().map(JsonReport::nodes).toList());
+                j.put("flops", join.flops());
             } else if (n instanceof CheckedNode.Residual r) {
                 j.put("kind", "residual");
                 j.put("output", Summary.dims(r.output()));

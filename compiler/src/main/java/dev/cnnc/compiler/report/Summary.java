@@ -70,6 +70,13 @@ public final class Summary {
             if (node instanceof CheckedNode.Layer l) {
                 rows.add(new Row(indent + l.name(), Integer.toString(l.span().line()), indent + l.spec().describe(),
                         l.output().toString(), n(l.trainableParams() + l.nonTrainableParams()), n(l.flops())));
+            } else if (node instanceof CheckedNode.Join j) {
+                for (int p = 0; p < j.paths().size(); p++) {
+                    rows.add(new Row(p == 0 ? indent + j.name() : "", p == 0 ? Integer.toString(j.span().line()) : "",
+                            indent + (p == 0 ? j.kind().word() + " {" : "} {") + (j.paths().get(p).isEmpty() ? " (the input) " : ""), "", "", ""));
+                    rows(j.paths().get(p), depth + 1, rows);
+                }
+                rows.add(new Row(indent + j.name(), "", indent + "} " + j.kind().word(), j.output().toString(), "0", n(j.flops())));
             } else if (node instanceof CheckedNode.Residual r) {
                 rows.add(new Row(indent + r.name(), Integer.toString(r.span().line()), indent + "residual {", "", "", ""));
                 rows(r.main(), depth + 1, rows);

@@ -80,6 +80,22 @@ final class JavaEmitContext {
         throw new IllegalStateException("op does not read tensor " + t.id());
     }
 
+    /**
+     * The gradient slot of the op's input at {@code position}: unlike {@link #gradSlot}, right
+     * also when one tensor is read at two positions (a join with two empty paths).
+     */
+    String gradSlotAt(Op op, int position) {
+        Tensor t = op.inputs().get(position);
+        List<int[]> readers = plan.consumers(t);
+        int index = plan.ops().indexOf(op);
+        for (int r = 0; r < readers.size(); r++) {
+            if (readers.get(r)[0] == index && readers.get(r)[1] == position) {
+                return r == 0 ? grad(t) : grad(t) + "_" + r;
+            }
+        }
+        throw new IllegalStateException("op does not read tensor " + t.id() + " at " + position);
+    }
+
     /** Whether the gradient of an op's input must be computed at all (not for the network input unless asked). */
     boolean isNetworkInput(Tensor t) {
         return t.id() == plan.input().id();

@@ -259,16 +259,18 @@ public final class JavaEmitter {
     }
 
     /** The emitter of each op kind: one class per kind. */
-    private static final Map<Class<? extends Op>, OpEmitter<?>> EMITTERS = Map.of(
-            Op.ConvOp.class, new ConvEmitter(),
-            Op.DenseOp.class, new DenseEmitter(),
-            Op.PoolOp.class, new PoolEmitter(),
-            Op.ActivationOp.class, new ActivationEmitter(),
-            Op.BatchNormOp.class, new BatchNormEmitter(),
-            Op.DropoutOp.class, new DropoutEmitter(),
-            Op.FlattenOp.class, new FlattenEmitter(),
-            Op.SoftmaxOp.class, new SoftmaxEmitter(),
-            Op.AddOp.class, new AddEmitter());
+    private static final Map<Class<? extends Op>, OpEmitter<?>> EMITTERS = Map.ofEntries(
+            Map.entry(Op.ConvOp.class, new ConvEmitter()),
+            Map.entry(Op.DenseOp.class, new DenseEmitter()),
+            Map.entry(Op.PoolOp.class, new PoolEmitter()),
+            Map.entry(Op.ActivationOp.class, new ActivationEmitter()),
+            Map.entry(Op.BatchNormOp.class, new BatchNormEmitter()),
+            Map.entry(Op.DropoutOp.class, new DropoutEmitter()),
+            Map.entry(Op.FlattenOp.class, new FlattenEmitter()),
+            Map.entry(Op.SoftmaxOp.class, new SoftmaxEmitter()),
+            Map.entry(Op.AddOp.class, new AddEmitter()),
+            Map.entry(Op.ConcatOp.class, new ConcatEmitter()),
+            Map.entry(Op.MulOp.class, new MulEmitter()));
 
     private static OpEmitter<?> emitterFor(Op op) {
         OpEmitter<?> e = EMITTERS.get(op.getClass());

@@ -21,16 +21,18 @@ import java.util.Map;
  */
 public final class ClEmitter {
     /** One emitter per op kind: a new layer kind adds a file and a line here. */
-    private static final Map<Class<? extends Op>, ClOpEmitter<?>> EMITTERS = Map.of(
-            Op.ConvOp.class, new ConvKernels(),
-            Op.DenseOp.class, new DenseKernels(),
-            Op.PoolOp.class, new PoolKernels(),
-            Op.ActivationOp.class, new ActivationKernels(),
-            Op.BatchNormOp.class, new BatchNormKernels(),
-            Op.DropoutOp.class, new DropoutKernels(),
-            Op.FlattenOp.class, new FlattenKernels(),
-            Op.SoftmaxOp.class, new SoftmaxKernels(),
-            Op.AddOp.class, new AddKernels());
+    private static final Map<Class<? extends Op>, ClOpEmitter<?>> EMITTERS = Map.ofEntries(
+            Map.entry(Op.ConvOp.class, new ConvKernels()),
+            Map.entry(Op.DenseOp.class, new DenseKernels()),
+            Map.entry(Op.PoolOp.class, new PoolKernels()),
+            Map.entry(Op.ActivationOp.class, new ActivationKernels()),
+            Map.entry(Op.BatchNormOp.class, new BatchNormKernels()),
+            Map.entry(Op.DropoutOp.class, new DropoutKernels()),
+            Map.entry(Op.FlattenOp.class, new FlattenKernels()),
+            Map.entry(Op.SoftmaxOp.class, new SoftmaxKernels()),
+            Map.entry(Op.AddOp.class, new AddKernels()),
+            Map.entry(Op.ConcatOp.class, new ConcatKernels()),
+            Map.entry(Op.MulOp.class, new MulKernels()));
 
     /**
      * floatv: the device's preferred float vector, VW wide. The host builds the program with
