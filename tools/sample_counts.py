@@ -60,7 +60,25 @@ def resnet_block():
     return Block(), (64, 56, 56)
 
 
+class SEBlock(nn.Module):
+    """A basic residual block whose second batchnorm is gated by squeeze-and-excitation (reduction 4)."""
+
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64))
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(64, 16, 1), nn.ReLU(), nn.Conv2d(16, 64, 1), nn.Sigmoid())
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        y = self.main(x)
+        x = torch.relu(y * self.gate(y) + x)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 NETS = {
+    "zoo/densenet121.cnn": lambda: (torchvision.models.densenet121(), (3, 224, 224)),
+    "se_resnet_block.cnn": lambda: (SEBlock(), (64, 32, 32)),
     "fashion_mnist.cnn": fashion,
     "cifar10_simple.cnn": cifar10_simple,
     "dogs_vs_cats.cnn": dogs_vs_cats,

@@ -42,7 +42,7 @@ class SampleParamsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"fashion_mnist.cnn", "cifar10_simple.cnn", "dogs_vs_cats.cnn", "lenet5.cnn", "vgg16.cnn", "resnet18.cnn",
-        "vgg_stage.cnn", "resnet_block.cnn"})
+        "vgg_stage.cnn", "resnet_block.cnn", "se_resnet_block.cnn", "zoo/densenet121.cnn"})
     void parameterCountsMatchPyTorch(String file) throws Exception {
         CheckResult r = Frontend.check(SourceFiles.read(Path.of(file)));
         assertTrue(r.ok(), () -> file + ": " + r.diagnostics());

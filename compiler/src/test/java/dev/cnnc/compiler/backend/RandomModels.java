@@ -70,6 +70,13 @@ final class RandomModels {
         out.add("input 11x7x2\nconv 3 3x2 stride 2x1 pad 1x0; maxpool 2; relu");
         out.add("input 8x8x8\nconv 6 3x3 pad same; relu; maxpool 2; relu; conv 9 3x3 pad same; maxpool 2");
         out.add("input 6x9x3\navgpool 2x3");
+        // joins: concat (Inception-like, an identity path, a DenseNet layer), sums of three paths, SE gates, flat joins
+        out.add("input 7x6x3\nconcat { conv 2 1x1 } { conv 2 1x1; relu; conv 3 3x3 pad same } { } { maxpool 3 stride 1 pad 1; conv 2 1x1 }; relu");
+        out.add("input 6x6x4\nrepeat 2 { concat { } { batchnorm; relu; conv 3 3x3 pad 1 nobias } }; maxpool 2");
+        out.add("input 6x5x3\nadd { } { conv 3 3x3 pad same; tanh } { batchnorm }; relu; flatten; dense 4");
+        out.add("input 8x8x8\nmultiply { conv 8 3x3 pad same } { globalavgpool; conv 2 1x1; relu; conv 8 1x1; sigmoid }; relu; maxpool 2");
+        out.add("input 5x5x2\nmultiply { globalavgpool; conv 2 1x1; sigmoid } { }; flatten; concat { dense 3 } { } { dense 2; tanh }");
+        out.add("input 9\nadd { } { dense 9; tanh }; multiply { } { dense 9; sigmoid }; concat { } { }; dense 3");
         out.add("input 4x6x2\nmaxpool 2x3; sigmoid");
         return out;
     }
