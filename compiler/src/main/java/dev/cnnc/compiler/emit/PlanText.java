@@ -49,6 +49,10 @@ public final class PlanText {
             what = d.dropout().describe();
         } else if (op instanceof Op.SoftmaxOp s) {
             what = s.last() ? "softmax (folded into the loss when training)" : "softmax";
+        } else if (op instanceof Op.ConcatOp c) {
+            what = "concat of " + c.parts().size();
+        } else if (op instanceof Op.MulOp m) {
+            what = m.broadcast() ? "multiply by a gate" : "multiply";
         } else if (op instanceof Op.AddOp) {
             what = "residual add";
         } else {
