@@ -141,7 +141,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join"])
+            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet"])
             got = None
             if choice == "conv":
                 got = self.conv(shape)
@@ -161,6 +161,10 @@ class Drawer:
                 got = self.block(shape)
             elif choice == "join":
                 got = self.spatial_join(shape)
+            elif choice == "upsample" and shape.h * shape.w <= 30:
+                got = self.upsample(shape)
+            elif choice == "unet" and shape.h % 2 == 0 and shape.w % 2 == 0 and shape.h >= 4 and shape.w >= 4:
+                got = self.unet_level(shape)
             if got is None:
                 continue
             text, layer, shape = got
@@ -250,6 +254,22 @@ class Drawer:
             out = shape
         text = kind + " " + " ".join("{ %s }" % "; ".join(t) if t else "{ }" for t in paths_t)
         return text, {"kind": "join", "join": kind, "paths": paths_l}, out
+
+    def upsample(self, shape):
+        f = self.r.choice([2, 2, 3])
+        mode = self.r.choice(["nearest", "bilinear"])
+        text = "upsample %d" % f + ("" if mode == "nearest" and self.r.random() < 0.5 else " " + mode)
+        return text, {"kind": "upsample", "factor": f, "mode": mode}, Shape(shape.c, shape.h * f, shape.w * f)
+
+    def unet_level(self, shape):
+        """A U-Net level: concat of the input with [maxpool 2, conv, relu, upsample 2] (the way down and back up)."""
+        f = self.r.randint(1, 4)
+        mode = self.r.choice(["nearest", "bilinear"])
+        inner_t = ["maxpool 2", "conv %d 3x3 pad same" % f, "relu", "upsample 2" + (" bilinear" if mode == "bilinear" else "")]
+        inner_l = [{"kind": "maxpool", "kernel": 2, "stride": 2, "padding": 0}, self.conv_l(shape.c, f, 3), {"kind": "relu"},
+                   {"kind": "upsample", "factor": 2, "mode": mode}]
+        text = "concat { } { %s }" % "; ".join(inner_t)
+        return text, {"kind": "join", "join": "concat", "paths": [[], inner_l]}, Shape(shape.c + f, shape.h, shape.w)
 
     def conv_l(self, cin, f, k):
         return {"kind": "conv", "in": cin, "out": f, "kernel": [k, k], "stride": [1, 1], "padding": [(k - 1) // 2] * 2, "bias": True}
@@ -606,6 +626,8 @@ class Net(torch.nn.Module):
                 x = x.amax(dim=(2, 3), keepdim=True)
             elif k == "flatten":
                 x = x.reshape(x.shape[0], -1)  # C, H, W order
+            elif k == "upsample":
+                x = F.interpolate(x, scale_factor=l["factor"], mode=l["mode"], align_corners=False if l["mode"] == "bilinear" else None)
             elif k == "dropout":
                 if self.training:
                     # cnnc's mask for this step, 0 or 1/(1-p) per value, in cnnc's documented layout

@@ -139,6 +139,8 @@ class Net(nn.Module):
                 x = F.adaptive_max_pool2d(x, 1)
             elif k == "flatten":
                 x = torch.flatten(x, 1)
+            elif k == "upsample":
+                x = F.interpolate(x, scale_factor=l["factor"], mode=l["mode"], align_corners=False if l["mode"] == "bilinear" else None)
             elif k == "dropout":
                 x = F.dropout(x, l["p"], self.training)
             elif k == "relu":

@@ -49,6 +49,8 @@ public final class PlanText {
             what = d.dropout().describe();
         } else if (op instanceof Op.SoftmaxOp s) {
             what = s.last() ? "softmax (folded into the loss when training)" : "softmax";
+        } else if (op instanceof Op.UpsampleOp u) {
+            what = u.upsample().describe();
         } else if (op instanceof Op.ConcatOp c) {
             what = "concat of " + c.parts().size();
         } else if (op instanceof Op.MulOp m) {

@@ -93,6 +93,10 @@ public final class TorchSpec {
                 j.put("padding", List.of(p.pad()[0], p.pad()[1]));
             } else if (l.spec() instanceof GlobalPool g) {
                 j.put("kind", g.kind());
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.Upsample u) {
+                j.put("kind", "upsample");
+                j.put("factor", u.factor());
+                j.put("mode", u.bilinear() ? "bilinear" : "nearest");
             } else if (l.spec() instanceof Flatten) {
                 j.put("kind", "flatten");
             } else if (l.spec() instanceof Dense d) {

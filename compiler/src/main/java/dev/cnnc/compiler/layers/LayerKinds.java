@@ -15,6 +15,7 @@ public final class LayerKinds {
             Dense.KIND,
             BatchNorm.KIND,
             Dropout.KIND,
+            Upsample.KIND,
             Activation.RELU, Activation.LEAKYRELU, Activation.SIGMOID, Activation.TANH,
             Softmax.KIND);
 

@@ -104,6 +104,8 @@ final class Linearize {
             op = new Op.DropoutOp(d, dropouts++, in, out, spans, l.flops());
         } else if (l.spec() instanceof Flatten) {
             op = new Op.FlattenOp(in, out, spans, l.flops());
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.Upsample u) {
+            op = new Op.UpsampleOp(u, in, out, spans, l.flops());
         } else if (l.spec() instanceof Softmax) {
             op = new Op.SoftmaxOp(false, in, out, spans, l.flops());
         } else {

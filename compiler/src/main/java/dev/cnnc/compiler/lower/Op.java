@@ -85,6 +85,13 @@ public sealed interface Op {
         }
     }
 
+    /** {@code upsample F [bilinear]} over each channel plane. */
+    record UpsampleOp(dev.cnnc.compiler.layers.Upsample upsample, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+    }
+
     /** A concat join: the inputs' channels (or features) side by side, in order. */
     record ConcatOp(List<Tensor> parts, Tensor output, List<Span> spans, long flops) implements Op {
         public ConcatOp {

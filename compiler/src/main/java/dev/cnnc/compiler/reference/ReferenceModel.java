@@ -9,6 +9,7 @@ import dev.cnnc.compiler.layers.Flatten;
 import dev.cnnc.compiler.layers.GlobalPool;
 import dev.cnnc.compiler.layers.Pool;
 import dev.cnnc.compiler.layers.Softmax;
+import dev.cnnc.compiler.layers.Upsample;
 import dev.cnnc.compiler.lower.ParamLayout;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
@@ -153,6 +154,49 @@ public final class ReferenceModel {
         return dy;
     }
 
+    /**
+     * torch.nn.Upsample (align_corners=False) over planes of h x w: y from x, or with
+     * {@code backward} x's gradient accumulated from y's (each output spreads its weights back).
+     */
+    private static void upsample(Upsample u, double[] x, double[] y, int planes, int h, int w, boolean backward) {
+        int f = u.factor();
+        int oh = h * f, ow = w * f;
+        for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int[] ys;
+                    int[] xs;
+                    double[] wy;
+                    double[] wx;
+                    if (u.bilinear()) {
+                        double sy = Upsample.source(oy, f), sx = Upsample.source(ox, f);
+                        int y0 = (int) sy, x0 = (int) sx;
+                        ys = new int[] {y0, Math.min(y0 + 1, h - 1)};
+                        xs = new int[] {x0, Math.min(x0 + 1, w - 1)};
+                        wy = new double[] {1 - (sy - y0), sy - y0};
+                        wx = new double[] {1 - (sx - x0), sx - x0};
+                    } else {
+                        ys = new int[] {oy / f};
+                        xs = new int[] {ox / f};
+                        wy = new double[] {1};
+                        wx = new double[] {1};
+                    }
+                    int out = (p * oh + oy) * ow + ox;
+                    for (int a = 0; a < ys.length; a++) {
+                        for (int b = 0; b < xs.length; b++) {
+                            int in = (p * h + ys[a]) * w + xs[b];
+                            if (backward) {
+                                x[in] += wy[a] * wx[b] * y[out];
+                            } else {
+                                y[out] += wy[a] * wx[b] * x[in];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Values per example and, for images, per channel plane (1 for flat tensors). */
     private static long plane(Shape s) {
         return s.flat() ? 1 : s.height() * s.width();
@@ -282,6 +326,8 @@ public final class ReferenceModel {
             saved[0] = arg;
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(x, 0, y, 0, y.length);
+        } else if (l.spec() instanceof Upsample u) {
+            upsample(u, x, y, n * c, h, w, false);
         } else if (l.spec() instanceof Dense d) {
             int inF = (int) in.elements();
             int wOff = p.get("weight").offset();
@@ -426,6 +472,8 @@ public final class ReferenceModel {
             windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(dy, 0, dx, 0, dx.length);
+        } else if (l.spec() instanceof Upsample u) {
+            upsample(u, dx, dy, n * c, h, w, true);
         } else if (l.spec() instanceof Dense d) {
             int inF = (int) in.elements();
             int wOff = p.get("weight").offset();

@@ -270,6 +270,7 @@ public final class JavaEmitter {
             Map.entry(Op.SoftmaxOp.class, new SoftmaxEmitter()),
             Map.entry(Op.AddOp.class, new AddEmitter()),
             Map.entry(Op.ConcatOp.class, new ConcatEmitter()),
+            Map.entry(Op.UpsampleOp.class, new UpsampleEmitter()),
             Map.entry(Op.MulOp.class, new MulEmitter()));
 
     private static OpEmitter<?> emitterFor(Op op) {
