@@ -29,67 +29,68 @@ final class FlagValues {
         return v;
     }
 
-    /** A whole number from 1 (a count: epochs, batch, steps, top classes). */
-    static final class Count implements ITypeConverter<Integer> {
+    /** A converter reading one ArgType; each flag kind below is one line. */
+    abstract static class Typed<T> implements ITypeConverter<T> {
+        private final ArgType type;
+        private final java.util.function.Function<Object, T> cast;
+
+        Typed(ArgType type, java.util.function.Function<Object, T> cast) {
+            this.type = type;
+            this.cast = cast;
+        }
+
         @Override
-        public Integer convert(String text) {
-            return (Integer) read(ArgType.COUNT, text);
+        public T convert(String text) {
+            return cast.apply(read(type, text));
+        }
+    }
+
+    /** A whole number from 1 (a count: epochs, batch, steps, top classes). */
+    static final class Count extends Typed<Integer> {
+        Count() {
+            super(ArgType.COUNT, v -> (Integer) v);
         }
     }
 
     /** A count held in a long field. */
-    static final class LongCount implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String text) {
-            return (long) (Integer) read(ArgType.COUNT, text);
+    static final class LongCount extends Typed<Long> {
+        LongCount() {
+            super(ArgType.COUNT, v -> (long) (Integer) v);
         }
     }
 
     /** A whole number from 0 (0 turns the thing off, as --report-every 0). */
-    static final class Natural implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String text) {
-            return (Integer) read(ArgType.NATURAL, text);
+    static final class Natural extends Typed<Integer> {
+        Natural() {
+            super(ArgType.NATURAL, v -> (Integer) v);
         }
     }
 
     /** A seed: a whole number from 0 to 2^63-1, as the file's seed. */
-    static final class Seed implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String text) {
-            return (Long) read(ArgType.LONG, text);
+    static final class Seed extends Typed<Long> {
+        Seed() {
+            super(ArgType.LONG, v -> (Long) v);
         }
     }
 
     /** A finite number greater than 0 (learning rate, seconds). */
-    static final class Positive implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String text) {
-            return (Double) read(ArgType.POSITIVE, text);
+    static final class Positive extends Typed<Double> {
+        Positive() {
+            super(ArgType.POSITIVE, v -> (Double) v);
         }
     }
 
-    /** A finite number of at least 0 (weight decay, warm-up seconds). */
-    static final class NonNegative implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String text) {
-            return (Double) read(ArgType.NON_NEGATIVE, text);
+    /** A finite number of at least 0 (warm-up seconds). */
+    static final class NonNegative extends Typed<Double> {
+        NonNegative() {
+            super(ArgType.NON_NEGATIVE, v -> (Double) v);
         }
     }
 
     /** A number strictly between 0 and 1 (a held-out fraction). */
-    static final class Fraction implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String text) {
-            return (Double) read(ArgType.FRACTION, text);
-        }
-    }
-
-    /** A number p with 0 <= p < 1 (momentum, betas). */
-    static final class Probability implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String text) {
-            return (Double) read(ArgType.PROBABILITY, text);
+    static final class Fraction extends Typed<Double> {
+        Fraction() {
+            super(ArgType.FRACTION, v -> (Double) v);
         }
     }
 

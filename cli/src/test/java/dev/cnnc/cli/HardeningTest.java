@@ -128,12 +128,8 @@ class HardeningTest {
 
     @Test
     void predictChecksTopAndClassNamesAgainstTheModel(@TempDir Path dir) throws Exception {
-        Path cnn = dir.resolve("tiny.cnn");
-        Files.writeString(cnn, BackendCommandsTest.TINY);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 64);
-        Path w = dir.resolve("w.safetensors");
-        assertEquals(0, CheckCommandTest.run("train", cnn.toString(), "--data", data.toString(), "--steps", "2", "--save", w.toString()).exit());
+        Tiny t = Tiny.trained(dir);
+        Path cnn = t.cnn(), data = t.data(), w = t.weights();
         Path names = dir.resolve("names.txt");
         Files.writeString(names, "a\nb\n");
         CheckCommandTest.Run few = CheckCommandTest.run("predict", cnn.toString(), "--weights", w.toString(), "--classes", names.toString(),
@@ -154,12 +150,8 @@ class HardeningTest {
 
     @Test
     void nonFiniteWeightsAreRefusedAndNaNPropagates(@TempDir Path dir) throws Exception {
-        Path cnn = dir.resolve("tiny.cnn");
-        Files.writeString(cnn, BackendCommandsTest.TINY);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 64);
-        Path w = dir.resolve("w.safetensors");
-        assertEquals(0, CheckCommandTest.run("train", cnn.toString(), "--data", data.toString(), "--steps", "2", "--save", w.toString()).exit());
+        Tiny t = Tiny.trained(dir);
+        Path cnn = t.cnn(), data = t.data(), w = t.weights();
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
         Safetensors.read(w).forEach((k, v) -> {
@@ -182,10 +174,8 @@ class HardeningTest {
 
     @Test
     void checkpointsAreVerifiedWhereverTheyAreRead(@TempDir Path dir) throws Exception {
-        Path cnn = dir.resolve("tiny.cnn");
-        Files.writeString(cnn, BackendCommandsTest.TINY);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 64);
+        Tiny t = Tiny.in(dir);
+        Path cnn = t.cnn(), data = t.data();
         Path run = dir.resolve("run");
         Path w = dir.resolve("w.safetensors");
         assertEquals(0, CheckCommandTest.run("train", cnn.toString(), "--data", data.toString(), "--steps", "3", "--run-dir", run.toString(),
@@ -247,10 +237,8 @@ class HardeningTest {
 
     @Test
     void aRunFolderIsHeldByOneTraining(@TempDir Path dir) throws Exception {
-        Path cnn = dir.resolve("tiny.cnn");
-        Files.writeString(cnn, BackendCommandsTest.TINY);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 64);
+        Tiny t = Tiny.in(dir);
+        Path cnn = t.cnn(), data = t.data();
         Path run = Files.createDirectories(dir.resolve("run"));
         long live = ProcessHandle.current().parent().map(ProcessHandle::pid).orElseThrow(); // a process that runs
         Files.writeString(run.resolve(RunFolder.LOCK), live + "\n");
@@ -266,10 +254,8 @@ class HardeningTest {
 
     @Test
     void outputPathsAreCheckedBeforeWork(@TempDir Path dir) throws Exception {
-        Path cnn = dir.resolve("tiny.cnn");
-        Files.writeString(cnn, BackendCommandsTest.TINY);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        BackendCommandsTest.writeLearnableIdx(data, 64);
+        Tiny t = Tiny.in(dir);
+        Path cnn = t.cnn(), data = t.data();
         Path aFile = Files.writeString(dir.resolve("a-file"), "x");
         Path folder = Files.createDirectories(dir.resolve("folder"));
         String[][] cases = {
@@ -376,6 +362,23 @@ class HardeningTest {
         CheckCommandTest.Run r = CheckCommandTest.run("predict", cnn.toString(), "--weights", w.toString(), "--data", folders.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("12 examples"), r.out());
+    }
+
+    /** The tiny sample model and 64 learnable examples in a folder; {@link #trained} also trains it 2 steps into w.safetensors. */
+    record Tiny(Path cnn, Path data, Path weights) {
+        static Tiny in(Path dir) throws Exception {
+            Path cnn = Files.writeString(dir.resolve("tiny.cnn"), BackendCommandsTest.TINY);
+            Path data = Files.createDirectories(dir.resolve("data"));
+            BackendCommandsTest.writeLearnableIdx(data, 64);
+            return new Tiny(cnn, data, dir.resolve("w.safetensors"));
+        }
+
+        static Tiny trained(Path dir) throws Exception {
+            Tiny t = in(dir);
+            assertEquals(0, CheckCommandTest.run("train", t.cnn().toString(), "--data", t.data().toString(), "--steps", "2", "--save",
+                    t.weights().toString(), "--run-dir", dir.resolve("run-tiny").toString()).exit());
+            return t;
+        }
     }
 
     private static String between(String text, String prefix) {
