@@ -112,7 +112,12 @@ class Drawer:
 
     def activation(self, shape):
         r = self.r
-        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh"])
+        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu"])
+        if kind == "swish":
+            return "swish", {"kind": "silu"}, shape  # the alias
+        if kind == "elu":
+            alpha = r.choice([None, 0.5, 1.5])
+            return ("elu" if alpha is None else "elu %g" % alpha), {"kind": "elu", "alpha": 1.0 if alpha is None else alpha}, shape
         if kind == "leakyrelu":
             if r.random() < 0.5:
                 return "leakyrelu", {"kind": "leakyrelu", "slope": 0.01}, shape
@@ -645,6 +650,16 @@ class Net(torch.nn.Module):
                 x = torch.sigmoid(x)
             elif k == "tanh":
                 x = torch.tanh(x)
+            elif k == "relu6":
+                x = F.relu6(x)
+            elif k == "hardsigmoid":
+                x = F.hardsigmoid(x)
+            elif k == "hardswish":
+                x = F.hardswish(x)
+            elif k == "silu":
+                x = F.silu(x)
+            elif k == "elu":
+                x = F.elu(x, l["alpha"])
             elif k == "softmax":
                 last = i == len(layers) - 1 and layers is self.spec["layers"]
                 if not (last and fold_softmax):

@@ -149,6 +149,16 @@ class Net(nn.Module):
                 x = F.leaky_relu(x, l["slope"])
             elif k == "sigmoid":
                 x = torch.sigmoid(x)
+            elif k == "relu6":
+                x = F.relu6(x)
+            elif k == "hardsigmoid":
+                x = F.hardsigmoid(x)
+            elif k == "hardswish":
+                x = F.hardswish(x)
+            elif k == "silu":
+                x = F.silu(x)
+            elif k == "elu":
+                x = F.elu(x, l["slope"])
             elif k == "tanh":
                 x = torch.tanh(x)
             elif k == "softmax":

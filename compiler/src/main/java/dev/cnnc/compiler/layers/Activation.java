@@ -5,9 +5,26 @@ import dev.cnnc.compiler.syntax.ArgType;
 import dev.cnnc.compiler.syntax.Signature;
 import java.util.Locale;
 
-/** {@code relu}, {@code leakyrelu [A]}, {@code sigmoid}, {@code tanh}: element-wise activations. */
+/**
+ * Element-wise activations as torch.nn defines them: {@code relu}, {@code leakyrelu [A]},
+ * {@code sigmoid}, {@code tanh}, {@code relu6}, {@code hardsigmoid}, {@code hardswish},
+ * {@code silu} (alias {@code swish}) and {@code elu [A]}; {@code slope} is leakyrelu's slope or elu's alpha.
+ */
 public record Activation(Function function, double slope) implements LayerSpec {
-    public enum Function { RELU, LEAKYRELU, SIGMOID, TANH }
+    public enum Function {
+        RELU, LEAKYRELU, SIGMOID, TANH, RELU6, HARDSIGMOID, HARDSWISH, SILU, ELU;
+
+        /**
+         * Whether the derivative follows from the output alone (so the activation can run in place
+         * in a fused epilogue); silu and hardswish are not monotonic and need their input.
+         */
+        public boolean fromOutput() {
+            return this != HARDSWISH && this != SILU;
+        }
+    }
+
+    /** PyTorch's default alpha for ELU. */
+    public static final double DEFAULT_ALPHA = 1.0;
 
     /** PyTorch's default negative slope for LeakyReLU. */
     public static final double DEFAULT_SLOPE = 0.01;
@@ -21,6 +38,16 @@ public record Activation(Function function, double slope) implements LayerSpec {
             Signature.of("leakyrelu").optionalPositional("slope", "A", ArgType.NON_NEGATIVE).build(),
             a -> a.ok() ? new Activation(Function.LEAKYRELU, a.real("slope", DEFAULT_SLOPE)) : null);
 
+    public static final LayerKind RELU6 = simple(Function.RELU6, "min(max(0, x), 6)");
+    public static final LayerKind HARDSIGMOID = simple(Function.HARDSIGMOID, "min(max(0, x / 6 + 1/2), 1)");
+    public static final LayerKind HARDSWISH = simple(Function.HARDSWISH, "x * hardsigmoid(x)");
+    public static final LayerKind SILU = LayerKind.of("x * sigmoid(x) (alias swish)", Signature.of("silu").build(),
+            a -> new Activation(Function.SILU, 0), "swish");
+    public static final LayerKind ELU = LayerKind.of("x if x > 0, else A*(exp(x) - 1) (A defaults to 1)",
+            // alpha above 0 keeps the output's sign the input's, so the derivative follows from the output
+            Signature.of("elu").optionalPositional("alpha", "A", ArgType.POSITIVE).build(),
+            a -> a.ok() ? new Activation(Function.ELU, a.real("alpha", DEFAULT_ALPHA)) : null);
+
     private static LayerKind simple(Function f, String summary) {
         return LayerKind.of(summary, Signature.of(f.name().toLowerCase(Locale.ROOT)).build(), a -> new Activation(f, 0));
     }
@@ -32,7 +59,8 @@ public record Activation(Function function, double slope) implements LayerSpec {
 
     @Override
     public String describe() {
-        return function == Function.LEAKYRELU ? "leakyrelu " + dev.cnnc.compiler.model.Numbers.plain(slope) : kind();
+        return function == Function.LEAKYRELU || function == Function.ELU ? kind() + " " + dev.cnnc.compiler.model.Numbers.plain(slope)
+                : kind();
     }
 
     @Override

@@ -33,6 +33,10 @@ final class FuseEpilogues implements Pass {
                 int j = i + 1;
                 while (j < in.size() && singleConsumer(plan, last) && in.get(j).inputs().equals(List.of(last))) {
                     Op next = in.get(j);
+                    // an epilogue runs the activation in place, so its derivative must follow from the output
+                    if (next instanceof Op.ActivationOp a && !a.activation().function().fromOutput()) {
+                        break;
+                    }
                     if (next instanceof Op.ActivationOp a && pool == null && before == null) {
                         before = a.activation();
                     } else if (next instanceof Op.PoolOp p && pool == null) {
@@ -56,7 +60,8 @@ final class FuseEpilogues implements Pass {
                     continue;
                 }
             } else if (op instanceof Op.DenseOp d && d.activation() == null && i + 1 < in.size()
-                    && in.get(i + 1) instanceof Op.ActivationOp a && a.input().equals(d.output()) && singleConsumer(plan, d.output())) {
+                    && in.get(i + 1) instanceof Op.ActivationOp a && a.activation().function().fromOutput() && a.input().equals(d.output())
+                    && singleConsumer(plan, d.output())) {
                 List<Span> spans = new ArrayList<>(d.spans());
                 spans.addAll(a.spans());
                 out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans, d.flops() + a.flops()));

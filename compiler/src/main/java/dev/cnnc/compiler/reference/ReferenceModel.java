@@ -638,6 +638,11 @@ public final class ReferenceModel {
             case LEAKYRELU -> v > 0 ? v : a.slope() * v;
             case SIGMOID -> 1 / (1 + Math.exp(-v));
             case TANH -> Math.tanh(v);
+            case RELU6 -> Math.min(Math.max(v, 0), 6);
+            case HARDSIGMOID -> Math.min(Math.max(v / 6 + 0.5, 0), 1);
+            case HARDSWISH -> v * Math.min(Math.max(v + 3, 0), 6) / 6;
+            case SILU -> v / (1 + Math.exp(-v));
+            case ELU -> v > 0 ? v : a.slope() * Math.expm1(v);
         };
     }
 
@@ -653,6 +658,14 @@ public final class ReferenceModel {
                 double t = Math.tanh(x);
                 yield 1 - t * t;
             }
+            case RELU6 -> x > 0 && x < 6 ? 1 : 0;
+            case HARDSIGMOID -> x > -3 && x < 3 ? 1.0 / 6 : 0;
+            case HARDSWISH -> x < -3 ? 0 : x > 3 ? 1 : x / 3 + 0.5;
+            case SILU -> {
+                double s = 1 / (1 + Math.exp(-x));
+                yield s * (1 + x * (1 - s));
+            }
+            case ELU -> x > 0 ? 1 : a.slope() * Math.exp(x);
         };
     }
 }

@@ -76,6 +76,9 @@ final class RandomModels {
         out.add("input 6x5x3\nadd { } { conv 3 3x3 pad same; tanh } { batchnorm }; relu; flatten; dense 4");
         out.add("input 8x8x8\nmultiply { conv 8 3x3 pad same } { globalavgpool; conv 2 1x1; relu; conv 8 1x1; sigmoid }; relu; maxpool 2");
         out.add("input 5x5x2\nmultiply { globalavgpool; conv 2 1x1; sigmoid } { }; flatten; concat { dense 3 } { } { dense 2; tanh }");
+        // torch's mobile activations: fused where the output gives the derivative, on their own where not
+        out.add("input 6x5x2\nconv 3 3x3 pad same; relu6; conv 3 3x3 pad same; hardswish; conv 3 1x1; silu; maxpool 2; hardsigmoid");
+        out.add("input 7\ndense 5; elu 0.5; dense 4; swish; dense 4; relu6; dense 3; elu");
         out.add("input 5x3x2\nupsample 2; conv 2 3x3 pad same; upsample 3 bilinear; tanh; maxpool 2");
         out.add("input 6x4x3\nconcat { } { maxpool 2; conv 2 3x3 pad same; relu; upsample 2 bilinear }; conv 2 1x1");
         out.add("input 9\nadd { } { dense 9; tanh }; multiply { } { dense 9; sigmoid }; concat { } { }; dense 3");

@@ -18,6 +18,20 @@ final class ActivationCode {
             case LEAKYRELU -> "(" + v + " > 0f ? " + v + " : " + JavaEmitContext.f(a.slope()) + " * " + v + ")";
             case SIGMOID -> "(float) (1.0 / (1.0 + Math.exp(-" + v + ")))";
             case TANH -> "(float) Math.tanh(" + v + ")";
+            case RELU6 -> "(" + v + " < 0f ? 0f : " + v + " > 6f ? 6f : " + v + ")";
+            case HARDSIGMOID -> "(" + v + " <= -3f ? 0f : " + v + " >= 3f ? 1f : " + v + " / 6f + 0.5f)";
+            case HARDSWISH -> "(" + v + " <= -3f ? 0f : " + v + " >= 3f ? " + v + " : " + v + " * (" + v + " + 3f) / 6f)";
+            case SILU -> "(float) (" + v + " / (1.0 + Math.exp(-" + v + ")))";
+            case ELU -> "(" + v + " > 0f ? " + v + " : (float) (" + JavaEmitContext.f(a.slope()) + " * Math.expm1(" + v + ")))";
+        };
+    }
+
+    /** f'(x) written with the input x, for the activations whose derivative the output does not give. */
+    static String inputDerivative(Activation a, String x) {
+        return switch (a.function()) {
+            case SILU -> "dev.cnnc.runtime.kernels.Activations.siluDerivative(" + x + ")";
+            case HARDSWISH -> "(" + x + " < -3f ? 0f : " + x + " > 3f ? 1f : " + x + " / 3f + 0.5f)";
+            default -> throw new IllegalArgumentException(a.kind() + " takes its derivative from the output");
         };
     }
 
@@ -31,6 +45,10 @@ final class ActivationCode {
             case LEAKYRELU -> "(" + y + " > 0f ? 1f : " + JavaEmitContext.f(a.slope()) + ")";
             case SIGMOID -> "(" + y + " * (1f - " + y + "))";
             case TANH -> "(1f - " + y + " * " + y + ")";
+            case RELU6 -> "(" + y + " > 0f && " + y + " < 6f ? 1f : 0f)";
+            case HARDSIGMOID -> "(" + y + " > 0f && " + y + " < 1f ? " + JavaEmitContext.f(1.0 / 6) + " : 0f)";
+            case ELU -> "(" + y + " > 0f ? 1f : " + y + " + " + JavaEmitContext.f(a.slope()) + ")";
+            case HARDSWISH, SILU -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
         };
     }
 

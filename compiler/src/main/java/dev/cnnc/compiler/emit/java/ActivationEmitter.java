@@ -27,12 +27,13 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
         if (!inputGradient) {
             return CodeBlock.of("");
         }
+        boolean fromOutput = op.activation().function().fromOutput();
         return CodeBlock.builder()
                 .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.input().perExample(), GRAIN)
                 .beginControlFlow("for (int i = from; i < to; i++)")
-                .addStatement("final float y = $L[i]", ctx.value(op.output()))
+                .addStatement("final float $L = $L[i]", fromOutput ? "y" : "x", ctx.value(fromOutput ? op.output() : op.input()))
                 .addStatement("$L[i] = $L[i] * $L", ctx.gradSlot(op, op.input()), ctx.grad(op.output()),
-                        ActivationCode.derivative(op.activation(), "y"))
+                        fromOutput ? ActivationCode.derivative(op.activation(), "y") : ActivationCode.inputDerivative(op.activation(), "x"))
                 .endControlFlow().unindent().add("});\n").build();
     }
 }

@@ -10,8 +10,12 @@ final class ActivationKernels implements ClOpEmitter<Op.ActivationOp> {
         ctx.kernel("op" + k + "_act_fwd", "__global const float* x, __global float* y", e, 0,
                 "    const float v = x[gid];\n    y[gid] = " + ClActivation.apply(op.activation(), "v") + ";\n");
         ctx.fwd(k, "op" + k + "_act_fwd", e, 0, null, ClEmitContext.value(op.input()), ClEmitContext.value(op.output()));
+        boolean fromOutput = op.activation().function().fromOutput();
         ctx.kernel("op" + k + "_act_dx", "__global const float* y, __global const float* dy, __global float* dx", e, 0,
-                "    const float v = y[gid];\n    dx[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
-        ctx.back(k, "op" + k + "_act_dx", e, 0, ctx.inputWhen(op.input()), ClEmitContext.value(op.output()), ClEmitContext.grad(op.output()), ctx.slot(k, op.input()));
+                "    const float v = y[gid];\n    dx[gid] = dy[gid] * " + (fromOutput ? ClActivation.derivative(op.activation(), "v")
+                        : ClActivation.inputDerivative(op.activation(), "v")) + ";\n");
+        // silu and hardswish read their input (the kernel's y is then the op's input)
+        ctx.back(k, "op" + k + "_act_dx", e, 0, ctx.inputWhen(op.input()), ClEmitContext.value(fromOutput ? op.output() : op.input()),
+                ClEmitContext.grad(op.output()), ctx.slot(k, op.input()));
     }
 }

@@ -22,6 +22,20 @@ final class ClActivation {
             case LEAKYRELU -> "(" + v + " > 0.0f ? " + v + " : " + f(a.slope()) + " * " + v + ")";
             case SIGMOID -> "(1.0f / (1.0f + exp(-" + v + ")))";
             case TANH -> "tanh(" + v + ")";
+            case RELU6 -> "(" + v + " < 0.0f ? 0.0f : " + v + " > 6.0f ? 6.0f : " + v + ")";
+            case HARDSIGMOID -> "(" + v + " <= -3.0f ? 0.0f : " + v + " >= 3.0f ? 1.0f : " + v + " / 6.0f + 0.5f)";
+            case HARDSWISH -> "(" + v + " <= -3.0f ? 0.0f : " + v + " >= 3.0f ? " + v + " : " + v + " * (" + v + " + 3.0f) / 6.0f)";
+            case SILU -> "(" + v + " / (1.0f + exp(-" + v + ")))";
+            case ELU -> "(" + v + " > 0.0f ? " + v + " : " + f(a.slope()) + " * expm1(" + v + "))";
+        };
+    }
+
+    /** f'(x) from the input, for silu and hardswish. */
+    static String inputDerivative(Activation a, String x) {
+        return switch (a.function()) {
+            case SILU -> "((1.0f / (1.0f + exp(-" + x + "))) * (1.0f + " + x + " * (1.0f - 1.0f / (1.0f + exp(-" + x + ")))))";
+            case HARDSWISH -> "(" + x + " < -3.0f ? 0.0f : " + x + " > 3.0f ? 1.0f : " + x + " / 3.0f + 0.5f)";
+            default -> throw new IllegalArgumentException(a.kind() + " takes its derivative from the output");
         };
     }
 
@@ -35,6 +49,10 @@ final class ClActivation {
             case LEAKYRELU -> "(" + y + " > 0.0f ? 1.0f : " + f(a.slope()) + ")";
             case SIGMOID -> "(" + y + " * (1.0f - " + y + "))";
             case TANH -> "(1.0f - " + y + " * " + y + ")";
+            case RELU6 -> "(" + y + " > 0.0f && " + y + " < 6.0f ? 1.0f : 0.0f)";
+            case HARDSIGMOID -> "(" + y + " > 0.0f && " + y + " < 1.0f ? " + f(1.0 / 6) + " : 0.0f)";
+            case ELU -> "(" + y + " > 0.0f ? 1.0f : " + y + " + " + f(a.slope()) + ")";
+            case HARDSWISH, SILU -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
         };
     }
 }
