@@ -78,6 +78,7 @@ class SEBlock(nn.Module):
 
 NETS = {
     "zoo/densenet121.cnn": lambda: (torchvision.models.densenet121(), (3, 224, 224)),
+    "zoo/resnet50.cnn": lambda: (torchvision.models.resnet50(), (3, 224, 224)),
     "se_resnet_block.cnn": lambda: (SEBlock(), (64, 32, 32)),
     "fashion_mnist.cnn": fashion,
     "cifar10_simple.cnn": cifar10_simple,

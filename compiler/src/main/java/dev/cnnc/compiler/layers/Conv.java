@@ -74,7 +74,11 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
 
     @Override
     public long flops(Shape in, Shape out) {
-        long macs = Math.multiplyExact(out.elements(), Math.multiplyExact((long) kernelHeight * kernelWidth, in.channels()));
-        return Math.addExact(Math.multiplyExact(2, macs), bias ? out.elements() : 0);
+        return Math.addExact(Math.multiplyExact(2, macs(in, out)), bias ? out.elements() : 0);
+    }
+
+    @Override
+    public long macs(Shape in, Shape out) {
+        return Math.multiplyExact(out.elements(), Math.multiplyExact((long) kernelHeight * kernelWidth, in.channels()));
     }
 }

@@ -39,4 +39,9 @@ public record Dense(int units, boolean bias) implements LayerSpec {
     public long flops(Shape in, Shape out) {
         return Math.addExact(Math.multiplyExact(2L * units, in.channels()), bias ? units : 0);
     }
+
+    @Override
+    public long macs(Shape in, Shape out) {
+        return Math.multiplyExact((long) units, in.channels());
+    }
 }

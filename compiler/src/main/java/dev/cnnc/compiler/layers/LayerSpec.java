@@ -33,4 +33,12 @@ public interface LayerSpec {
 
     /** Forward (inference) floating-point operations per example; a multiply-add counts as two. */
     long flops(Shape in, Shape out);
+
+    /**
+     * Multiply-accumulates per example of the layer's products (conv and dense), the figure
+     * torchvision and papers call "GFLOPS" (ResNet-50: 4.09 G); 0 for element-wise layers.
+     */
+    default long macs(Shape in, Shape out) {
+        return 0;
+    }
 }

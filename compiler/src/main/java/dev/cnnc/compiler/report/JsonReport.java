@@ -25,6 +25,7 @@ public final class JsonReport {
             m.put("output", Summary.dims(model.output()));
             m.put("layers", nodes(model.nodes()));
             m.put("flops", model.flops());
+            m.put("macs", Summary.macs(model));
             m.put("activationBytesPerExample", model.activationElements() * 4);
             m.put("totalParams", model.totalParams());
             m.put("trainableParams", model.trainableParams());
@@ -61,6 +62,7 @@ public final class JsonReport {
                 j.put("trainableParams", l.trainableParams());
                 j.put("nonTrainableParams", l.nonTrainableParams());
                 j.put("flops", l.flops());
+                j.put("macs", l.spec().macs(l.input(), l.output()));
             } else if (n instanceof CheckedNode.Join join) {
                 j.put("kind", join.kind().word());
                 j.put("output", Summary.dims(join.output()));

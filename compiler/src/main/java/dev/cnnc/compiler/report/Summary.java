@@ -46,6 +46,8 @@ public final class Summary {
         b.append("-".repeat(header.length())).append('\n');
         b.append("Output: ").append(model.output()).append('\n');
         b.append("FLOPs per example (forward): ").append(n(model.flops())).append('\n');
+        b.append("MACs per example (forward, conv and dense): ").append(n(macs(model))).append(" (").append(giga(macs(model)))
+                .append(", the figure papers and torchvision call GFLOPS)\n");
         long bytes = model.activationElements() * 4;
         b.append("Activation memory per example: ").append(n(bytes)).append(" bytes (").append(mib(bytes)).append(")\n");
         if (model.train() != null) {
@@ -88,6 +90,19 @@ public final class Summary {
                 rows.add(new Row(indent + r.name(), "", indent + "add", r.output().toString(), "0", n(r.addFlops())));
             }
         }
+    }
+
+    /** Multiply-accumulates of the model's products, per example. */
+    public static long macs(CheckedModel model) {
+        long total = 0;
+        for (CheckedNode.Layer l : model.layers()) {
+            total = Math.addExact(total, l.spec().macs(l.input(), l.output()));
+        }
+        return total;
+    }
+
+    private static String giga(long v) {
+        return v >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f G", v / 1e9) : String.format(Locale.ROOT, "%.2f M", v / 1e6);
     }
 
     static String describe(TrainConfig t) {
