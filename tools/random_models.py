@@ -683,30 +683,30 @@ def read_idx(path):
     return torch.tensor(struct.unpack(">" + "f" * n, data[4 + 4 * rank:4 + 4 * rank + 4 * n]), dtype=torch.float32).reshape(dims)
 
 
-def train_one(folder, masks_path, out_path):
+def train_one(folder, masks_path, out_path, dtype=torch.float64):
     spec = json.load(open(os.path.join(folder, "spec.json")))
     t = spec["train"]
     torch.manual_seed(0)
-    net = Net(spec).double()
+    net = Net(spec).to(dtype)
     init = read_safetensors(os.path.join(folder, "init.safetensors"))
     for name, value in init.items():
         layer, param = name.rsplit(".", 1)
-        getattr(net.mods[layer], param).data.copy_(value.double())
-    images = read_idx(os.path.join(folder, "data", "train-images-idx3-ubyte")).double()
+        getattr(net.mods[layer], param).data.copy_(value.to(dtype))
+    images = read_idx(os.path.join(folder, "data", "train-images-idx3-ubyte")).to(dtype)
     if images.dim() == 3:
         images = images.unsqueeze(1)
     else:
         images = images.permute(0, 3, 1, 2)
     images = images / 255.0
     if t["mean"]:
-        images = (images - torch.tensor(t["mean"], dtype=torch.float64).reshape(1, -1, 1, 1)) / \
-                 torch.tensor(t["std"], dtype=torch.float64).reshape(1, -1, 1, 1)
+        images = (images - torch.tensor(t["mean"], dtype=dtype).reshape(1, -1, 1, 1)) / \
+                 torch.tensor(t["std"], dtype=dtype).reshape(1, -1, 1, 1)
     if len(spec["input"]) == 1:
         images = images.reshape(images.shape[0], -1)
     regression = t["loss"] in ("mse", "mae", "huber")
     labels_file = "train-labels-idx1-float" if regression else "train-labels-idx1-ubyte"
     labels = read_idx(os.path.join(folder, "data", labels_file))
-    labels = labels.double() if regression else labels.long()
+    labels = labels.to(dtype) if regression else labels.long()
     masks = read_safetensors(masks_path) if masks_path and os.path.exists(masks_path) else {}
     check_masks(spec, masks)
     o = t["optimizer"]
@@ -733,7 +733,7 @@ def train_one(folder, masks_path, out_path):
                 break
             x = images[start:start + batch]
             y = labels[start:start + batch]
-            net.masks = [masks["step%d.dropout%d" % (step, i)].double() for i in range(dropout_count(spec["layers"]))]
+            net.masks = [masks["step%d.dropout%d" % (step, i)].to(dtype) for i in range(dropout_count(spec["layers"]))]
             opt.zero_grad()
             out = net(x, fold)
             # a softmax folded into cross_entropy or nll leaves the logits: the loss is their cross-entropy
@@ -821,6 +821,8 @@ def train_all(args):
             masks = os.path.join(folder, "masks-%s.safetensors" % backend)
             if os.path.exists(os.path.join(folder, "cnnc-%s.safetensors" % backend)):
                 train_one(folder, masks, os.path.join(folder, "torch-%s.safetensors" % backend))
+                # the same in float32: how far float32 rounding alone moves this model (its noise floor)
+                train_one(folder, masks, os.path.join(folder, "torch32-%s.safetensors" % backend), torch.float32)
 
 
 def main():

@@ -41,6 +41,13 @@ class RandomModelsTorchTest {
      * weights are within 2e-5 of the tensor. So 5e-4: a tenth of what a gradient 1 % off moves.
      */
     static final double UPDATE_BOUND = 5e-4;
+    /**
+     * Where a model amplifies float32 rounding (batchnorm over few, nearly equal values), torch's
+     * own float32 run lies far from its float64 run too; such a tensor is held to this many times
+     * that distance instead of the bound (measured: R28 of seed 2026, conv2.weight ahead of a
+     * batchnorm of a 1x1 conv over 5 examples, cnnc 1.26e-4 from float64 torch).
+     */
+    static final double FLOOR_FACTOR = 10;
     private static final Pattern DROPOUT = Pattern.compile("(?m)(^|[;{]\\s*)dropout ");
 
     @AfterEach
@@ -70,11 +77,13 @@ class RandomModelsTorchTest {
         double worstJava = 0;
         double worstOpenCl = 0;
         int tensors = 0;
+        int floored = 0;
         for (Path m : models) {
             Map<String, Map.Entry<int[], float[]>> init = Safetensors.read(m.resolve("init.safetensors"));
             for (String backend : backends) {
                 Map<String, Map.Entry<int[], float[]>> ours = Safetensors.read(m.resolve("cnnc-" + backend + ".safetensors"));
                 Map<String, Map.Entry<int[], float[]>> theirs = Safetensors.read(m.resolve("torch-" + backend + ".safetensors"));
+                Map<String, Map.Entry<int[], float[]>> theirs32 = Safetensors.read(m.resolve("torch32-" + backend + ".safetensors"));
                 if (!ours.keySet().equals(theirs.keySet())) {
                     failures.add(m.getFileName() + " (" + backend + "): tensors " + ours.keySet() + " vs torch's " + theirs.keySet());
                     continue;
@@ -84,6 +93,14 @@ class RandomModelsTorchTest {
                     float[] b = theirs.get(name).getValue();
                     float[] start = init.get(name).getValue();
                     double error = backend.equals("java") ? relative(a, b, null) : relative(a, b, start);
+                    // a model that amplifies float32 rounding: torch's own float32 run shows how far (GradCheck's noise floor)
+                    float[] b32 = theirs32.get(name).getValue();
+                    double floor = backend.equals("java") ? relative(b32, b, null) : relative(b32, b, start);
+                    double bound = backend.equals("java") ? BOUND : UPDATE_BOUND;
+                    if (floor * FLOOR_FACTOR > bound) {
+                        error = error * bound / (floor * FLOOR_FACTOR); // read against FLOOR_FACTOR x the floor instead
+                        floored++;
+                    }
                     tensors++;
                     if (backend.equals("java")) {
                         worstJava = Math.max(worstJava, error);
@@ -97,8 +114,9 @@ class RandomModelsTorchTest {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "random models vs PyTorch: %d models, %d tensors; worst Java %.2e (of the tensor), worst OpenCL "
-                + "%.2e (of the update)%n", models.size(), tensors, worstJava, worstOpenCl);
+        System.out.printf(Locale.ROOT, "random models vs PyTorch: %d models, %d tensors (%d held to 10x torch's own float32 distance); "
+                + "worst Java %.2e (of the tensor; bound 1e-4), worst OpenCL %.2e (of the update; bound 5e-4)%n",
+                models.size(), tensors, floored, worstJava, worstOpenCl);
         assertTrue(failures.isEmpty(), failures.size() + " tensors disagree with PyTorch:\n" + String.join("\n", failures));
     }
 
