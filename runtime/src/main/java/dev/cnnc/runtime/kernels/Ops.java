@@ -354,70 +354,122 @@ public final class Ops {
     public static void batchNormTrain(float[] x, float[] y, int channels, int count, boolean flat, float[] params, int gammaOff,
                                       int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
                                       double[] savedMean, double[] savedInvStd) {
-        for (int c = 0; c < channels; c++) {
-            double sum = 0;
-            for (int i = 0; i < count; i++) {
-                sum += x[flat ? i * channels + c : c * count + i];
+        batchNormTrain(null, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps, savedMean,
+                savedInvStd);
+    }
+
+    /**
+     * The same with the channels split across {@code par}'s threads (null: this thread). Each
+     * channel is computed whole by one thread in a fixed order, so the result is bit for bit the
+     * same for any thread count. Images ([C][count]) take contiguous runs; features are strided.
+     */
+    public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
+                                      double[] savedMean, double[] savedInvStd) {
+        Parallel.Range body = (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int base = flat ? c : c * count;
+                int step = flat ? channels : 1;
+                double sum = 0;
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    sum += x[k];
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    double d = x[k] - mean;
+                    sq += d * d;
+                }
+                double var = sq / count;
+                // kept in double: with a small batch variance, x - mean would lose digits in float
+                double invStd = 1.0 / Math.sqrt(var + eps);
+                savedMean[c] = mean;
+                savedInvStd[c] = invStd;
+                // y = (x - m) * a + b in float with m the float nearest the mean: x - m is exact for x near
+                // the mean (no cancellation when the values sit far from 0), and b carries mean - m
+                float m = (float) mean;
+                float a = (float) (invStd * params[gammaOff + c]);
+                float b = (float) (params[betaOff + c] - (mean - m) * invStd * params[gammaOff + c]);
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    y[k] = (x[k] - m) * a + b;
+                }
+                double unbiased = count > 1 ? sq / (count - 1) : var;
+                state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
+                state[varOff + c] = (float) ((1 - momentum) * state[varOff + c] + momentum * unbiased);
             }
-            double mean = sum / count;
-            double sq = 0;
-            for (int i = 0; i < count; i++) {
-                double d = x[flat ? i * channels + c : c * count + i] - mean;
-                sq += d * d;
-            }
-            double var = sq / count;
-            // kept in double: with a small batch variance, x - mean would lose digits in float
-            double invStd = 1.0 / Math.sqrt(var + eps);
-            savedMean[c] = mean;
-            savedInvStd[c] = invStd;
-            float g = params[gammaOff + c];
-            float bta = params[betaOff + c];
-            for (int i = 0; i < count; i++) {
-                int k = flat ? i * channels + c : c * count + i;
-                y[k] = (float) ((x[k] - mean) * invStd * g + bta);
-            }
-            double unbiased = count > 1 ? sq / (count - 1) : var;
-            state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
-            state[varOff + c] = (float) ((1 - momentum) * state[varOff + c] + momentum * unbiased);
+        };
+        run(par, channels, count, body);
+    }
+
+    /** Splits channels across threads when there is enough work (a channel of {@code count} values a part at least). */
+    private static void run(Parallel par, int channels, int count, Parallel.Range body) {
+        if (par == null || (long) channels * count < 2L * Parallel.MIN_WORK) {
+            body.run(0, channels);
+        } else {
+            par.forRange(channels, Parallel.grain(3L * count), body);
         }
     }
 
     public static void batchNormInfer(float[] x, float[] y, int channels, int count, boolean flat, float[] params, int gammaOff,
                                       int betaOff, float[] state, int meanOff, int varOff, float eps) {
-        for (int c = 0; c < channels; c++) {
-            float scale = (float) (params[gammaOff + c] / Math.sqrt(state[varOff + c] + eps));
-            float shift = params[betaOff + c] - state[meanOff + c] * scale;
-            for (int i = 0; i < count; i++) {
-                int k = flat ? i * channels + c : c * count + i;
-                y[k] = x[k] * scale + shift;
+        batchNormInfer(null, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, eps);
+    }
+
+    public static void batchNormInfer(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float eps) {
+        run(par, channels, count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                float scale = (float) (params[gammaOff + c] / Math.sqrt(state[varOff + c] + eps));
+                float shift = params[betaOff + c] - state[meanOff + c] * scale;
+                int base = flat ? c : c * count;
+                int step = flat ? channels : 1;
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    y[k] = x[k] * scale + shift;
+                }
             }
-        }
+        });
     }
 
     /** dx, dgamma, dbeta of batch normalization in training (dx overwritten). */
     public static void batchNormBackward(float[] x, float[] dy, float[] dx, int channels, int count, boolean flat, float[] params,
                                          int gammaOff, float[] grads, int betaOff, double[] savedMean, double[] savedInvStd) {
-        for (int c = 0; c < channels; c++) {
-            double sumDy = 0;
-            double sumDyXhat = 0;
-            double mean = savedMean[c];
-            double inv = savedInvStd[c];
-            for (int i = 0; i < count; i++) {
-                int k = flat ? i * channels + c : c * count + i;
-                sumDy += dy[k];
-                sumDyXhat += dy[k] * (x[k] - mean) * inv;
+        batchNormBackward(null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd);
+    }
+
+    public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
+                                         float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
+                                         double[] savedInvStd) {
+        run(par, channels, count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int base = flat ? c : c * count;
+                int step = flat ? channels : 1;
+                double sumDy = 0;
+                double sumDyX = 0;
+                double mean = savedMean[c];
+                double inv = savedInvStd[c];
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    sumDy += dy[k];
+                    sumDyX += dy[k] * (double) x[k];
+                }
+                // sum dy * xhat = (sum dy * x - mean * sum dy) * inv: one pass instead of two
+                double sumDyXhat = (sumDyX - mean * sumDy) * inv;
+                grads[gammaOff + c] = (float) sumDyXhat;
+                grads[betaOff + c] = (float) sumDy;
+                double g = params[gammaOff + c];
+                double meanDy = sumDy / count;
+                double meanDyXhat = sumDyXhat / count;
+                // dx = g * inv * (dy - meanDy - xhat * meanDyXhat) = dy * p + (x - m) * q + r, m the float
+                // nearest the mean (as forward), r carrying mean - m
+                float m = (float) mean;
+                double qd = -g * inv * inv * meanDyXhat;
+                float p = (float) (g * inv);
+                float q = (float) qd;
+                float r = (float) (qd * (m - mean) - g * inv * meanDy);
+                for (int i = 0, k = base; i < count; i++, k += step) {
+                    dx[k] = dy[k] * p + (x[k] - m) * q + r;
+                }
             }
-            grads[gammaOff + c] = (float) sumDyXhat;
-            grads[betaOff + c] = (float) sumDy;
-            float g = params[gammaOff + c];
-            double meanDy = sumDy / count;
-            double meanDyXhat = sumDyXhat / count;
-            for (int i = 0; i < count; i++) {
-                int k = flat ? i * channels + c : c * count + i;
-                double xhat = (x[k] - mean) * inv;
-                dx[k] = (float) (g * inv * (dy[k] - meanDy - xhat * meanDyXhat));
-            }
-        }
+        });
     }
 
     /** Softmax over each row of [n][k], in place-safe (src may equal dst). */

@@ -26,10 +26,10 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
                 + p.get("running_var").offset();
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
-                .addStatement("$T.batchNormTrain($L, $L, $L, mean$L, invStd$L)", JavaEmitContext.OPS, common,
+                .addStatement("$T.batchNormTrain(par, $L, $L, $L, mean$L, invStd$L)", JavaEmitContext.OPS, common,
                         JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k)
                 .nextControlFlow("else")
-                .addStatement("$T.batchNormInfer($L, $L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()))
+                .addStatement("$T.batchNormInfer(par, $L, $L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()))
                 .endControlFlow().build();
     }
 
@@ -42,7 +42,7 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
             ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
         }
         return CodeBlock.builder()
-                .addStatement("$T.batchNormBackward($L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L)", JavaEmitContext.OPS,
+                .addStatement("$T.batchNormBackward(par, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L)", JavaEmitContext.OPS,
                         ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
                         p.get("bias").offset(), k, k)
                 .build();
