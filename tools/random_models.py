@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import read_safetensors, write_safetensors  # noqa: E402  (file formats only)
+from torch_reference import read_idx, read_safetensors, write_safetensors  # noqa: E402  (file formats only)
 
 STEPS = 5
 LOSSES = ["cross_entropy", "nll", "hinge", "mse", "mae", "huber"]
@@ -667,20 +667,6 @@ class Net(torch.nn.Module):
             else:
                 raise ValueError(k)
         return x
-
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack(">I", data[:4])[0]
-    rank, kind = magic & 0xFF, (magic >> 8) & 0xFF
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    n = 1
-    for d in dims:
-        n *= d
-    if kind == 0x08:
-        return torch.tensor(list(data[4 + 4 * rank:4 + 4 * rank + n]), dtype=torch.float32).reshape(dims)
-    return torch.tensor(struct.unpack(">" + "f" * n, data[4 + 4 * rank:4 + 4 * rank + 4 * n]), dtype=torch.float32).reshape(dims)
 
 
 def train_one(folder, masks_path, out_path, dtype=torch.float64):

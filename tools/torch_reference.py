@@ -66,10 +66,14 @@ def read_idx(path):
     dtype = (magic >> 8) & 0xFF
     dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
     body = bytearray(data[4 + 4 * rank:])
+    n = 1
+    for d in dims:
+        n *= d
     if dtype == 0x08:
-        t = torch.frombuffer(body, dtype=torch.uint8)[: int(torch.tensor(dims).prod())].to(torch.float32)
+        t = torch.frombuffer(body, dtype=torch.uint8)[:n].to(torch.float32)
     else:
-        t = torch.frombuffer(body, dtype=torch.float32)
+        # IDX floats are big-endian, like every IDX field (cnnc reads and writes them so)
+        t = torch.tensor(struct.unpack(">%df" % n, bytes(body[:4 * n])), dtype=torch.float32)
     return t.reshape(dims)
 
 

@@ -34,7 +34,7 @@ public final class Main implements Runnable {
         // A wrong command line: one line naming the flag and the problem, and where to read more.
         cli.setParameterExceptionHandler((e, args1) -> {
             CommandLine c = e.getCommandLine();
-            c.getErr().println("cnnc: error: " + lowerFirst(e.getMessage()));
+            c.getErr().println("cnnc: error: " + dev.cnnc.runtime.io.IoMessages.lowerFirst(e.getMessage()));
             c.getErr().println("  see: " + c.getCommandSpec().qualifiedName() + " --help");
             return USAGE;
         });
@@ -65,10 +65,6 @@ public final class Main implements Runnable {
     public void run() {
         // "cnnc" alone: show what it can do.
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
-    }
-
-    private static String lowerFirst(String s) {
-        return s.isEmpty() || (s.length() > 1 && Character.isUpperCase(s.charAt(1))) ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
     }
 
     /** The project's version (filtered into version.properties at build time) and the commit the launcher read from git. */

@@ -78,9 +78,7 @@ final class PredictCommand extends ModelCommand {
         int shown = top != null ? top : Math.min(3, outputs);
         try (Network net = build.build(model, 64)) {
             try {
-                var saved = Safetensors.read(weights);
-                Checkpoint.verify(weights, saved, Safetensors.metadata(weights));
-                Safetensors.load(net, weights, saved);
+                var saved = Checkpoint.loadWeights(weights, net);
                 // statistics computed by "normalize auto" travel with the weights
                 if (saved.containsKey("normalize.mean") && saved.containsKey("normalize.std")) {
                     spec = new IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(),

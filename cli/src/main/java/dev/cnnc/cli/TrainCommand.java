@@ -165,26 +165,16 @@ final class TrainCommand extends ModelCommand {
 
     /** A checkpoint's saved settings, after checking that this run asks for the same ones. */
     private static java.util.Map<String, String> checkResumable(Path file, java.util.Map<String, String> settings) throws Models.Stop {
-        java.util.Map<String, String> saved;
+        java.util.Map<String, String> out;
         try {
-            saved = dev.cnnc.runtime.io.Safetensors.metadata(file);
+            out = Checkpoint.settings(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new Models.Stop(Main.FILE_ERRORS, file + ": no checkpoint here (--resume takes a run folder or its "
                     + Checkpoint.FILE + ")");
         } catch (IOException e) {
             throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the checkpoint", file, e));
-        } catch (Safetensors.BadFile e) {
-            throw new Models.Stop(Main.FILE_ERRORS, "corrupted checkpoint: " + e.getMessage());
-        }
-        if (!saved.containsKey("sha256")) {
-            throw new Models.Stop(Main.FILE_ERRORS, file + ": a weights file, not a checkpoint (it holds no training position, optimizer"
-                    + " state or checksum); to start a new run from these weights use --init " + file);
-        }
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        for (java.util.Map.Entry<String, String> e : saved.entrySet()) {
-            if (e.getKey().startsWith("setting.")) {
-                out.put(e.getKey().substring("setting.".length()), e.getValue());
-            }
+        } catch (Checkpoint.Corrupt e) {
+            throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
         }
         for (java.util.Map.Entry<String, String> want : settings.entrySet()) {
             String had = out.get(want.getKey());
@@ -241,9 +231,7 @@ final class TrainCommand extends ModelCommand {
         try (Network net = build.build(model, batchSize)) {
             if (init != null) {
                 try {
-                    var tensors = Safetensors.read(init);
-                    Checkpoint.verify(init, tensors, Safetensors.metadata(init));
-                    Safetensors.load(net, init, tensors);
+                    Checkpoint.loadWeights(init, net);
                 } catch (IOException e) {
                     throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the initial weights (--init)", init, e));
                 } catch (Safetensors.BadFile | Checkpoint.Corrupt e) {

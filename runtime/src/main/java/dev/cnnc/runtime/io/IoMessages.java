@@ -57,7 +57,8 @@ public final class IoMessages {
         return lowerFirst(m);
     }
 
-    private static String lowerFirst(String s) {
+    /** A message's first letter in lower case, to follow "cnnc: error: "; words in capitals (SHA-256, IDX) are left. */
+    public static String lowerFirst(String s) {
         return s.isEmpty() || (s.length() > 1 && Character.isUpperCase(s.charAt(1))) ? s
                 : Character.toLowerCase(s.charAt(0)) + s.substring(1);
     }

@@ -84,10 +84,7 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         } catch (Safetensors.BadFile e) {
             throw new Corrupt("corrupted checkpoint: " + e.getMessage());
         }
-        if (!meta.containsKey("sha256")) {
-            throw new Corrupt(file + ": a weights file, not a checkpoint (it holds no training position, optimizer state or checksum); "
-                    + "to start a new run from these weights use --init " + file);
-        }
+        requireCheckpoint(file, meta);
         verify(file, tensors, meta);
         for (TensorInfo t : net.tensors()) {
             Map.Entry<int[], float[]> found = tensors.get(t.name());
@@ -110,12 +107,7 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         }
         try {
             optimizer.setSteps(Long.parseLong(meta.get("optimizer_steps")));
-            Map<String, String> settings = new LinkedHashMap<>();
-            meta.forEach((k, v) -> {
-                if (k.startsWith(SETTING)) {
-                    settings.put(k.substring(SETTING.length()), v);
-                }
-            });
+            Map<String, String> settings = settingsIn(meta);
             EpochSoFar soFar = meta.containsKey("epoch_seen") ? new EpochSoFar(Double.parseDouble(meta.get("epoch_loss_sum")),
                     Long.parseLong(meta.get("epoch_correct")), Integer.parseInt(meta.get("epoch_seen")),
                     Double.parseDouble(meta.get("epoch_seconds"))) : EpochSoFar.NONE;
@@ -124,6 +116,50 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
         } catch (NumberFormatException | NullPointerException e) {
             throw new Corrupt(file + ": not a cnnc checkpoint (its position is missing)");
         }
+    }
+
+    /**
+     * The settings a checkpoint file's run used (batch, seed, ...; what an exact resume depends
+     * on), read from its header alone, before anything is loaded.
+     */
+    public static Map<String, String> settings(Path file) throws IOException, Corrupt {
+        Map<String, String> meta;
+        try {
+            meta = Safetensors.metadata(file);
+        } catch (Safetensors.BadFile e) {
+            throw new Corrupt("corrupted checkpoint: " + e.getMessage());
+        }
+        requireCheckpoint(file, meta);
+        return settingsIn(meta);
+    }
+
+    private static Map<String, String> settingsIn(Map<String, String> meta) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        meta.forEach((k, v) -> {
+            if (k.startsWith(SETTING)) {
+                settings.put(k.substring(SETTING.length()), v);
+            }
+        });
+        return settings;
+    }
+
+    /** A weights file (from --save) has no checksum and no position: given where a checkpoint is wanted, say so. */
+    private static void requireCheckpoint(Path file, Map<String, String> meta) throws Corrupt {
+        if (!meta.containsKey("sha256")) {
+            throw new Corrupt(file + ": a weights file, not a checkpoint (it holds no training position, optimizer state or checksum); "
+                    + "to start a new run from these weights use --init " + file);
+        }
+    }
+
+    /**
+     * Loads the weights of a weights file or a checkpoint into the network, a checkpoint's
+     * SHA-256 verified first; returns the tensors read (extras such as normalisation statistics too).
+     */
+    public static Map<String, Map.Entry<int[], float[]>> loadWeights(Path file, Network net) throws IOException, Safetensors.BadFile, Corrupt {
+        Map<String, Map.Entry<int[], float[]>> tensors = Safetensors.read(file);
+        verify(file, tensors, Safetensors.metadata(file));
+        Safetensors.load(net, file, tensors);
+        return tensors;
     }
 
     /**

@@ -24,8 +24,8 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
         boolean aIsInput = ctx.isNetworkInput(op.a());
         boolean bIsInput = ctx.isNetworkInput(op.b());
         // The same tensor on both sides (a residual with two empty paths) has one slot per side.
-        String slotA = ctx.gradSlot(op, op.a());
-        String slotB = op.a().equals(op.b()) ? nextSlot(ctx, op) : ctx.gradSlot(op, op.b());
+        String slotA = ctx.gradSlotAt(op, 0);
+        String slotB = ctx.gradSlotAt(op, 1);
         if (!aIsInput || inputGradient) {
             b.addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.grad(op.output()), slotA, e);
         }
@@ -33,17 +33,5 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
             b.addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.grad(op.output()), slotB, e);
         }
         return b.build();
-    }
-
-    private static String nextSlot(JavaEmitContext ctx, Op.AddOp op) {
-        var readers = ctx.plan.consumers(op.b());
-        int index = ctx.plan.ops().indexOf(op);
-        int seen = 0;
-        for (int r = 0; r < readers.size(); r++) {
-            if (readers.get(r)[0] == index && seen++ == 1) {
-                return r == 0 ? ctx.grad(op.b()) : ctx.grad(op.b()) + "_" + r;
-            }
-        }
-        throw new IllegalStateException("add does not read its tensor twice");
     }
 }

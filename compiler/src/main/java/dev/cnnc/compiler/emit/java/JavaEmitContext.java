@@ -70,14 +70,11 @@ final class JavaEmitContext {
 
     /** The gradient slot that reader {@code op} (at input position k) writes. */
     String gradSlot(Op op, Tensor t) {
-        List<int[]> readers = plan.consumers(t);
-        int index = plan.ops().indexOf(op);
-        for (int r = 0; r < readers.size(); r++) {
-            if (readers.get(r)[0] == index) {
-                return r == 0 ? grad(t) : grad(t) + "_" + r;
-            }
+        int position = op.inputs().indexOf(t);
+        if (position < 0) {
+            throw new IllegalStateException("op does not read tensor " + t.id());
         }
-        throw new IllegalStateException("op does not read tensor " + t.id());
+        return gradSlotAt(op, position);
     }
 
     /**
