@@ -67,17 +67,31 @@ class Drawer:
         for _ in range(20):
             f = r.randint(1, 5)
             kh, kw = r.choice([(1, 1), (3, 3), (3, 3), (2, 2), (1, 3), (3, 2), (5, 5)])
+            # grouped (depthwise a third of the time) and dilated convolutions
+            groups = 1
+            form = r.random()
+            if form < 0.12 and shape.c > 1:
+                groups, f = shape.c, shape.c * r.choice([1, 1, 2])
+            elif form < 0.22:
+                divisors = [g for g in range(2, shape.c + 1) if shape.c % g == 0]
+                if divisors:
+                    groups = r.choice(divisors)
+                    f = groups * r.randint(1, 2)
+            dh, dw = (1, 1)
+            if r.random() < 0.15 and (kh > 1 or kw > 1):
+                dh, dw = r.choice([(2, 2), (2, 2), (3, 3), (1, 2)])
+            span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
             sh, sw = (r.choice([1, 1, 2]), r.choice([1, 1, 2])) if allow_stride else (1, 1)
             pad_kind = r.choice(["same", "valid", "explicit"])
-            if pad_kind == "same" and (kh % 2 == 0 or kw % 2 == 0):
+            if pad_kind == "same" and (span_h % 2 == 0 or span_w % 2 == 0):
                 pad_kind = "explicit"
             if pad_kind == "same":
-                ph, pw = (kh - 1) // 2, (kw - 1) // 2
+                ph, pw = (span_h - 1) // 2, (span_w - 1) // 2
             elif pad_kind == "valid":
                 ph, pw = 0, 0
             else:
                 ph, pw = r.randint(0, kh - 1), r.randint(0, kw - 1)
-            oh, ow = out_size(shape.h, kh, sh, ph), out_size(shape.w, kw, sw, pw)
+            oh, ow = out_size(shape.h, span_h, sh, ph), out_size(shape.w, span_w, sw, pw)
             if oh >= 1 and ow >= 1:
                 bias = r.random() < 0.7
                 text = "conv %d %s" % (f, ("%d" % kh) if kh == kw and r.random() < 0.5 else "%dx%d" % (kh, kw))
@@ -89,10 +103,14 @@ class Drawer:
                     text += r.choice(["", " pad valid", " pad 0"])
                 else:
                     text += " pad " + ("%d" % ph if ph == pw else "%dx%d" % (ph, pw))
+                if groups != 1 or r.random() < 0.1:
+                    text += " groups %d" % groups
+                if (dh, dw) != (1, 1):
+                    text += " dilation " + ("%d" % dh if dh == dw else "%dx%d" % (dh, dw))
                 if not bias:
                     text += " nobias"
                 layer = {"kind": "conv", "in": shape.c, "out": f, "kernel": [kh, kw], "stride": [sh, sw], "padding": [ph, pw],
-                         "bias": bias}
+                         "bias": bias, "groups": groups, "dilation": [dh, dw]}
                 return text, layer, Shape(f, oh, ow)
         return None
 
@@ -112,9 +130,12 @@ class Drawer:
 
     def activation(self, shape):
         r = self.r
-        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu"])
+        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu", "gelu"])
         if kind == "swish":
             return "swish", {"kind": "silu"}, shape  # the alias
+        if kind == "gelu":
+            tanh = r.random() < 0.5
+            return ("gelu tanh" if tanh else "gelu"), {"kind": "gelu", "approximate": "tanh" if tanh else "none"}, shape
         if kind == "elu":
             alpha = r.choice([None, 0.5, 1.5])
             return ("elu" if alpha is None else "elu %g" % alpha), {"kind": "elu", "alpha": 1.0 if alpha is None else alpha}, shape
@@ -139,6 +160,8 @@ class Drawer:
 
     def dropout(self, shape):
         p = self.r.choice([0.2, 0.5, 0.3])
+        if self.r.random() < 0.3:
+            return "stochasticdepth %g" % p, {"kind": "dropout", "p": p, "rows": True}, shape  # one draw per example
         return "dropout %g" % p, {"kind": "dropout", "p": p}, shape
 
     def spatial_stage(self, shape, depth):
@@ -506,9 +529,10 @@ def init_tensors(layers, rng, out):
             for p in sub_paths(l):
                 init_tensors(p, rng, out)
         elif k == "conv":
-            fan_in = l["in"] * l["kernel"][0] * l["kernel"][1]
+            per_group = l["in"] // l.get("groups", 1)
+            fan_in = per_group * l["kernel"][0] * l["kernel"][1]
             b = 1 / math.sqrt(fan_in)
-            out[l["name"] + ".weight"] = (torch.rand(l["out"], l["in"], *l["kernel"], generator=rng) * 2 - 1) * b
+            out[l["name"] + ".weight"] = (torch.rand(l["out"], per_group, *l["kernel"], generator=rng) * 2 - 1) * b
             if l["bias"]:
                 out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
         elif k == "dense":
@@ -590,6 +614,7 @@ class Net(torch.nn.Module):
                     self._build(p)
             elif k == "conv":
                 self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
+                                                       dilation=tuple(l.get("dilation", [1, 1])), groups=l.get("groups", 1),
                                                        bias=l["bias"])
             elif k == "dense":
                 self.mods[l["name"]] = torch.nn.Linear(l["in"], l["out"], bias=l["bias"])
@@ -658,6 +683,8 @@ class Net(torch.nn.Module):
                 x = F.hardswish(x)
             elif k == "silu":
                 x = F.silu(x)
+            elif k == "gelu":
+                x = F.gelu(x, approximate=l["approximate"])
             elif k == "elu":
                 x = F.elu(x, l["alpha"])
             elif k == "softmax":

@@ -104,7 +104,8 @@ class Net(nn.Module):
                     self._build(p)
             elif k == "conv":
                 self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
-                                                 tuple(l["padding"]), bias=l["bias"])
+                                                 tuple(l["padding"]), dilation=tuple(l.get("dilation", [1, 1])),
+                                                 groups=l.get("groups", 1), bias=l["bias"])
             elif k == "dense":
                 self.mods[l["name"]] = nn.Linear(l["in"], l["out"], bias=l["bias"])
             elif k == "batchnorm":
@@ -146,7 +147,11 @@ class Net(nn.Module):
             elif k == "upsample":
                 x = F.interpolate(x, scale_factor=l["factor"], mode=l["mode"], align_corners=False if l["mode"] == "bilinear" else None)
             elif k == "dropout":
-                x = F.dropout(x, l["p"], self.training)
+                if l.get("rows") and self.training:
+                    keep = (torch.rand(x.shape[0], *([1] * (x.dim() - 1))) >= l["p"]).to(x.dtype)
+                    x = x * keep / (1 - l["p"])  # torchvision's StochasticDepth(p, "row")
+                else:
+                    x = F.dropout(x, l["p"], self.training)
             elif k == "relu":
                 x = F.relu(x)
             elif k == "leakyrelu":
@@ -161,6 +166,8 @@ class Net(nn.Module):
                 x = F.hardswish(x)
             elif k == "silu":
                 x = F.silu(x)
+            elif k == "gelu":
+                x = F.gelu(x, approximate=l.get("approximate", "none"))
             elif k == "elu":
                 x = F.elu(x, l["slope"])
             elif k == "tanh":

@@ -43,10 +43,10 @@ final class GradcheckCommand extends ModelCommand {
     }
 
     @Override
-    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws InMemoryJavac.Failure {
+    int run(CheckedModel model, PrintWriter out, PrintWriter err) throws InMemoryJavac.Failure, Models.Stop {
         List<GradCheck.Row> fd = GradCheck.finiteDifferences(model, batch, samples, new Random(seed));
         List<GradCheck.Row> generated;
-        try (Network net = JavaBackend.build(model, batch, build.threads(), build.backend())) {
+        try (Network net = build.build(model, batch)) {
             generated = GradCheck.againstReference(model, net, batch, new Random(seed + 1));
         }
         // per layer: worst finite-difference error, worst generated error, and the noise floor that goes with it

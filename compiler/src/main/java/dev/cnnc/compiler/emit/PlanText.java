@@ -34,32 +34,7 @@ public final class PlanText {
         for (Span s : op.spans()) {
             lines.add(s.line());
         }
-        String what;
-        if (op instanceof Op.ConvOp c) {
-            what = c.name() + ": " + c.conv().describe() + epilogue(c.epilogue());
-        } else if (op instanceof Op.DenseOp d) {
-            what = d.name() + ": " + d.dense().describe() + (d.activation() == null ? "" : " + " + d.activation().describe());
-        } else if (op instanceof Op.PoolOp p) {
-            what = p.kind().name().toLowerCase(java.util.Locale.ROOT) + " pool " + p.kh() + "x" + p.kw();
-        } else if (op instanceof Op.ActivationOp a) {
-            what = a.activation().describe();
-        } else if (op instanceof Op.BatchNormOp b) {
-            what = b.name() + ": " + b.norm().describe();
-        } else if (op instanceof Op.DropoutOp d) {
-            what = d.dropout().describe();
-        } else if (op instanceof Op.SoftmaxOp s) {
-            what = s.last() ? "softmax (folded into the loss when training)" : "softmax";
-        } else if (op instanceof Op.UpsampleOp u) {
-            what = u.upsample().describe();
-        } else if (op instanceof Op.ConcatOp c) {
-            what = "concat of " + c.parts().size();
-        } else if (op instanceof Op.MulOp m) {
-            what = m.broadcast() ? "multiply by a gate" : "multiply";
-        } else if (op instanceof Op.AddOp) {
-            what = "residual add";
-        } else {
-            what = "flatten";
-        }
+        String what = op.describe();
         if (plan == null) {
             return what + " -> ";
         }
@@ -71,19 +46,5 @@ public final class PlanText {
     public static String shortName(Op op) {
         String full = comment(op, null);
         return full.substring(0, full.indexOf(" -> ")).replaceFirst(": [^+]*?( \\+ |$)", "$1");
-    }
-
-    private static String epilogue(Op.Epilogue e) {
-        StringBuilder b = new StringBuilder();
-        if (e.before() != null) {
-            b.append(" + ").append(e.before().describe());
-        }
-        if (e.pool() != null) {
-            b.append(" + ").append(e.pool().describe());
-        }
-        if (e.after() != null) {
-            b.append(" + ").append(e.after().describe());
-        }
-        return b.toString();
     }
 }

@@ -86,6 +86,8 @@ public final class TorchSpec {
                 j.put("stride", List.of(c.strideHeight(), c.strideWidth()));
                 j.put("padding", List.of(c.pad()[0], c.pad()[1]));
                 j.put("bias", c.bias());
+                j.put("groups", c.groups());
+                j.put("dilation", List.of(c.dilationHeight(), c.dilationWidth()));
             } else if (l.spec() instanceof Pool p) {
                 j.put("kind", p.kind());
                 j.put("kernel", List.of(p.kernelHeight(), p.kernelWidth()));
@@ -113,9 +115,13 @@ public final class TorchSpec {
             } else if (l.spec() instanceof Dropout d) {
                 j.put("kind", "dropout");
                 j.put("p", d.probability());
+                j.put("rows", d.perExample());
             } else if (l.spec() instanceof Activation a) {
                 j.put("kind", a.kind());
                 j.put("slope", a.slope());
+                if (a.function() == Activation.Function.GELU_TANH) {
+                    j.put("approximate", "tanh");
+                }
             } else if (l.spec() instanceof Softmax) {
                 j.put("kind", "softmax");
                 j.put("last", top && i == nodes.size() - 1);

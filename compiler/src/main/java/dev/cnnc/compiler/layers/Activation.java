@@ -8,18 +8,19 @@ import java.util.Locale;
 /**
  * Element-wise activations as torch.nn defines them: {@code relu}, {@code leakyrelu [A]},
  * {@code sigmoid}, {@code tanh}, {@code relu6}, {@code hardsigmoid}, {@code hardswish},
- * {@code silu} (alias {@code swish}) and {@code elu [A]}; {@code slope} is leakyrelu's slope or elu's alpha.
+ * {@code silu} (alias {@code swish}), {@code elu [A]} and {@code gelu [tanh]} (torch's approximate='none' or
+ * 'tanh'); {@code slope} is leakyrelu's slope or elu's alpha.
  */
 public record Activation(Function function, double slope) implements LayerSpec {
     public enum Function {
-        RELU, LEAKYRELU, SIGMOID, TANH, RELU6, HARDSIGMOID, HARDSWISH, SILU, ELU;
+        RELU, LEAKYRELU, SIGMOID, TANH, RELU6, HARDSIGMOID, HARDSWISH, SILU, ELU, GELU, GELU_TANH;
 
         /**
          * Whether the derivative follows from the output alone (so the activation can run in place
          * in a fused epilogue); silu and hardswish are not monotonic and need their input.
          */
         public boolean fromOutput() {
-            return this != HARDSWISH && this != SILU;
+            return this != HARDSWISH && this != SILU && this != GELU && this != GELU_TANH;
         }
     }
 
@@ -48,17 +49,24 @@ public record Activation(Function function, double slope) implements LayerSpec {
             Signature.of("elu").optionalPositional("alpha", "A", ArgType.POSITIVE).build(),
             a -> a.ok() ? new Activation(Function.ELU, a.real("alpha", DEFAULT_ALPHA)) : null);
 
+    public static final LayerKind GELU = LayerKind.of("x * Phi(x), Phi the normal distribution (tanh: torch's tanh approximation)",
+            Signature.of("gelu").flag("tanh").build(),
+            a -> a.ok() ? new Activation(a.flag("tanh") ? Function.GELU_TANH : Function.GELU, 0) : null);
+
     private static LayerKind simple(Function f, String summary) {
         return LayerKind.of(summary, Signature.of(f.name().toLowerCase(Locale.ROOT)).build(), a -> new Activation(f, 0));
     }
 
     @Override
     public String kind() {
-        return function.name().toLowerCase(Locale.ROOT);
+        return function == Function.GELU_TANH ? "gelu" : function.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
     public String describe() {
+        if (function == Function.GELU_TANH) {
+            return "gelu tanh";
+        }
         return function == Function.LEAKYRELU || function == Function.ELU ? kind() + " " + dev.cnnc.compiler.model.Numbers.plain(slope)
                 : kind();
     }

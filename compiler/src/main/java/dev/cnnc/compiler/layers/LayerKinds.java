@@ -17,7 +17,7 @@ public final class LayerKinds {
             Dropout.KIND,
             Upsample.KIND,
             Activation.RELU, Activation.LEAKYRELU, Activation.SIGMOID, Activation.TANH,
-            Activation.RELU6, Activation.HARDSIGMOID, Activation.HARDSWISH, Activation.SILU, Activation.ELU,
+            Activation.RELU6, Activation.HARDSIGMOID, Activation.HARDSWISH, Activation.SILU, Activation.ELU, Activation.GELU, Dropout.STOCHASTIC_DEPTH,
             Softmax.KIND);
 
     private static final Map<String, LayerKind> BY_WORD = new LinkedHashMap<>();

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Folds what follows a conv (an activation, a pool, an activation, in the order written) or a
- * dense (an activation) into that op, so bias, activation and pooling happen in one pass over
+ * dense or grouped conv (an activation) into that op, so bias, activation and pooling happen in one pass over
  * the product's output instead of one pass each; the backward is fused the same way. A tensor
  * read by two ops (a residual's fork) is never folded away.
  */
@@ -65,6 +65,14 @@ final class FuseEpilogues implements Pass {
                 List<Span> spans = new ArrayList<>(d.spans());
                 spans.addAll(a.spans());
                 out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans, d.flops() + a.flops()));
+                i++;
+                continue;
+            } else if (op instanceof Op.GroupedConvOp g && g.activation() == null && i + 1 < in.size()
+                    && in.get(i + 1) instanceof Op.ActivationOp a && a.activation().function().fromOutput() && a.input().equals(g.output())
+                    && singleConsumer(plan, g.output())) {
+                List<Span> spans = new ArrayList<>(g.spans());
+                spans.addAll(a.spans());
+                out.add(new Op.GroupedConvOp(g.conv(), g.name(), g.input(), a.activation(), a.output(), spans, g.flops() + a.flops()));
                 i++;
                 continue;
             }

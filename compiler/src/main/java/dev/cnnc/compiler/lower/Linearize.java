@@ -86,7 +86,8 @@ final class Linearize {
         List<Span> spans = List.of(l.span());
         Op op;
         if (l.spec() instanceof Conv c) {
-            op = new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans, l.flops());
+            op = c.plain() ? new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans, l.flops())
+                    : new Op.GroupedConvOp(c, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Dense d) {
             op = new Op.DenseOp(d, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Pool p) {

@@ -22,6 +22,13 @@ public sealed interface Op {
     /** Forward floating-point operations per example (the checked layers it covers). */
     long flops();
 
+    /** What the op computes, for comments and profiles: "conv1: conv 32 3x3 + relu". */
+    String describe();
+
+    private static String plus(Object part) {
+        return part == null ? "" : " + " + (part instanceof Activation a ? a.describe() : ((Pool) part).describe());
+    }
+
     /** What follows a conv or dense in the same pass over its output: at most an activation, a pool, an activation. */
     record Epilogue(Activation before, Pool pool, Shape pooled, Activation after) {
         public static final Epilogue NONE = new Epilogue(null, null, null, null);
@@ -37,11 +44,34 @@ public sealed interface Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
+
+        public String describe() {
+            return name + ": " + conv.describe() + plus(epilogue.before()) + plus(epilogue.pool()) + plus(epilogue.after());
+        }
     }
 
     record DenseOp(Dense dense, String name, Tensor input, Activation activation, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
+        }
+
+        public String describe() {
+            return name + ": " + dense.describe() + plus(activation);
+        }
+    }
+
+    /**
+     * A grouped or dilated conv (depthwise when each group is one channel) + bias + an activation
+     * whose derivative follows from its output: computed directly, not as im2col and a product.
+     */
+    record GroupedConvOp(Conv conv, String name, Tensor input, Activation activation, Tensor output, List<Span> spans, long flops)
+            implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+
+        public String describe() {
+            return name + ": " + conv.describe() + plus(activation);
         }
     }
 
@@ -51,17 +81,29 @@ public sealed interface Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
+
+        public String describe() {
+            return kind.name().toLowerCase(java.util.Locale.ROOT) + " pool " + kh + "x" + kw;
+        }
     }
 
     record ActivationOp(Activation activation, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
+
+        public String describe() {
+            return activation.describe();
+        }
     }
 
     record BatchNormOp(BatchNorm norm, String name, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
+        }
+
+        public String describe() {
+            return name + ": " + norm.describe();
         }
     }
 
@@ -70,11 +112,24 @@ public sealed interface Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
+
+        /** Random draws per example: one a value, or one in all for stochastic depth. */
+        public long draws() {
+            return dropout.perExample() ? 1 : input.perExample();
+        }
+
+        public String describe() {
+            return dropout.describe();
+        }
     }
 
     record FlattenOp(Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
+        }
+
+        public String describe() {
+            return "flatten";
         }
     }
 
@@ -83,12 +138,20 @@ public sealed interface Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
+
+        public String describe() {
+            return last ? "softmax (folded into the loss when training)" : "softmax";
+        }
     }
 
     /** {@code upsample F [bilinear]} over each channel plane. */
     record UpsampleOp(dev.cnnc.compiler.layers.Upsample upsample, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
+        }
+
+        public String describe() {
+            return upsample.describe();
         }
     }
 
@@ -100,6 +163,10 @@ public sealed interface Op {
 
         public List<Tensor> inputs() {
             return parts;
+        }
+
+        public String describe() {
+            return "concat of " + parts.size();
         }
     }
 
@@ -115,12 +182,20 @@ public sealed interface Op {
         public List<Tensor> inputs() {
             return List.of(a, b);
         }
+
+        public String describe() {
+            return broadcast() ? "multiply by a gate" : "multiply";
+        }
     }
 
     /** The join of a residual: output = a + b. */
     record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(a, b);
+        }
+
+        public String describe() {
+            return "residual add";
         }
     }
 }

@@ -38,7 +38,7 @@ public record ParamLayout(List<Entry> entries, int parameterCount, int stateCoun
         for (CheckedNode.Layer l : model.layers()) {
             String n = l.name();
             if (l.spec() instanceof Conv c) {
-                int cin = (int) l.input().channels();
+                int cin = c.channelsPerGroup(l.input().channels());
                 int fanIn = cin * c.kernelHeight() * c.kernelWidth();
                 entries.add(new Entry(n + ".weight", new int[] {c.filters(), cin, c.kernelHeight(), c.kernelWidth()}, true, params,
                         Role.WEIGHT, fanIn, n));

@@ -293,18 +293,22 @@ public final class ReferenceModel {
             int kh = conv.kernelHeight();
             int kw = conv.kernelWidth();
             int wOff = p.get("weight").offset();
+            // filter f reads the cg channels of its group, from channel (f / (oc / groups)) * cg
+            int cg = c / conv.groups();
+            int dh = conv.dilationHeight(), dw = conv.dilationWidth();
             for (int b = 0; b < n; b++) {
                 for (int f = 0; f < oc; f++) {
+                    int c0 = f / (oc / conv.groups()) * cg;
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox++) {
                             double s = conv.bias() ? params[p.get("bias").offset() + f] : 0;
-                            for (int ch = 0; ch < c; ch++) {
+                            for (int ch = 0; ch < cg; ch++) {
                                 for (int i = 0; i < kh; i++) {
-                                    int iy = oy * conv.strideHeight() + i - pad[0];
+                                    int iy = oy * conv.strideHeight() + i * dh - pad[0];
                                     for (int j = 0; j < kw; j++) {
-                                        int ix = ox * conv.strideWidth() + j - pad[1];
+                                        int ix = ox * conv.strideWidth() + j * dw - pad[1];
                                         if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                            s += params[wOff + ((f * c + ch) * kh + i) * kw + j] * x[((b * c + ch) * h + iy) * w + ix];
+                                            s += params[wOff + ((f * cg + ch) * kh + i) * kw + j] * x[((b * c + c0 + ch) * h + iy) * w + ix];
                                         }
                                     }
                                 }
@@ -438,22 +442,25 @@ public final class ReferenceModel {
             int kh = conv.kernelHeight();
             int kw = conv.kernelWidth();
             int wOff = p.get("weight").offset();
+            int cg = c / conv.groups();
+            int dh = conv.dilationHeight(), dw = conv.dilationWidth();
             for (int b = 0; b < n; b++) {
                 for (int f = 0; f < oc; f++) {
+                    int c0 = f / (oc / conv.groups()) * cg;
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox++) {
                             double g = dy[((b * oc + f) * oh + oy) * ow + ox];
                             if (conv.bias()) {
                                 grads[p.get("bias").offset() + f] += g;
                             }
-                            for (int ch = 0; ch < c; ch++) {
+                            for (int ch = 0; ch < cg; ch++) {
                                 for (int i = 0; i < kh; i++) {
-                                    int iy = oy * conv.strideHeight() + i - pad[0];
+                                    int iy = oy * conv.strideHeight() + i * dh - pad[0];
                                     for (int j = 0; j < kw; j++) {
-                                        int ix = ox * conv.strideWidth() + j - pad[1];
+                                        int ix = ox * conv.strideWidth() + j * dw - pad[1];
                                         if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                            int wi = wOff + ((f * c + ch) * kh + i) * kw + j;
-                                            int xi = ((b * c + ch) * h + iy) * w + ix;
+                                            int wi = wOff + ((f * cg + ch) * kh + i) * kw + j;
+                                            int xi = ((b * c + c0 + ch) * h + iy) * w + ix;
                                             grads[wi] += g * x[xi];
                                             dx[xi] += g * params[wi];
                                         }
@@ -643,6 +650,8 @@ public final class ReferenceModel {
             case HARDSWISH -> v * Math.min(Math.max(v + 3, 0), 6) / 6;
             case SILU -> v / (1 + Math.exp(-v));
             case ELU -> v > 0 ? v : a.slope() * Math.expm1(v);
+            case GELU -> dev.cnnc.runtime.kernels.Activations.gelu(v);
+            case GELU_TANH -> dev.cnnc.runtime.kernels.Activations.geluTanh(v);
         };
     }
 
@@ -666,6 +675,8 @@ public final class ReferenceModel {
                 yield s * (1 + x * (1 - s));
             }
             case ELU -> x > 0 ? 1 : a.slope() * Math.exp(x);
+            case GELU -> dev.cnnc.runtime.kernels.Activations.geluDerivative(x);
+            case GELU_TANH -> dev.cnnc.runtime.kernels.Activations.geluTanhDerivative(x);
         };
     }
 }

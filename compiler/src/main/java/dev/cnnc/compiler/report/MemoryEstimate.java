@@ -41,7 +41,7 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, long buf
                 largestElements = l.output().elements();
                 largest = l;
             }
-            if (l.spec() instanceof Conv c) {
+            if (l.spec() instanceof Conv c && c.plain()) {
                 long taps = l.input().channels() * (long) c.kernelHeight() * c.kernelWidth();
                 columns = Math.max(columns, taps * l.output().height() * l.output().width());
             }

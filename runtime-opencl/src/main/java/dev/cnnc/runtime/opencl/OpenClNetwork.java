@@ -24,7 +24,7 @@ public abstract class OpenClNetwork implements Network {
     /** The description a generated class passes up: its shapes, tables and program. */
     public record Model(String name, int[] inputShape, int inputSize, int outputSize, int parameterCount, int stateCount,
                            List<TensorInfo> tensors, List<String> opNames, long[] opFlops, boolean endsWithSoftmax,
-                           long[] dropoutSizes, double[] dropoutProbabilities, String inputBuffer, String outputBuffer,
+                           long[] dropoutSizes, long[] dropoutDraws, double[] dropoutProbabilities, String inputBuffer, String outputBuffer,
                            String source, Map<String, long[]> buffers) {
     }
 
@@ -370,9 +370,9 @@ public abstract class OpenClNetwork implements Network {
         lastBatch = training ? n : 0;
         if (training) {
             for (int i = 0; i < dropoutSeeds.length; i++) {
-                // Each dropout layer takes the next n * size values of one SplitMix64 stream, as the Java backend does.
+                // Each dropout layer takes the next n * draws values of one SplitMix64 stream, as the Java backend does.
                 dropoutSeeds[i] = random.state();
-                random.setState(random.state() + n * model.dropoutSizes()[i] * GAMMA);
+                random.setState(random.state() + n * model.dropoutDraws()[i] * GAMMA);
             }
             if (model.stateCount() > 0) {
                 deviceParamsNewer = true; // running statistics move

@@ -508,6 +508,21 @@ public final class Ops {
     }
 
     /** Fills a dropout mask: 0 with probability p, else 1/(1-p). Sequential, so thread count never changes it. */
+    /**
+     * Stochastic depth's mask: one draw per example (the first n of the stream, as dropout takes
+     * its first values), spread over every value of the example in the layout [C][n][plane]
+     * ({@code channels} 1 and {@code plane} the features for [n][F]).
+     */
+    public static void exampleMask(dev.cnnc.runtime.train.Rng random, float[] mask, int n, int channels, int plane, float p) {
+        float keep = 1f / (1f - p);
+        for (int b = 0; b < n; b++) {
+            float m = random.nextDouble() < p ? 0f : keep;
+            for (int c = 0; c < channels; c++) {
+                java.util.Arrays.fill(mask, (c * n + b) * plane, (c * n + b + 1) * plane, m);
+            }
+        }
+    }
+
     public static void dropoutMask(dev.cnnc.runtime.train.Rng random, float[] mask, int count, float p) {
         float keep = 1f / (1f - p);
         for (int i = 0; i < count; i++) {

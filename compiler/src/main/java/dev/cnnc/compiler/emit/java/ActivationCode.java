@@ -23,6 +23,8 @@ final class ActivationCode {
             case HARDSWISH -> "(" + v + " <= -3f ? 0f : " + v + " >= 3f ? " + v + " : " + v + " * (" + v + " + 3f) / 6f)";
             case SILU -> "(float) (" + v + " / (1.0 + Math.exp(-" + v + ")))";
             case ELU -> "(" + v + " > 0f ? " + v + " : (float) (" + JavaEmitContext.f(a.slope()) + " * Math.expm1(" + v + ")))";
+            case GELU -> "dev.cnnc.runtime.kernels.Activations.gelu(" + v + ")";
+            case GELU_TANH -> "dev.cnnc.runtime.kernels.Activations.geluTanh(" + v + ")";
         };
     }
 
@@ -31,6 +33,8 @@ final class ActivationCode {
         return switch (a.function()) {
             case SILU -> "dev.cnnc.runtime.kernels.Activations.siluDerivative(" + x + ")";
             case HARDSWISH -> "(" + x + " < -3f ? 0f : " + x + " > 3f ? 1f : " + x + " / 3f + 0.5f)";
+            case GELU -> "dev.cnnc.runtime.kernels.Activations.geluDerivative(" + x + ")";
+            case GELU_TANH -> "dev.cnnc.runtime.kernels.Activations.geluTanhDerivative(" + x + ")";
             default -> throw new IllegalArgumentException(a.kind() + " takes its derivative from the output");
         };
     }
@@ -48,7 +52,7 @@ final class ActivationCode {
             case RELU6 -> "(" + y + " > 0f && " + y + " < 6f ? 1f : 0f)";
             case HARDSIGMOID -> "(" + y + " > 0f && " + y + " < 1f ? " + JavaEmitContext.f(1.0 / 6) + " : 0f)";
             case ELU -> "(" + y + " > 0f ? 1f : " + y + " + " + JavaEmitContext.f(a.slope()) + ")";
-            case HARDSWISH, SILU -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
+            case HARDSWISH, SILU, GELU, GELU_TANH -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
         };
     }
 

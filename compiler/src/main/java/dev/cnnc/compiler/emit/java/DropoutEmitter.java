@@ -13,10 +13,15 @@ final class DropoutEmitter implements OpEmitter<Op.DropoutOp> {
     @Override
     public CodeBlock forward(Op.DropoutOp op, int k, JavaEmitContext ctx) {
         long e = op.input().perExample();
+        var s = op.input().shape();
+        CodeBlock draw = op.dropout().perExample()
+                ? CodeBlock.of("$T.exampleMask(random, mask$L, n, $L, $L, $L)", JavaEmitContext.OPS, op.index(), s.flat() ? 1 : s.channels(),
+                        s.flat() ? e : s.height() * s.width(), JavaEmitContext.f(op.dropout().probability()))
+                : CodeBlock.of("$T.dropoutMask(random, mask$L, n * $L, $L)", JavaEmitContext.OPS, op.index(), e,
+                        JavaEmitContext.f(op.dropout().probability()));
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
-                .addStatement("$T.dropoutMask(random, mask$L, n * $L, $L)", JavaEmitContext.OPS, op.index(), e,
-                        JavaEmitContext.f(op.dropout().probability()))
+                .addStatement(draw)
                 .beginControlFlow("for (int i = 0; i < n * $L; i++)", e)
                 .addStatement("$L[i] = $L[i] * mask$L[i]", ctx.value(op.output()), ctx.value(op.input()), op.index())
                 .endControlFlow()

@@ -261,6 +261,7 @@ public final class JavaEmitter {
     /** The emitter of each op kind: one class per kind. */
     private static final Map<Class<? extends Op>, OpEmitter<?>> EMITTERS = Map.ofEntries(
             Map.entry(Op.ConvOp.class, new ConvEmitter()),
+            Map.entry(Op.GroupedConvOp.class, new GroupedConvEmitter()),
             Map.entry(Op.DenseOp.class, new DenseEmitter()),
             Map.entry(Op.PoolOp.class, new PoolEmitter()),
             Map.entry(Op.ActivationOp.class, new ActivationEmitter()),

@@ -27,6 +27,8 @@ final class ClActivation {
             case HARDSWISH -> "(" + v + " <= -3.0f ? 0.0f : " + v + " >= 3.0f ? " + v + " : " + v + " * (" + v + " + 3.0f) / 6.0f)";
             case SILU -> "(" + v + " / (1.0f + exp(-" + v + ")))";
             case ELU -> "(" + v + " > 0.0f ? " + v + " : " + f(a.slope()) + " * expm1(" + v + "))";
+            case GELU -> "(0.5f * " + v + " * (1.0f + erf(" + v + " * 0.70710678f)))";
+            case GELU_TANH -> "(0.5f * " + v + " * (1.0f + tanh(0.7978845608f * (" + v + " + 0.044715f * " + v + " * " + v + " * " + v + "))))";
         };
     }
 
@@ -35,6 +37,12 @@ final class ClActivation {
         return switch (a.function()) {
             case SILU -> "((1.0f / (1.0f + exp(-" + x + "))) * (1.0f + " + x + " * (1.0f - 1.0f / (1.0f + exp(-" + x + ")))))";
             case HARDSWISH -> "(" + x + " < -3.0f ? 0.0f : " + x + " > 3.0f ? 1.0f : " + x + " / 3.0f + 0.5f)";
+            case GELU -> "(0.5f * (1.0f + erf(" + x + " * 0.70710678f)) + " + x + " * exp(-0.5f * " + x + " * " + x + ") * 0.3989422804f)";
+            case GELU_TANH -> {
+                String t = "tanh(0.7978845608f * (" + x + " + 0.044715f * " + x + " * " + x + " * " + x + "))";
+                yield "(0.5f * (1.0f + " + t + ") + 0.5f * " + x + " * (1.0f - " + t + " * " + t + ") * 0.7978845608f * (1.0f + 0.134145f * "
+                        + x + " * " + x + "))";
+            }
             default -> throw new IllegalArgumentException(a.kind() + " takes its derivative from the output");
         };
     }
@@ -52,7 +60,7 @@ final class ClActivation {
             case RELU6 -> "(" + y + " > 0.0f && " + y + " < 6.0f ? 1.0f : 0.0f)";
             case HARDSIGMOID -> "(" + y + " > 0.0f && " + y + " < 1.0f ? " + f(1.0 / 6) + " : 0.0f)";
             case ELU -> "(" + y + " > 0.0f ? 1.0f : " + y + " + " + f(a.slope()) + ")";
-            case HARDSWISH, SILU -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
+            case HARDSWISH, SILU, GELU, GELU_TANH -> throw new IllegalArgumentException(a.kind() + " needs its input for the derivative");
         };
     }
 }

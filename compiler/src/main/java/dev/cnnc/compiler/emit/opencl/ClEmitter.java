@@ -23,6 +23,7 @@ public final class ClEmitter {
     /** One emitter per op kind: a new layer kind adds a file and a line here. */
     private static final Map<Class<? extends Op>, ClOpEmitter<?>> EMITTERS = Map.ofEntries(
             Map.entry(Op.ConvOp.class, new ConvKernels()),
+            Map.entry(Op.GroupedConvOp.class, new GroupedConvKernels()),
             Map.entry(Op.DenseOp.class, new DenseKernels()),
             Map.entry(Op.PoolOp.class, new PoolKernels()),
             Map.entry(Op.ActivationOp.class, new ActivationKernels()),

@@ -67,6 +67,7 @@ public final class ClHostEmitter {
                 .add("new long[] {$L},\n", plan.ops().stream().map(o -> o.flops() + "L").collect(Collectors.joining(", ")))
                 .add("$L,\n", plan.endsWithSoftmax())
                 .add("new long[] {$L},\n", dropouts.stream().map(d -> d.input().perExample() + "L").collect(Collectors.joining(", ")))
+                .add("new long[] {$L},\n", dropouts.stream().map(d -> d.draws() + "L").collect(Collectors.joining(", ")))
                 .add("new double[] {$L},\n", dropouts.stream().map(d -> String.format(Locale.ROOT, "%s", d.dropout().probability()))
                         .collect(Collectors.joining(", ")))
                 .add("$S, $S, SOURCE,\n", ClEmitContext.value(plan.input()), ClEmitContext.value(plan.output()))

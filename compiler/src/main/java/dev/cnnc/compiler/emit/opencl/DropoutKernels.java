@@ -18,7 +18,8 @@ final class DropoutKernels implements ClOpEmitter<Op.DropoutOp> {
         String internal = s.flat() ? "gid" : "((gid / " + hw + " % " + c + ") * n + gid / " + e + ") * " + hw + " + gid % " + hw;
         ctx.kernel("op" + k + "_dropout_fwd", "__global const float* x, __global float* y, __global float* mask, const ulong seed, const ulong threshold", e, 0,
                 "    const int m = " + internal + ";\n"
-                        + "    ulong z = seed + (ulong) (m + 1) * 0x9E3779B97F4A7C15UL;\n"
+                        // stochastic depth draws once per example: the example's index is the counter
+                        + "    ulong z = seed + (ulong) (" + (op.dropout().perExample() ? "gid / " + e : "m") + " + 1) * 0x9E3779B97F4A7C15UL;\n"
                         + "    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;\n"
                         + "    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;\n"
                         + "    z = z ^ (z >> 31);\n"

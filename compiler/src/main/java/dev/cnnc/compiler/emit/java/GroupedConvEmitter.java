@@ -1,0 +1,98 @@
+package dev.cnnc.compiler.emit.java;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import dev.cnnc.compiler.layers.Conv;
+import dev.cnnc.compiler.lower.Op;
+import dev.cnnc.compiler.lower.ParamLayout;
+import dev.cnnc.runtime.kernels.Parallel;
+import java.util.Map;
+
+/**
+ * A grouped or dilated conv through the runtime's {@code GroupedConv}: forward plane by plane
+ * (filter, example), the bias and the fused activation applied while the plane is in cache;
+ * backward the activation's derivative in place on the output gradient, then the weight and
+ * bias gradients filter by filter and the input gradient plane by plane (each written by one
+ * thread: the same result for any thread count).
+ */
+final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
+    static final ClassName GROUPED_CONV = ClassName.get("dev.cnnc.runtime.kernels", "GroupedConv");
+
+    @Override
+    public void declare(Op.GroupedConvOp op, int k, JavaEmitContext ctx) {
+        Conv c = op.conv();
+        int[] pad = c.pad();
+        var in = op.input().shape();
+        var out = op.output().shape();
+        ctx.kernel("gconv" + k, GROUPED_CONV, CodeBlock.of("new $T($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", GROUPED_CONV,
+                in.channels(), in.height(), in.width(), c.filters(), c.kernelHeight(), c.kernelWidth(), c.strideHeight(), c.strideWidth(),
+                pad[0], pad[1], c.dilationHeight(), c.dilationWidth(), c.groups(), out.height(), out.width()));
+    }
+
+    private static long plane(Op.GroupedConvOp op) {
+        return op.output().shape().height() * op.output().shape().width();
+    }
+
+    /** Work per output plane: its multiply-adds. */
+    private static int grain(Op.GroupedConvOp op) {
+        Conv c = op.conv();
+        return Parallel.grain(plane(op) * c.kernelHeight() * c.kernelWidth() * c.channelsPerGroup(op.input().shape().channels()));
+    }
+
+    @Override
+    public CodeBlock forward(Op.GroupedConvOp op, int k, JavaEmitContext ctx) {
+        Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
+        String y = ctx.value(op.output());
+        long plane = plane(op);
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.add("// one output plane (filter, example) at a time: the taps, the bias$L\n",
+                op.activation() == null ? "" : ", " + op.activation().describe() + " in place");
+        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", op.conv().filters(), grain(op));
+        b.beginControlFlow("for (int pl = from; pl < to; pl++)");
+        b.addStatement("gconv$L.forwardPlane($L, n, pl, params, $L, $L, $L)", k, ctx.value(op.input()), p.get("weight").offset(),
+                p.containsKey("bias") ? p.get("bias").offset() : -1, y);
+        if (op.activation() != null) {
+            b.beginControlFlow("for (int i = pl * $L; i < (pl + 1) * $L; i++)", plane, plane);
+            b.addStatement("final float v = $L[i]", y);
+            b.addStatement("$L[i] = $L", y, ActivationCode.apply(op.activation(), "v"));
+            b.endControlFlow();
+        }
+        b.endControlFlow();
+        b.unindent().add("});\n");
+        return b.build();
+    }
+
+    @Override
+    public CodeBlock backward(Op.GroupedConvOp op, int k, JavaEmitContext ctx, boolean inputGradient) {
+        Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
+        String dy = ctx.grad(op.output());
+        String y = ctx.value(op.output());
+        int filters = op.conv().filters();
+        CodeBlock.Builder b = CodeBlock.builder();
+        if (op.activation() != null) {
+            b.add("// $L backward, in place on the output gradient\n", op.activation().describe());
+            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), Parallel.MIN_WORK);
+            b.beginControlFlow("for (int i = from; i < to; i++)");
+            b.addStatement("final float y = $L[i]", y);
+            b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(op.activation(), "y"));
+            b.endControlFlow();
+            b.unindent().add("});\n");
+        }
+        b.add("// weight (and bias) gradient, one filter at a time over the whole batch\n");
+        b.beginControlFlow("par.forRange($L, 1, (from, to) ->", filters);
+        b.beginControlFlow("for (int fi = from; fi < to; fi++)");
+        b.addStatement("gconv$L.weightGradient($L, $L, n, fi, grads, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
+                p.containsKey("bias") ? p.get("bias").offset() : -1);
+        b.endControlFlow();
+        b.unindent().add("});\n");
+        if (inputGradient) {
+            b.add("// input gradient, one input plane (channel, example) at a time, from its group's filters\n");
+            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", op.input().shape().channels(), grain(op));
+            b.beginControlFlow("for (int pl = from; pl < to; pl++)");
+            b.addStatement("gconv$L.inputGradientPlane($L, n, pl, params, $L, $L)", k, dy, p.get("weight").offset(), ctx.gradSlot(op, op.input()));
+            b.endControlFlow();
+            b.unindent().add("});\n");
+        }
+        return b.build();
+    }
+}
