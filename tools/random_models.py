@@ -169,7 +169,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet"])
+            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet", "shuffle"])
             got = None
             if choice == "conv":
                 got = self.conv(shape)
@@ -189,6 +189,8 @@ class Drawer:
                 got = self.block(shape)
             elif choice == "join":
                 got = self.spatial_join(shape)
+            elif choice == "shuffle" and shape.c % 2 == 0:
+                got = self.shuffle_unit(shape)
             elif choice == "upsample" and shape.h * shape.w <= 30:
                 got = self.upsample(shape)
             elif choice == "unet" and shape.h % 2 == 0 and shape.w % 2 == 0 and shape.h >= 4 and shape.w >= 4:
@@ -282,6 +284,18 @@ class Drawer:
             out = shape
         text = kind + " " + " ".join("{ %s }" % "; ".join(t) if t else "{ }" for t in paths_t)
         return text, {"kind": "join", "join": kind, "paths": paths_l}, out
+
+    def shuffle_unit(self, shape):
+        """ShuffleNet v2's unit: half the channels as they are, half through 1x1, depthwise 3x3, 1x1; concat; shuffle."""
+        h = shape.c // 2
+        branch_t = ["split 2 take 1", "conv %d 1x1" % h, "relu", "conv %d 3x3 pad same groups %d nobias" % (h, h), "conv %d 1x1" % h]
+        dw = {"kind": "conv", "in": h, "out": h, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "bias": False, "groups": h,
+              "dilation": [1, 1]}
+        branch_l = [{"kind": "split", "parts": 2, "take": 1}, self.conv_l(h, h, 1), {"kind": "relu"}, dw, self.conv_l(h, h, 1)]
+        g = self.r.choice([2, 2, shape.c]) if shape.c % 2 == 0 else 2
+        text = "concat { split 2 take 0 } { %s }\nshuffle %d" % ("; ".join(branch_t), g)
+        return text, [{"kind": "join", "join": "concat", "paths": [[{"kind": "split", "parts": 2, "take": 0}], branch_l]},
+                      {"kind": "shuffle", "groups": g}], shape
 
     def upsample(self, shape):
         f = self.r.choice([2, 2, 3])
@@ -654,6 +668,11 @@ class Net(torch.nn.Module):
                 x = x.mean(dim=(2, 3), keepdim=True)
             elif k == "globalmaxpool":
                 x = x.amax(dim=(2, 3), keepdim=True)
+            elif k == "shuffle":
+                n, c, h, w = x.shape
+                x = x.reshape(n, l["groups"], c // l["groups"], h, w).transpose(1, 2).reshape(n, c, h, w)
+            elif k == "split":
+                x = x.chunk(l["parts"], dim=1)[l["take"]]
             elif k == "flatten":
                 x = x.reshape(x.shape[0], -1)  # C, H, W order
             elif k == "upsample":

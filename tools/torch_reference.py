@@ -142,6 +142,11 @@ class Net(nn.Module):
                 x = F.adaptive_avg_pool2d(x, 1)
             elif k == "globalmaxpool":
                 x = F.adaptive_max_pool2d(x, 1)
+            elif k == "shuffle":
+                n, c, h, w = x.shape
+                x = x.reshape(n, l["groups"], c // l["groups"], h, w).transpose(1, 2).reshape(n, c, h, w)
+            elif k == "split":
+                x = x.chunk(l["parts"], dim=1)[l["take"]]
             elif k == "flatten":
                 x = torch.flatten(x, 1)
             elif k == "upsample":

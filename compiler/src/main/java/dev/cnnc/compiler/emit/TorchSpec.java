@@ -101,6 +101,13 @@ public final class TorchSpec {
                 j.put("mode", u.bilinear() ? "bilinear" : "nearest");
             } else if (l.spec() instanceof Flatten) {
                 j.put("kind", "flatten");
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.Shuffle s) {
+                j.put("kind", "shuffle");
+                j.put("groups", s.groups());
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.Split s) {
+                j.put("kind", "split");
+                j.put("parts", s.parts());
+                j.put("take", s.take());
             } else if (l.spec() instanceof Dense d) {
                 j.put("kind", "dense");
                 j.put("in", l.input().elements());

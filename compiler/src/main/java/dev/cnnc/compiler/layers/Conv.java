@@ -124,7 +124,7 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
             above = channels % g == 0 && filters % g == 0 ? g : 0;
         }
         String nearest = above == 0 ? "groups " + below : "groups " + below + " or groups " + above;
-        String depthwise = channels == groups || filters % channels != 0 ? ""
+        String depthwise = channels == groups || channels == above || filters % channels != 0 ? ""
                 : "; for a depthwise conv, groups " + channels + " (one group per input channel)";
         return "groups must divide both the " + channels + " input channels and the " + filters + " filters: nearest are " + nearest + depthwise;
     }

@@ -16,6 +16,7 @@ public final class LayerKinds {
             BatchNorm.KIND,
             Dropout.KIND,
             Upsample.KIND,
+            Shuffle.KIND, Split.KIND,
             Activation.RELU, Activation.LEAKYRELU, Activation.SIGMOID, Activation.TANH,
             Activation.RELU6, Activation.HARDSIGMOID, Activation.HARDSWISH, Activation.SILU, Activation.ELU, Activation.GELU, Dropout.STOCHASTIC_DEPTH,
             Softmax.KIND);

@@ -188,6 +188,18 @@ public sealed interface Op {
         }
     }
 
+    /** Output channel o is input channel {@code sources[o]} (a channel shuffle or split). */
+    record ChannelMapOp(dev.cnnc.compiler.layers.ChannelMap map, int[] sources, Tensor input, Tensor output, List<Span> spans, long flops)
+            implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+
+        public String describe() {
+            return map.describe();
+        }
+    }
+
     /** The join of a residual: output = a + b. */
     record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {

@@ -330,6 +330,13 @@ public final class ReferenceModel {
             saved[0] = arg;
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(x, 0, y, 0, y.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.ChannelMap m) {
+            int[] src = m.sources(c);
+            for (int b = 0; b < n; b++) {
+                for (int o = 0; o < oc; o++) {
+                    System.arraycopy(x, (b * c + src[o]) * h * w, y, (b * oc + o) * h * w, h * w);
+                }
+            }
         } else if (l.spec() instanceof Upsample u) {
             upsample(u, x, y, n * c, h, w, false);
         } else if (l.spec() instanceof Dense d) {
@@ -479,6 +486,15 @@ public final class ReferenceModel {
             windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(dy, 0, dx, 0, dx.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.ChannelMap m) {
+            int[] src = m.sources(c);
+            for (int b = 0; b < n; b++) {
+                for (int o = 0; o < oc; o++) {
+                    for (int q = 0; q < h * w; q++) {
+                        dx[(b * c + src[o]) * h * w + q] += dy[(b * oc + o) * h * w + q];
+                    }
+                }
+            }
         } else if (l.spec() instanceof Upsample u) {
             upsample(u, dx, dy, n * c, h, w, true);
         } else if (l.spec() instanceof Dense d) {
