@@ -48,7 +48,7 @@ class RandomModelsTorchTest {
      * batchnorm of a 1x1 conv over 5 examples, cnnc 1.26e-4 from float64 torch).
      */
     static final double FLOOR_FACTOR = 10;
-    private static final Pattern DROPOUT = Pattern.compile("(?m)(^|[;{]\\s*)dropout ");
+    private static final Pattern DROPOUT = Pattern.compile("(?m)(^|[;{]\\s*)(dropout|stochasticdepth) ");
 
     @AfterEach
     void clearHook() {
