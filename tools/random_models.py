@@ -130,9 +130,12 @@ class Drawer:
 
     def activation(self, shape):
         r = self.r
-        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu", "gelu"])
+        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu", "gelu", "prelu"])
         if kind == "swish":
             return "swish", {"kind": "silu"}, shape  # the alias
+        if kind == "prelu":
+            channels = r.random() < 0.5
+            return ("prelu channels" if channels else "prelu"), {"kind": "prelu", "parameters": shape.c if channels else 1}, shape
         if kind == "gelu":
             tanh = r.random() < 0.5
             return ("gelu tanh" if tanh else "gelu"), {"kind": "gelu", "approximate": "tanh" if tanh else "none"}, shape
@@ -554,6 +557,8 @@ def init_tensors(layers, rng, out):
             out[l["name"] + ".weight"] = (torch.rand(l["out"], l["in"], generator=rng) * 2 - 1) * b
             if l["bias"]:
                 out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
+        elif k == "prelu":
+            out[l["name"] + ".weight"] = 0.1 + torch.rand(l["parameters"], generator=rng) * 0.3
         elif k == "batchnorm":
             n = l["features"]
             out[l["name"] + ".weight"] = 0.5 + torch.rand(n, generator=rng)
@@ -630,6 +635,8 @@ class Net(torch.nn.Module):
                 self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
                                                        dilation=tuple(l.get("dilation", [1, 1])), groups=l.get("groups", 1),
                                                        bias=l["bias"])
+            elif k == "prelu":
+                self.mods[l["name"]] = torch.nn.PReLU(l["parameters"])
             elif k == "dense":
                 self.mods[l["name"]] = torch.nn.Linear(l["in"], l["out"], bias=l["bias"])
             elif k == "batchnorm":
@@ -656,7 +663,7 @@ class Net(torch.nn.Module):
                     x = ys[0]
                     for y in ys[1:]:
                         x = x * y  # a 1x1xC gate broadcasts over HxW
-            elif k in ("conv", "dense", "batchnorm"):
+            elif k in ("conv", "dense", "batchnorm", "prelu"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":
                 x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])

@@ -106,6 +106,8 @@ class Net(nn.Module):
                 self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
                                                  tuple(l["padding"]), dilation=tuple(l.get("dilation", [1, 1])),
                                                  groups=l.get("groups", 1), bias=l["bias"])
+            elif k == "prelu":
+                self.mods[l["name"]] = nn.PReLU(l["parameters"])
             elif k == "dense":
                 self.mods[l["name"]] = nn.Linear(l["in"], l["out"], bias=l["bias"])
             elif k == "batchnorm":
@@ -130,7 +132,7 @@ class Net(nn.Module):
                     x = ys[0]
                     for y in ys[1:]:
                         x = x * y  # broadcasting a 1x1xC gate
-            elif k in ("conv", "dense", "batchnorm"):
+            elif k in ("conv", "dense", "batchnorm", "prelu"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":
                 x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])

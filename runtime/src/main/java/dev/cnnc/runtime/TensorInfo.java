@@ -8,7 +8,8 @@ import java.util.Arrays;
  * what it is, which decides its default initialisation.
  */
 public record TensorInfo(String name, int[] shape, boolean trainable, int offset, Role role, int fanIn) {
-    public enum Role { WEIGHT, BIAS, NORM_WEIGHT, NORM_BIAS, RUNNING_MEAN, RUNNING_VAR }
+    /** SLOPE: a PReLU's learned negative slope (torch starts it at 0.25). */
+    public enum Role { WEIGHT, BIAS, NORM_WEIGHT, NORM_BIAS, RUNNING_MEAN, RUNNING_VAR, SLOPE }
 
     public TensorInfo {
         shape = shape.clone();

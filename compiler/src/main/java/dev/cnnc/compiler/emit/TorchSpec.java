@@ -101,6 +101,9 @@ public final class TorchSpec {
                 j.put("mode", u.bilinear() ? "bilinear" : "nearest");
             } else if (l.spec() instanceof Flatten) {
                 j.put("kind", "flatten");
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
+                j.put("kind", "prelu");
+                j.put("parameters", pr.slopes(l.input()));
             } else if (l.spec() instanceof dev.cnnc.compiler.layers.Shuffle s) {
                 j.put("kind", "shuffle");
                 j.put("groups", s.groups());

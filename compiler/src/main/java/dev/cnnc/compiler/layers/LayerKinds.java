@@ -18,7 +18,7 @@ public final class LayerKinds {
             Upsample.KIND,
             Shuffle.KIND, Split.KIND,
             Activation.RELU, Activation.LEAKYRELU, Activation.SIGMOID, Activation.TANH,
-            Activation.RELU6, Activation.HARDSIGMOID, Activation.HARDSWISH, Activation.SILU, Activation.ELU, Activation.GELU, Dropout.STOCHASTIC_DEPTH,
+            Activation.RELU6, Activation.HARDSIGMOID, Activation.HARDSWISH, Activation.SILU, Activation.ELU, Activation.GELU, Dropout.STOCHASTIC_DEPTH, PRelu.KIND,
             Softmax.KIND);
 
     private static final Map<String, LayerKind> BY_WORD = new LinkedHashMap<>();

@@ -188,6 +188,17 @@ public sealed interface Op {
         }
     }
 
+    /** A PReLU: learned slopes, one or one a channel. */
+    record PReluOp(dev.cnnc.compiler.layers.PRelu prelu, String name, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+
+        public String describe() {
+            return name + ": " + prelu.describe();
+        }
+    }
+
     /** Output channel o is input channel {@code sources[o]} (a channel shuffle or split). */
     record ChannelMapOp(dev.cnnc.compiler.layers.ChannelMap map, int[] sources, Tensor input, Tensor output, List<Span> spans, long flops)
             implements Op {

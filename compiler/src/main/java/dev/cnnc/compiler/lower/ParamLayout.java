@@ -55,6 +55,10 @@ public record ParamLayout(List<Entry> entries, int parameterCount, int stateCoun
                     entries.add(new Entry(n + ".bias", new int[] {d.units()}, true, params, Role.BIAS, in, n));
                     params += d.units();
                 }
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
+                int slopes = pr.slopes(l.input());
+                entries.add(new Entry(n + ".weight", new int[] {slopes}, true, params, Role.SLOPE, slopes, n));
+                params += slopes;
             } else if (l.spec() instanceof BatchNorm) {
                 int c = (int) l.input().channels();
                 entries.add(new Entry(n + ".weight", new int[] {c}, true, params, Role.NORM_WEIGHT, c, n));

@@ -330,6 +330,14 @@ public final class ReferenceModel {
             saved[0] = arg;
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(x, 0, y, 0, y.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
+            int slopes = pr.slopes(in);
+            int per = (int) in.elements() / (in.flat() ? (int) in.elements() : c);
+            int wOff = p.get("weight").offset();
+            for (int k = 0; k < y.length; k++) {
+                double a = params[wOff + (slopes == 1 ? 0 : k / per % slopes)];
+                y[k] = x[k] > 0 ? x[k] : a * x[k];
+            }
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.ChannelMap m) {
             int[] src = m.sources(c);
             for (int b = 0; b < n; b++) {
@@ -486,6 +494,15 @@ public final class ReferenceModel {
             windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(dy, 0, dx, 0, dx.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
+            int slopes = pr.slopes(in);
+            int per = (int) in.elements() / (in.flat() ? (int) in.elements() : c);
+            int wOff = p.get("weight").offset();
+            for (int k = 0; k < dx.length; k++) {
+                int at = wOff + (slopes == 1 ? 0 : k / per % slopes);
+                dx[k] = x[k] > 0 ? dy[k] : params[at] * dy[k];
+                grads[at] += x[k] > 0 ? 0 : x[k] * dy[k];
+            }
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.ChannelMap m) {
             int[] src = m.sources(c);
             for (int b = 0; b < n; b++) {

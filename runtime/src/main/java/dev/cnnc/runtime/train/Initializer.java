@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 /**
  * PyTorch's default initialisation: conv and dense weights Kaiming-uniform with a = sqrt(5),
  * i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); biases U(-1/sqrt(fan_in), 1/sqrt(fan_in));
- * batchnorm weight 1, bias 0, running mean 0, running variance 1. Seeded: the same seed gives
+ * batchnorm weight 1, bias 0, running mean 0, running variance 1; PReLU slopes 0.25. Seeded: the same seed gives
  * the same weights (the distribution is PyTorch's; the random stream is ours).
  */
 public final class Initializer {
@@ -24,6 +24,7 @@ public final class Initializer {
                     case WEIGHT, BIAS -> (float) ((random.nextDouble() * 2 - 1) * bound);
                     case NORM_WEIGHT, RUNNING_VAR -> 1f;
                     case NORM_BIAS, RUNNING_MEAN -> 0f;
+                    case SLOPE -> 0.25f;
                 };
             }
         }

@@ -263,6 +263,7 @@ public final class JavaEmitter {
             Map.entry(Op.ConvOp.class, new ConvEmitter()),
             Map.entry(Op.GroupedConvOp.class, new GroupedConvEmitter()),
             Map.entry(Op.ChannelMapOp.class, new ChannelMapEmitter()),
+            Map.entry(Op.PReluOp.class, new PReluEmitter()),
             Map.entry(Op.DenseOp.class, new DenseEmitter()),
             Map.entry(Op.PoolOp.class, new PoolEmitter()),
             Map.entry(Op.ActivationOp.class, new ActivationEmitter()),

@@ -25,6 +25,7 @@ public final class ClEmitter {
             Map.entry(Op.ConvOp.class, new ConvKernels()),
             Map.entry(Op.GroupedConvOp.class, new GroupedConvKernels()),
             Map.entry(Op.ChannelMapOp.class, new ChannelMapKernels()),
+            Map.entry(Op.PReluOp.class, new PReluKernels()),
             Map.entry(Op.DenseOp.class, new DenseKernels()),
             Map.entry(Op.PoolOp.class, new PoolKernels()),
             Map.entry(Op.ActivationOp.class, new ActivationKernels()),
