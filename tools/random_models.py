@@ -812,14 +812,15 @@ def dropout_probabilities(layers, out):
             for p in sub_paths(l):
                 dropout_probabilities(p, out)
         elif l["kind"] == "dropout":
-            out.append(l["p"])
+            out.append((l["p"], l.get("rows", False)))
     return out
 
 
 def check_masks(spec, masks):
     """cnnc's masks are only taken as given once they are dropout's: every value 0 or exactly
-    1/(1-p) (in float32), and the share of zeros over the run within 4 sigma of p."""
-    for i, p in enumerate(dropout_probabilities(spec["layers"], [])):
+    1/(1-p) (in float32), and the share of zeros over the run within 4 sigma of p; stochastic
+    depth (rows) draws once an example, so its zeros come a whole example at a time."""
+    for i, (p, rows) in enumerate(dropout_probabilities(spec["layers"], [])):
         keep = torch.tensor(1.0 / (1.0 - p), dtype=torch.float32)
         t = spec["train"]
         sizes = [min(t["batch"], t["count"] - start) for start in range(0, t["count"], t["batch"])]
@@ -835,9 +836,14 @@ def check_masks(spec, masks):
                                                                                       values[wrong][:5].tolist()))
         n = values.numel()
         dropped = (values == 0).sum().item()
+        if rows:
+            per = masks["step0.dropout%d" % i].numel() // t["batch"]
+            if dropped % per:
+                sys.exit("%s: stochastic depth %d dropped %d values, not whole examples of %d" % (spec["name"], i, dropped, per))
+            n, dropped = n // per, dropped // per
         sigma = math.sqrt(n * p * (1 - p))
         if abs(dropped - n * p) > 4 * sigma:
-            sys.exit("%s: dropout %d (p %g) dropped %d of %d values, expected %.0f +- %.0f" % (spec["name"], i, p, dropped, n, n * p,
+            sys.exit("%s: dropout %d (p %g) dropped %d of %d, expected %.0f +- %.0f" % (spec["name"], i, p, dropped, n, n * p,
                                                                                             4 * sigma))
 
 
