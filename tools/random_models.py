@@ -70,15 +70,15 @@ class Drawer:
             # grouped (depthwise a third of the time) and dilated convolutions
             groups = 1
             form = r.random()
-            if form < 0.12 and shape.c > 1:
+            if form < 0.2 and shape.c > 1:
                 groups, f = shape.c, shape.c * r.choice([1, 1, 2])
-            elif form < 0.22:
+            elif form < 0.35:
                 divisors = [g for g in range(2, shape.c + 1) if shape.c % g == 0]
                 if divisors:
                     groups = r.choice(divisors)
                     f = groups * r.randint(1, 2)
             dh, dw = (1, 1)
-            if r.random() < 0.15 and (kh > 1 or kw > 1):
+            if r.random() < 0.4 and (kh > 1 or kw > 1):
                 dh, dw = r.choice([(2, 2), (2, 2), (3, 3), (1, 2)])
             span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
             sh, sw = (r.choice([1, 1, 2]), r.choice([1, 1, 2])) if allow_stride else (1, 1)
@@ -130,7 +130,7 @@ class Drawer:
 
     def activation(self, shape):
         r = self.r
-        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu", "gelu", "prelu"])
+        kind = r.choice(["relu", "relu", "leakyrelu", "sigmoid", "tanh", "relu6", "relu6", "hardsigmoid", "hardswish", "silu", "swish", "elu", "gelu", "gelu", "prelu", "prelu"])
         if kind == "swish":
             return "swish", {"kind": "silu"}, shape  # the alias
         if kind == "prelu":
@@ -172,7 +172,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["conv", "conv", "pool", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet", "shuffle"])
+            choice = r.choice(["conv", "conv", "pool", "act", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet", "shuffle", "shuffle"])
             got = None
             if choice == "conv":
                 got = self.conv(shape)

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of its largest update (the final minus the initial value), which is what a wrong gradient moves.
  */
 class RandomModelsTorchTest {
-    static final int COUNT = 40;
+    static final int COUNT = 60;
     static final long SEED = 2026;
     static final double BOUND = 1e-4;
     /**

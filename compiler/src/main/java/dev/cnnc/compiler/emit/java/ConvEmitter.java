@@ -96,6 +96,17 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 && d.pw < d.kw;
     }
 
+    /**
+     * Whether the conv is pointwise: 1x1, stride 1, no padding, columns in plain order. Its im2col
+     * would copy the input unchanged (a channel's examples are already one row of n*H*W values), so
+     * the products read the input, and write the input gradient, in place, with a row stride of
+     * n*H*W: no column buffer, no copy in, no col2im out.
+     */
+    static boolean pointwise(Op.ConvOp op) {
+        Dims d = dims(op);
+        return d.kh == 1 && d.kw == 1 && d.sh == 1 && d.sw == 1 && d.ph == 0 && d.pw == 0 && !windowPool(op);
+    }
+
     /** Whether a window-pooled conv has a relu before or after its pool (the same result either way). */
     private static boolean reluAround(Op.ConvOp op) {
         return op.epilogue().before() != null || op.epilogue().after() != null;
@@ -141,7 +152,9 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads, $L)",
                     JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
         } else {
-            ctx.floats("col" + k, "threads * " + g.col());
+            if (!pointwise(op)) {
+                ctx.floats("col" + k, "threads * " + g.col());
+            }
             if (directWindow(op, ctx)) {
                 ctx.kernel("conv" + k, JavaEmitContext.DIRECT_WINDOW_CONV, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, $L, $L, threads)",
                         JavaEmitContext.DIRECT_WINDOW_CONV, d.c, d.f, d.h, d.w, d.kh, d.kw, d.ph, d.pw, g.examples()));
@@ -232,7 +245,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         }
         b.add("// groups of $L example(s): $L and epilogue while they are in cache\n", g.examples(),
                 wino ? "Winograd's input transform, product" : direct ? "direct convolution" : "im2col, product");
-        openGroups(b, d, g, !wino && !direct);
+        openGroups(b, d, g, !wino && !direct && !pointwise(op));
         if (zPerGroup(op)) {
             groupLayout(b, "z", g);
         } else {
@@ -244,6 +257,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         } else if (direct) {
             b.add("// $L[F][cols] = the convolution, window-major, straight from the input planes\n", z);
             b.addStatement("conv$L.forward(p, $L, n, e0, e1, $L, zAt, zLd, part)", k, in, z);
+        } else if (pointwise(op)) {
+            b.add("// $L[F][cols] = weight[F][C] x the input's rows [C][cols] (1x1: the input is its own im2col)\n", z);
+            b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wPack$L, $L, e0 * $L, n * $L, $L, zAt, zLd, false)", d.f, d.ckk, k, in,
+                    d.plane(), d.plane(), z);
         } else {
             b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op), in, k,
                     d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
@@ -395,7 +412,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             }
         }
         b.add("// groups of $L example(s), as in forward\n", g.examples());
-        openGroups(b, d, g, !wino && (inputGradient || !directWindow(op, ctx)));
+        openGroups(b, d, g, !wino && !pointwise(op) && (inputGradient || !directWindow(op, ctx)));
         if (e.pool() == null) {
             batchLayout(b, "dz", d);
             if (e.before() != null || hasBias) {
@@ -516,6 +533,18 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
      */
     private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
         Dims d = dims(op);
+        if (pointwise(op)) {
+            String in = ctx.value(op.input());
+            b.add("// dW[F][C] += dz[F][cols] x the input's rows [C][cols]^T, into the slot's part\n");
+            b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, $L, e0 * $L, n * $L, wPart$L, slot * $L, $L, true)",
+                    d.f, d.ckk, dz, in, d.plane(), d.plane(), k, d.ckk * d.f, d.ckk);
+            if (inputGradient) {
+                b.add("// input gradient: W^T x dz, straight into the input gradient's rows\n");
+                b.addStatement("gemm.multiplyPacked(p, $L, cols, $L, wTPack$L, $L, dzAt, dzLd, $L, e0 * $L, n * $L, false)", d.ckk, d.f, k, dz,
+                        ctx.gradSlot(op, op.input()), d.plane(), d.plane());
+            }
+            return;
+        }
         if (directWindow(op, ctx)) {
             b.add("// dW[F][C*KH*KW] += dz x the input, straight from the input planes, into the slot's part\n");
             b.addStatement("conv$L.weightGradient(p, $L, n, e0, e1, $L, dzAt, dzLd, wPart$L, slot * $L, part)", k, ctx.value(op.input()), dz,
