@@ -93,10 +93,12 @@ final class BenchCommand extends ModelCommand {
     int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Exception {
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         double peak = peak(threadCount);
+        double bandwidth = bandwidth(threadCount);
         List<Object> results = new ArrayList<>();
         if (!json) {
             out.printf(Locale.ROOT, "peak of this machine (tuned matrix product, %d thread%s): %.1f GFLOP/s%n", threadCount,
                     threadCount == 1 ? "" : "s", peak);
+            out.printf(Locale.ROOT, "memory bandwidth of this machine (64 MiB copied, read and write counted): %.1f GB/s%n", bandwidth);
         }
         List<Variant> variants = new ArrayList<>();
         for (CompileCommand.Backend backend : backends) {
@@ -145,10 +147,31 @@ final class BenchCommand extends ModelCommand {
             all.put("batch", batch);
             all.put("threads", threadCount);
             all.put("peakGflops", peak);
+            all.put("bandwidthGBps", bandwidth);
             all.put("results", results);
             out.print(Json.write(all));
         }
         return Main.OK;
+    }
+
+    /**
+     * The machine's memory bandwidth as an op sees it: 64 MiB (far beyond the caches) copied by the
+     * threads in parallel, bytes read plus bytes written per second, the best of 8 rounds.
+     */
+    static double bandwidth(int threads) {
+        int size = 1 << 23;
+        float[] src = new float[size];
+        float[] dst = new float[size];
+        java.util.Arrays.fill(src, 1f);
+        double best = 0;
+        try (Parallel par = new Parallel(threads)) {
+            for (int round = 0; round < 8; round++) {
+                long t = System.nanoTime();
+                par.forRange(size, 1 << 16, (from, to) -> System.arraycopy(src, from, dst, from, to - from));
+                best = Math.max(best, 2.0 * 4 * size / (System.nanoTime() - t));
+            }
+        }
+        return best;
     }
 
     /** The machine's practical peak: a large product on the tuned kernel, measured now, with the same threads. */
@@ -243,6 +266,9 @@ final class BenchCommand extends ModelCommand {
         long[] bwd = net.backwardNanos();
         long[] flops = net.opFlops();
         List<String> names = net.opNames();
+        // the plan the network was built from (same fusion): what each op's forward must move through memory
+        var plan = dev.cnnc.compiler.lower.Lowering.lower(model, !noFuse);
+        boolean planMatches = plan.ops().size() == names.size();
         long opNanos = Arrays.stream(fwd).sum() + Arrays.stream(bwd).sum();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
@@ -270,6 +296,7 @@ final class BenchCommand extends ModelCommand {
             op.put("op", names.get(k));
             op.put("forwardMs", f);
             op.put("forwardGflops", f > 0 ? fwdFlops / (f * 1e6) : 0.0);
+            op.put("forwardGBps", planMatches && f > 0 ? plan.ops().get(k).forwardBytes(batch, plan.params()) / (f * 1e6) : null);
             op.put("backwardMs", mode == Mode.train ? b : null);
             op.put("backwardGflops", mode == Mode.train && b > 0 ? 2 * fwdFlops / (b * 1e6) : null);
             op.put("share", (double) (fwd[k] + bwd[k]) / Math.max(1, opNanos));
@@ -280,10 +307,11 @@ final class BenchCommand extends ModelCommand {
             return result;
         }
         out.printf(Locale.ROOT, "%n%s, %s, batch %d, %s%n", model.name(), mode == Mode.train ? "training (Adam)" : "inference", batch, engine);
-        out.printf(Locale.ROOT, "%-34s %10s %9s %10s %9s %7s%n", "op", "fwd ms", "GFLOP/s", "bwd ms", "GFLOP/s", "share");
+        out.printf(Locale.ROOT, "%-34s %10s %9s %7s %10s %9s %7s%n", "op", "fwd ms", "GFLOP/s", "GB/s", "bwd ms", "GFLOP/s", "share");
         for (Object o : ops) {
             Map<?, ?> op = (Map<?, ?>) o;
-            out.printf(Locale.ROOT, "%-34s %10.3f %9.1f %10s %9s %6.1f%%%n", clip((String) op.get("op")), op.get("forwardMs"), op.get("forwardGflops"),
+            out.printf(Locale.ROOT, "%-34s %10.3f %9.1f %7s %10s %9s %6.1f%%%n", clip((String) op.get("op")), op.get("forwardMs"), op.get("forwardGflops"),
+                    op.get("forwardGBps") == null ? "-" : String.format(Locale.ROOT, "%.1f", op.get("forwardGBps")),
                     op.get("backwardMs") == null ? "-" : String.format(Locale.ROOT, "%.3f", op.get("backwardMs")),
                     op.get("backwardGflops") == null ? "-" : String.format(Locale.ROOT, "%.1f", op.get("backwardGflops")),
                     100 * (Double) op.get("share"));

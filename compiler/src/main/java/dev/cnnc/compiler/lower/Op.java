@@ -25,6 +25,26 @@ public sealed interface Op {
     /** What the op computes, for comments and profiles: "conv1: conv 32 3x3 + relu". */
     String describe();
 
+    /**
+     * Bytes a forward must move at least for {@code n} examples: its inputs and output once each
+     * (float32), and its parameters once; what an op at memory speed is measured against.
+     */
+    default long forwardBytes(int n, ParamLayout params) {
+        long values = output().perExample();
+        for (Tensor t : inputs()) {
+            values += t.perExample();
+        }
+        long weights = 0;
+        if (this instanceof ConvOp c) {
+            weights = params.of(c.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
+        } else if (this instanceof GroupedConvOp g) {
+            weights = params.of(g.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
+        } else if (this instanceof DenseOp d) {
+            weights = params.of(d.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
+        }
+        return 4 * (values * n + weights);
+    }
+
     private static String plus(Object part) {
         return part == null ? "" : " + " + (part instanceof Activation a ? a.describe() : ((Pool) part).describe());
     }

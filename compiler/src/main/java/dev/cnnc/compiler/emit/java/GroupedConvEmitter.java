@@ -9,11 +9,11 @@ import dev.cnnc.runtime.kernels.Parallel;
 import java.util.Map;
 
 /**
- * A grouped or dilated conv through the runtime's {@code GroupedConv}: forward plane by plane
- * (filter, example), the bias and the fused activation applied while the plane is in cache;
+ * A grouped or dilated conv through the runtime's {@code GroupedConv}: forward a (group,
+ * example) at a time, the bias and the fused activation applied while its planes are in cache;
  * backward the activation's derivative in place on the output gradient, then the weight and
- * bias gradients filter by filter and the input gradient plane by plane (each written by one
- * thread: the same result for any thread count).
+ * bias gradients group by group and the input gradient a (group, example) at a time (each
+ * written by one thread: the same result for any thread count).
  */
 final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
     static final ClassName GROUPED_CONV = ClassName.get("dev.cnnc.runtime.kernels", "GroupedConv");
@@ -33,10 +33,11 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         return op.output().shape().height() * op.output().shape().width();
     }
 
-    /** Work per output plane: its multiply-adds. */
+    /** Work per (group, example): its multiply-adds. */
     private static int grain(Op.GroupedConvOp op) {
         Conv c = op.conv();
-        return Parallel.grain(plane(op) * c.kernelHeight() * c.kernelWidth() * c.channelsPerGroup(op.input().shape().channels()));
+        long perGroup = (long) c.filters() / c.groups() * c.kernelHeight() * c.kernelWidth() * c.channelsPerGroup(op.input().shape().channels());
+        return Parallel.grain(plane(op) * perGroup);
     }
 
     @Override
@@ -44,17 +45,21 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String y = ctx.value(op.output());
         long plane = plane(op);
+        int groups = op.conv().groups(), fg = op.conv().filters() / groups;
         CodeBlock.Builder b = CodeBlock.builder();
-        b.add("// one output plane (filter, example) at a time: the taps, the bias$L\n",
+        b.add("// one (group, example) at a time: its input's phase planes, every tap a run over the output planes, the bias$L\n",
                 op.activation() == null ? "" : ", " + op.activation().describe() + " in place");
-        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", op.conv().filters(), grain(op));
-        b.beginControlFlow("for (int pl = from; pl < to; pl++)");
-        b.addStatement("gconv$L.forwardPlane($L, n, pl, params, $L, $L, $L)", k, ctx.value(op.input()), p.get("weight").offset(),
+        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", groups, grain(op));
+        b.beginControlFlow("for (int u = from; u < to; u++)");
+        b.addStatement("gconv$L.forward($L, n, u, params, $L, $L, $L)", k, ctx.value(op.input()), p.get("weight").offset(),
                 p.containsKey("bias") ? p.get("bias").offset() : -1, y);
         if (op.activation() != null) {
-            b.beginControlFlow("for (int i = pl * $L; i < (pl + 1) * $L; i++)", plane, plane);
+            b.beginControlFlow("for (int fi = u / n * $L; fi < (u / n + 1) * $L; fi++)", fg, fg);
+            b.addStatement("final int at = (fi * n + u % n) * $L", plane);
+            b.beginControlFlow("for (int i = at; i < at + $L; i++)", plane);
             b.addStatement("final float v = $L[i]", y);
             b.addStatement("$L[i] = $L", y, ActivationCode.apply(op.activation(), "v"));
+            b.endControlFlow();
             b.endControlFlow();
         }
         b.endControlFlow();
@@ -67,7 +72,7 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String dy = ctx.grad(op.output());
         String y = ctx.value(op.output());
-        int filters = op.conv().filters();
+        int groups = op.conv().groups();
         CodeBlock.Builder b = CodeBlock.builder();
         if (op.activation() != null) {
             b.add("// $L backward, in place on the output gradient\n", op.activation().describe());
@@ -78,18 +83,18 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
             b.endControlFlow();
             b.unindent().add("});\n");
         }
-        b.add("// weight (and bias) gradient, one filter at a time over the whole batch\n");
-        b.beginControlFlow("par.forRange($L, 1, (from, to) ->", filters);
-        b.beginControlFlow("for (int fi = from; fi < to; fi++)");
-        b.addStatement("gconv$L.weightGradient($L, $L, n, fi, grads, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
+        b.add("// weight (and bias) gradient, one group at a time over the whole batch\n");
+        b.beginControlFlow("par.forRange($L, 1, (from, to) ->", groups);
+        b.beginControlFlow("for (int g = from; g < to; g++)");
+        b.addStatement("gconv$L.weightGradient($L, $L, n, g, grads, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
                 p.containsKey("bias") ? p.get("bias").offset() : -1);
         b.endControlFlow();
         b.unindent().add("});\n");
         if (inputGradient) {
-            b.add("// input gradient, one input plane (channel, example) at a time, from its group's filters\n");
-            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", op.input().shape().channels(), grain(op));
-            b.beginControlFlow("for (int pl = from; pl < to; pl++)");
-            b.addStatement("gconv$L.inputGradientPlane($L, n, pl, params, $L, $L)", k, dy, p.get("weight").offset(), ctx.gradSlot(op, op.input()));
+            b.add("// input gradient, one (group, example) at a time, from the group's filters\n");
+            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", groups, grain(op));
+            b.beginControlFlow("for (int u = from; u < to; u++)");
+            b.addStatement("gconv$L.inputGradient($L, n, u, params, $L, $L)", k, dy, p.get("weight").offset(), ctx.gradSlot(op, op.input()));
             b.endControlFlow();
             b.unindent().add("});\n");
         }
