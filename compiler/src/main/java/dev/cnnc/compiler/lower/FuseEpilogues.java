@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Folds what follows a conv (an activation, a pool, an activation, in the order written) or a
- * dense or grouped conv (an activation) into that op, so bias, activation and pooling happen in one pass over
+ * dense or grouped conv (an activation) or a batchnorm (a relu or relu6) into that op, so bias, activation and pooling happen in one pass over
  * the product's output instead of one pass each; the backward is fused the same way. A tensor
  * read by two ops (a residual's fork) is never folded away.
  */
@@ -65,6 +65,14 @@ final class FuseEpilogues implements Pass {
                 List<Span> spans = new ArrayList<>(d.spans());
                 spans.addAll(a.spans());
                 out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans, d.flops() + a.flops()));
+                i++;
+                continue;
+            } else if (op instanceof Op.BatchNormOp bn && bn.activation() == null && i + 1 < in.size()
+                    && in.get(i + 1) instanceof Op.ActivationOp a && Op.BatchNormOp.clamps(a.activation()) && a.input().equals(bn.output())
+                    && singleConsumer(plan, bn.output())) {
+                List<Span> spans = new ArrayList<>(bn.spans());
+                spans.addAll(a.spans());
+                out.add(new Op.BatchNormOp(bn.norm(), bn.name(), bn.input(), a.activation(), a.output(), spans, bn.flops() + a.flops()));
                 i++;
                 continue;
             } else if (op instanceof Op.GroupedConvOp g && g.activation() == null && i + 1 < in.size()

@@ -100,7 +100,7 @@ final class Linearize {
         } else if (l.spec() instanceof Activation a) {
             op = new Op.ActivationOp(a, in, out, spans, l.flops());
         } else if (l.spec() instanceof BatchNorm b) {
-            op = new Op.BatchNormOp(b, l.name(), in, out, spans, l.flops());
+            op = new Op.BatchNormOp(b, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Dropout d) {
             op = new Op.DropoutOp(d, dropouts++, in, out, spans, l.flops());
         } else if (l.spec() instanceof Flatten) {

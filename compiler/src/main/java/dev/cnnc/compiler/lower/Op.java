@@ -117,13 +117,20 @@ public sealed interface Op {
         }
     }
 
-    record BatchNormOp(BatchNorm norm, String name, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
+    /** A batchnorm, and a relu or relu6 fused after it ({@code activation}, or null). */
+    record BatchNormOp(BatchNorm norm, String name, Tensor input, Activation activation, Tensor output, List<Span> spans, long flops)
+            implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
         }
 
         public String describe() {
-            return name + ": " + norm.describe();
+            return name + ": " + norm.describe() + plus(activation);
+        }
+
+        /** Whether an activation clamps to an interval (relu: [0, inf), relu6: [0, 6]), which a batchnorm's pass can apply. */
+        public static boolean clamps(Activation a) {
+            return a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6;
         }
     }
 

@@ -366,20 +366,24 @@ public final class Ops {
     public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
                                       double[] savedMean, double[] savedInvStd) {
+        batchNormTrain(par, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps, savedMean,
+                savedInvStd, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The same with the output clamped to [lo, hi] in the same pass: a relu (0, +inf) or relu6
+     * (0, 6) that follows the batchnorm, fused, so the activation costs no pass of its own over a
+     * tensor that no longer fits in cache. Math.max and min keep a NaN.
+     */
+    public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
+                                      double[] savedMean, double[] savedInvStd, float lo, float hi) {
         Parallel.Range body = (from, to) -> {
             for (int c = from; c < to; c++) {
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
-                double sum = 0;
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    sum += x[k];
-                }
-                double mean = sum / count;
-                double sq = 0;
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    double d = x[k] - mean;
-                    sq += d * d;
-                }
+                double mean = sum(x, base, step, count) / count;
+                double sq = squaredDeviations(x, base, step, count, mean);
                 double var = sq / count;
                 // kept in double: with a small batch variance, x - mean would lose digits in float
                 double invStd = 1.0 / Math.sqrt(var + eps);
@@ -390,8 +394,15 @@ public final class Ops {
                 float m = (float) mean;
                 float a = (float) (invStd * params[gammaOff + c]);
                 float b = (float) (params[betaOff + c] - (mean - m) * invStd * params[gammaOff + c]);
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    y[k] = (x[k] - m) * a + b;
+                // a constant stride for images: the JIT vectorises only loops whose index steps by a constant
+                if (step == 1) {
+                    for (int k = base; k < base + count; k++) {
+                        y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
+                    }
+                } else {
+                    for (int i = 0, k = base; i < count; i++, k += step) {
+                        y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
+                    }
                 }
                 double unbiased = count > 1 ? sq / (count - 1) : var;
                 state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
@@ -399,6 +410,62 @@ public final class Ops {
             }
         };
         run(par, channels, count, body);
+    }
+
+    /*
+     * A channel's sums for batchnorm, in double, in four interleaved partial sums added at the end:
+     * one running double sum is a chain of dependent adds (4 cycles each), which made batchnorm's
+     * passes four times slower than memory; four chains keep the adder busy. The order is fixed, so
+     * the result does not depend on threads.
+     */
+    static double sum(float[] x, int base, int step, int count) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        int k = base;
+        for (; i + 3 < count; i += 4, k += 4 * step) {
+            s0 += x[k];
+            s1 += x[k + step];
+            s2 += x[k + 2 * step];
+            s3 += x[k + 3 * step];
+        }
+        for (; i < count; i++, k += step) {
+            s0 += x[k];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    static double squaredDeviations(float[] x, int base, int step, int count, double mean) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        int k = base;
+        for (; i + 3 < count; i += 4, k += 4 * step) {
+            double d0 = x[k] - mean, d1 = x[k + step] - mean, d2 = x[k + 2 * step] - mean, d3 = x[k + 3 * step] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; i < count; i++, k += step) {
+            double d = x[k] - mean;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    static double dot(float[] a, float[] b, int base, int step, int count) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        int k = base;
+        for (; i + 3 < count; i += 4, k += 4 * step) {
+            s0 += a[k] * (double) b[k];
+            s1 += a[k + step] * (double) b[k + step];
+            s2 += a[k + 2 * step] * (double) b[k + 2 * step];
+            s3 += a[k + 3 * step] * (double) b[k + 3 * step];
+        }
+        for (; i < count; i++, k += step) {
+            s0 += a[k] * (double) b[k];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Splits channels across threads when there is enough work (a channel of {@code count} values a part at least). */
@@ -417,14 +484,27 @@ public final class Ops {
 
     public static void batchNormInfer(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float eps) {
+        batchNormInfer(par, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, eps, Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY);
+    }
+
+    /** Inference with the output clamped to [lo, hi], as {@link #batchNormTrain} with a clamp. */
+    public static void batchNormInfer(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float eps, float lo, float hi) {
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
                 float scale = (float) (params[gammaOff + c] / Math.sqrt(state[varOff + c] + eps));
                 float shift = params[betaOff + c] - state[meanOff + c] * scale;
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    y[k] = x[k] * scale + shift;
+                if (step == 1) {
+                    for (int k = base; k < base + count; k++) {
+                        y[k] = Math.min(Math.max(x[k] * scale + shift, lo), hi);
+                    }
+                } else {
+                    for (int i = 0, k = base; i < count; i++, k += step) {
+                        y[k] = Math.min(Math.max(x[k] * scale + shift, lo), hi);
+                    }
                 }
             }
         });
@@ -439,18 +519,36 @@ public final class Ops {
     public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
                                          double[] savedInvStd) {
+        batchNormBackward(par, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, null, 0f, 0f);
+    }
+
+    /**
+     * The same behind a clamp to [lo, hi] fused into forward ({@code y} its output; null: none):
+     * dy is first zeroed in place where the clamp was flat (y at or outside the bounds), the
+     * derivative torch's relu and hardtanh take, then the batchnorm's backward reads it.
+     */
+    public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
+                                         float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
+                                         double[] savedInvStd, float[] y, float lo, float hi) {
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
-                double sumDy = 0;
-                double sumDyX = 0;
+                if (y != null && step == 1) {
+                    for (int k = base; k < base + count; k++) {
+                        float v = y[k];
+                        dy[k] = v > lo && v < hi ? dy[k] : 0f;
+                    }
+                } else if (y != null) {
+                    for (int i = 0, k = base; i < count; i++, k += step) {
+                        float v = y[k];
+                        dy[k] = v > lo && v < hi ? dy[k] : 0f;
+                    }
+                }
                 double mean = savedMean[c];
                 double inv = savedInvStd[c];
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    sumDy += dy[k];
-                    sumDyX += dy[k] * (double) x[k];
-                }
+                double sumDy = sum(dy, base, step, count);
+                double sumDyX = dot(dy, x, base, step, count);
                 // sum dy * xhat = (sum dy * x - mean * sum dy) * inv: one pass instead of two
                 double sumDyXhat = (sumDyX - mean * sumDy) * inv;
                 grads[gammaOff + c] = (float) sumDyXhat;
@@ -465,8 +563,14 @@ public final class Ops {
                 float p = (float) (g * inv);
                 float q = (float) qd;
                 float r = (float) (qd * (m - mean) - g * inv * meanDy);
-                for (int i = 0, k = base; i < count; i++, k += step) {
-                    dx[k] = dy[k] * p + (x[k] - m) * q + r;
+                if (step == 1) {
+                    for (int k = base; k < base + count; k++) {
+                        dx[k] = dy[k] * p + (x[k] - m) * q + r;
+                    }
+                } else {
+                    for (int i = 0, k = base; i < count; i++, k += step) {
+                        dx[k] = dy[k] * p + (x[k] - m) * q + r;
+                    }
                 }
             }
         });

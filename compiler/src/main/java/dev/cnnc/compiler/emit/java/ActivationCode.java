@@ -13,12 +13,12 @@ final class ActivationCode {
             return v;
         }
         return switch (a.function()) {
-            // "v < 0 ? 0 : v", not "v > 0 ? v : 0": a NaN passes through, as in PyTorch, instead of becoming 0
-            case RELU -> "(" + v + " < 0f ? 0f : " + v + ")";
+            // Math.max, which the JIT vectorises and which keeps a NaN, as PyTorch does ("v > 0 ? v : 0" would make it 0)
+            case RELU -> "Math.max(" + v + ", 0f)";
             case LEAKYRELU -> "(" + v + " > 0f ? " + v + " : " + JavaEmitContext.f(a.slope()) + " * " + v + ")";
             case SIGMOID -> "(float) (1.0 / (1.0 + Math.exp(-" + v + ")))";
             case TANH -> "(float) Math.tanh(" + v + ")";
-            case RELU6 -> "(" + v + " < 0f ? 0f : " + v + " > 6f ? 6f : " + v + ")";
+            case RELU6 -> "Math.min(Math.max(" + v + ", 0f), 6f)";
             case HARDSIGMOID -> "(" + v + " <= -3f ? 0f : " + v + " >= 3f ? 1f : " + v + " / 6f + 0.5f)";
             case HARDSWISH -> "(" + v + " <= -3f ? 0f : " + v + " >= 3f ? " + v + " : " + v + " * (" + v + " + 3f) / 6f)";
             case SILU -> "(float) (" + v + " / (1.0 + Math.exp(-" + v + ")))";

@@ -24,13 +24,22 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         String common = ctx.value(op.input()) + ", " + ctx.value(op.output()) + ", " + layout(op.input().shape()) + ", params, "
                 + p.get("weight").offset() + ", " + p.get("bias").offset() + ", state, " + p.get("running_mean").offset() + ", "
                 + p.get("running_var").offset();
+        String clamp = clamp(op);
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
-                .addStatement("$T.batchNormTrain(par, $L, $L, $L, mean$L, invStd$L)", JavaEmitContext.OPS, common,
-                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k)
+                .addStatement("$T.batchNormTrain(par, $L, $L, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS, common,
+                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k, clamp)
                 .nextControlFlow("else")
-                .addStatement("$T.batchNormInfer(par, $L, $L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()))
+                .addStatement("$T.batchNormInfer(par, $L, $L$L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()), clamp)
                 .endControlFlow().build();
+    }
+
+    /** ", lo, hi" of a fused relu or relu6, else nothing. */
+    private static String clamp(Op.BatchNormOp op) {
+        if (op.activation() == null) {
+            return "";
+        }
+        return ", 0f, " + (op.activation().function() == dev.cnnc.compiler.layers.Activation.Function.RELU6 ? "6f" : "Float.POSITIVE_INFINITY");
     }
 
     @Override
@@ -42,9 +51,9 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
             ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
         }
         return CodeBlock.builder()
-                .addStatement("$T.batchNormBackward(par, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L)", JavaEmitContext.OPS,
+                .addStatement("$T.batchNormBackward(par, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS,
                         ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
-                        p.get("bias").offset(), k, k)
+                        p.get("bias").offset(), k, k, op.activation() == null ? "" : ", " + ctx.value(op.output()) + clamp(op))
                 .build();
     }
 }

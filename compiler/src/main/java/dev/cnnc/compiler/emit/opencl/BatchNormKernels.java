@@ -32,11 +32,13 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
                         + "    S[" + vOff + " + ch] = (float) ((1 - m) * S[" + vOff + " + ch] + m * unbiased);\n");
         String chOf = "    const int ch = gid / " + hw + " % " + c + ";\n";
         ctx.kernel("op" + k + "_bn_train", "__global const float* x, __global const acc_t* saved, __global const float* P, __global float* y", e, 0,
-                chOf + "    y[gid] = (float) ((x[gid] - saved[ch]) * saved[" + c + " + ch] * P[" + gOff + " + ch] + P[" + bOff + " + ch]);\n");
+                chOf + "    const float v = (float) ((x[gid] - saved[ch]) * saved[" + c + " + ch] * P[" + gOff + " + ch] + P[" + bOff + " + ch]);\n"
+                        + "    y[gid] = " + ClActivation.apply(op.activation(), "v") + ";\n");
         ctx.kernel("op" + k + "_bn_infer", "__global const float* x, __global const float* S, __global const float* P, __global float* y", e, 0,
                 chOf + "    const float scale = (float) (P[" + gOff + " + ch] / sqrt((acc_t) S[" + vOff + " + ch] + (acc_t) " + eps + "));\n"
                         + "    const float shift = P[" + bOff + " + ch] - S[" + mOff + " + ch] * scale;\n"
-                        + "    y[gid] = x[gid] * scale + shift;\n");
+                        + "    const float v = x[gid] * scale + shift;\n"
+                        + "    y[gid] = " + ClActivation.apply(op.activation(), "v") + ";\n");
         ctx.fwd(k, "op" + k + "_bn_stats", 0, c, "training", ClEmitContext.value(op.input()), saved, "S");
         ctx.fwd(k, "op" + k + "_bn_train", e, 0, "training", ClEmitContext.value(op.input()), saved, "P", ClEmitContext.value(op.output()));
         ctx.fwd(k, "op" + k + "_bn_infer", e, 0, "inference", ClEmitContext.value(op.input()), "S", "P", ClEmitContext.value(op.output()));
@@ -51,7 +53,16 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
                 chOf + "    const acc_t inv = saved[" + c + " + ch];\n"
                         + "    const acc_t xhat = (x[gid] - saved[ch]) * inv;\n"
                         + "    dx[gid] = (float) (P[" + gOff + " + ch] * inv * (dy[gid] - sums[ch] - xhat * sums[" + c + " + ch]));\n");
-        ctx.back(k, "op" + k + "_bn_dstats", 0, c, null, ClEmitContext.value(op.input()), ClEmitContext.grad(op.output()), saved, sums, "G");
-        ctx.back(k, "op" + k + "_bn_dx", e, 0, ctx.inputWhen(op.input()), ClEmitContext.value(op.input()), ClEmitContext.grad(op.output()), saved, sums, "P", ctx.slot(k, op.input()));
+        // behind a fused relu or relu6, the batchnorm's own output gradient is dy times the clamp's derivative
+        String dy = ClEmitContext.grad(op.output());
+        if (op.activation() != null) {
+            dy = "BNDZ" + k;
+            ctx.out.buffer(dy, e, 0, false);
+            ctx.kernel("op" + k + "_bn_act_dz", "__global const float* y, __global const float* dy, __global float* dz", e, 0,
+                    "    const float v = y[gid];\n    dz[gid] = dy[gid] * " + ClActivation.derivative(op.activation(), "v") + ";\n");
+            ctx.back(k, "op" + k + "_bn_act_dz", e, 0, null, ClEmitContext.value(op.output()), ClEmitContext.grad(op.output()), dy);
+        }
+        ctx.back(k, "op" + k + "_bn_dstats", 0, c, null, ClEmitContext.value(op.input()), dy, saved, sums, "G");
+        ctx.back(k, "op" + k + "_bn_dx", e, 0, ctx.inputWhen(op.input()), ClEmitContext.value(op.input()), dy, saved, sums, "P", ctx.slot(k, op.input()));
     }
 }
