@@ -378,12 +378,25 @@ public final class Ops {
     public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
                                       double[] savedMean, double[] savedInvStd, float lo, float hi) {
+        batchNormTrain(par, null, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps,
+                savedMean, savedInvStd, lo, hi);
+    }
+
+    /**
+     * The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (the Vector API's
+     * with a Vector API product; null: plain Java).
+     */
+    public static void batchNormTrain(Parallel par, Gemm gemm, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
+                                      double[] savedMean, double[] savedInvStd, float lo, float hi) {
+        Runs runs = gemm == null ? ScalarRuns.INSTANCE : Runs.of(gemm);
         Parallel.Range body = (from, to) -> {
             for (int c = from; c < to; c++) {
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
-                double mean = sum(x, base, step, count) / count;
-                double sq = squaredDeviations(x, base, step, count, mean);
+                double[] moments = moments(runs, x, base, step, count);
+                double mean = moments[0];
+                double sq = moments[1];
                 double var = sq / count;
                 // kept in double: with a small batch variance, x - mean would lose digits in float
                 double invStd = 1.0 / Math.sqrt(var + eps);
@@ -418,54 +431,82 @@ public final class Ops {
      * passes four times slower than memory; four chains keep the adder busy. The order is fixed, so
      * the result does not depend on threads.
      */
-    static double sum(float[] x, int base, int step, int count) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    /**
+     * The mean and the sum of squared deviations in one pass: sums of x - K and (x - K)^2 with K
+     * the channel's first value, close enough to the mean that the difference of the two (the
+     * variance) loses nothing in double; a second pass over a tensor that no longer fits in cache
+     * cost as much as the first.
+     */
+    static double[] moments(Runs runs, float[] x, int base, int step, int count) {
+        if (step == 1) {
+            double[] sums = new double[2];
+            float shift = x[base];
+            runs.moments(x, base, count, shift, sums);
+            return new double[] {shift + sums[0] / count, Math.max(0, sums[1] - sums[0] * sums[0] / count)};
+        }
+        double shift = x[base];
+        double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
         int k = base;
-        for (; i + 3 < count; i += 4, k += 4 * step) {
-            s0 += x[k];
-            s1 += x[k + step];
-            s2 += x[k + 2 * step];
-            s3 += x[k + 3 * step];
+        for (; i + 1 < count; i += 2, k += 2 * step) {
+            double d0 = x[k] - shift, d1 = x[k + step] - shift;
+            s0 += d0;
+            s1 += d1;
+            q0 += d0 * d0;
+            q1 += d1 * d1;
         }
         for (; i < count; i++, k += step) {
-            s0 += x[k];
+            double d = x[k] - shift;
+            s0 += d;
+            q0 += d * d;
         }
-        return (s0 + s1) + (s2 + s3);
+        double sum = s0 + s1;
+        double mean = shift + sum / count;
+        return new double[] {mean, Math.max(0, (q0 + q1) - sum * sum / count)};
     }
 
-    static double squaredDeviations(float[] x, int base, int step, int count, double mean) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    /**
+     * Batchnorm backward's sums of dy and dy * x in one pass; behind a clamp ({@code y} not null) dy
+     * is zeroed in place first where the clamp was flat (y at or outside [lo, hi]).
+     */
+    static double[] gradientSums(Runs runs, float[] dy, float[] x, float[] y, float lo, float hi, int base, int step, int count, double mean) {
+        if (step == 1) {
+            // sum dy * x from sum dy * (x - m), m the float nearest the mean: no cancellation in float lanes
+            double[] sums = new double[2];
+            float m = (float) mean;
+            runs.gradientSums(dy, x, y, lo, hi, base, count, m, sums);
+            return new double[] {sums[0], sums[1] + m * sums[0]};
+        }
+        double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
         int i = 0;
         int k = base;
-        for (; i + 3 < count; i += 4, k += 4 * step) {
-            double d0 = x[k] - mean, d1 = x[k + step] - mean, d2 = x[k + 2 * step] - mean, d3 = x[k + 3 * step] - mean;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
+        if (y != null) {
+            for (; i < count; i++, k += step) {
+                float v = y[k];
+                float g = v > lo && v < hi ? dy[k] : 0f;
+                dy[k] = g;
+                if ((i & 1) == 0) {
+                    s0 += g;
+                    p0 += g * (double) x[k];
+                } else {
+                    s1 += g;
+                    p1 += g * (double) x[k];
+                }
+            }
+            return new double[] {s0 + s1, p0 + p1};
+        }
+        for (; i + 1 < count; i += 2, k += 2 * step) {
+            float g0 = dy[k], g1 = dy[k + step];
+            s0 += g0;
+            s1 += g1;
+            p0 += g0 * (double) x[k];
+            p1 += g1 * (double) x[k + step];
         }
         for (; i < count; i++, k += step) {
-            double d = x[k] - mean;
-            s0 += d * d;
+            s0 += dy[k];
+            p0 += dy[k] * (double) x[k];
         }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    static double dot(float[] a, float[] b, int base, int step, int count) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        int k = base;
-        for (; i + 3 < count; i += 4, k += 4 * step) {
-            s0 += a[k] * (double) b[k];
-            s1 += a[k + step] * (double) b[k + step];
-            s2 += a[k + 2 * step] * (double) b[k + 2 * step];
-            s3 += a[k + 3 * step] * (double) b[k + 3 * step];
-        }
-        for (; i < count; i++, k += step) {
-            s0 += a[k] * (double) b[k];
-        }
-        return (s0 + s1) + (s2 + s3);
+        return new double[] {s0 + s1, p0 + p1};
     }
 
     /** Splits channels across threads when there is enough work (a channel of {@code count} values a part at least). */
@@ -530,25 +571,23 @@ public final class Ops {
     public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
                                          double[] savedInvStd, float[] y, float lo, float hi) {
+        batchNormBackward(par, null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, y, lo, hi);
+    }
+
+    /** The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (null: plain Java). */
+    public static void batchNormBackward(Parallel par, Gemm gemm, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
+                                         float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
+                                         double[] savedInvStd, float[] y, float lo, float hi) {
+        Runs runs = gemm == null ? ScalarRuns.INSTANCE : Runs.of(gemm);
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
-                if (y != null && step == 1) {
-                    for (int k = base; k < base + count; k++) {
-                        float v = y[k];
-                        dy[k] = v > lo && v < hi ? dy[k] : 0f;
-                    }
-                } else if (y != null) {
-                    for (int i = 0, k = base; i < count; i++, k += step) {
-                        float v = y[k];
-                        dy[k] = v > lo && v < hi ? dy[k] : 0f;
-                    }
-                }
                 double mean = savedMean[c];
                 double inv = savedInvStd[c];
-                double sumDy = sum(dy, base, step, count);
-                double sumDyX = dot(dy, x, base, step, count);
+                double[] sums = gradientSums(runs, dy, x, y, lo, hi, base, step, count, mean);
+                double sumDy = sums[0];
+                double sumDyX = sums[1];
                 // sum dy * xhat = (sum dy * x - mean * sum dy) * inv: one pass instead of two
                 double sumDyXhat = (sumDyX - mean * sumDy) * inv;
                 grads[gammaOff + c] = (float) sumDyXhat;

@@ -4,15 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The batchnorm kernels against double precision, on values far from 0 with a small spread (where
- * y = x * a + b would cancel in float), and bit for bit the same with one thread or two.
+ * y = x * a + b would cancel in float), and bit for bit the same with one thread or two; with the
+ * plain-Java sums and with the Vector API's (float within blocks, double across them).
  */
 class BatchNormKernelTest {
-    @Test
-    void farFromZeroWithASmallSpreadAndAnyThreadCount() {
+    @ParameterizedTest(name = "vector sums: {0}")
+    @ValueSource(booleans = {false, true})
+    void farFromZeroWithASmallSpreadAndAnyThreadCount(boolean vector) {
+        Gemm gemm = Gemm.of(vector);
         Random r = new Random(5);
         int channels = 6;
         int count = 3000;
@@ -37,8 +41,9 @@ class BatchNormKernelTest {
                 float[] grads = new float[2 * channels];
                 double[] mean = new double[channels];
                 double[] inv = new double[channels];
-                Ops.batchNormTrain(par, x, y, channels, count, false, params, 0, channels, state, 0, channels, 0.1f, 1e-5f, mean, inv);
-                Ops.batchNormBackward(par, x, dy, dx, channels, count, false, params, 0, grads, channels, mean, inv);
+                Ops.batchNormTrain(par, gemm, x, y, channels, count, false, params, 0, channels, state, 0, channels, 0.1f, 1e-5f, mean, inv,
+                        Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+                Ops.batchNormBackward(par, gemm, x, dy, dx, channels, count, false, params, 0, grads, channels, mean, inv, null, 0f, 0f);
                 ys[threads - 1] = y;
                 dxs[threads - 1] = dx;
             }

@@ -27,8 +27,9 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         String clamp = clamp(op);
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
-                .addStatement("$T.batchNormTrain(par, $L, $L, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS, common,
-                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k, clamp)
+                .addStatement("$T.batchNormTrain(par, gemm, $L, $L, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS, common,
+                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k,
+                        clamp.isEmpty() ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : clamp)
                 .nextControlFlow("else")
                 .addStatement("$T.batchNormInfer(par, $L, $L$L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()), clamp)
                 .endControlFlow().build();
@@ -51,9 +52,9 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
             ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
         }
         return CodeBlock.builder()
-                .addStatement("$T.batchNormBackward(par, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS,
+                .addStatement("$T.batchNormBackward(par, gemm, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L, $L)", JavaEmitContext.OPS,
                         ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
-                        p.get("bias").offset(), k, k, op.activation() == null ? "" : ", " + ctx.value(op.output()) + clamp(op))
+                        p.get("bias").offset(), k, k, op.activation() == null ? "null, 0f, 0f" : ctx.value(op.output()) + clamp(op))
                 .build();
     }
 }

@@ -24,7 +24,7 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         int[] pad = c.pad();
         var in = op.input().shape();
         var out = op.output().shape();
-        ctx.kernel("gconv" + k, GROUPED_CONV, CodeBlock.of("new $T($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", GROUPED_CONV,
+        ctx.kernel("gconv" + k, GROUPED_CONV, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", GROUPED_CONV,
                 in.channels(), in.height(), in.width(), c.filters(), c.kernelHeight(), c.kernelWidth(), c.strideHeight(), c.strideWidth(),
                 pad[0], pad[1], c.dilationHeight(), c.dilationWidth(), c.groups(), out.height(), out.width()));
     }

@@ -1,0 +1,35 @@
+package dev.cnnc.runtime.kernels;
+
+/**
+ * Arithmetic along contiguous runs of floats, for kernels whose inner loops read one array at an
+ * offset and write another: the JIT leaves such loops scalar (it cannot prove the two runs do not
+ * overlap), so {@link #of} gives the Vector API versions with a Vector API product, else plain
+ * loops. Each fixes its order of additions, so a result repeats exactly run after run.
+ */
+interface Runs {
+    /** y[yOff + i] += a * x[xOff + i] for i in [0, len). */
+    void axpy(float[] y, int yOff, float a, float[] x, int xOff, int len);
+
+    /** acc[accOff + i] += a[aOff + i] * b[bOff + i] for i in [0, len). */
+    void multiplyAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len);
+
+    /** The sum of x[off .. off + len). */
+    float sum(float[] x, int off, int len);
+
+    /**
+     * Batchnorm's moments of a channel: into {@code out}, the sums of x - shift and of
+     * (x - shift)^2 over x[off .. off + len), in double (float only within short blocks).
+     */
+    void moments(float[] x, int off, int len, float shift, double[] out);
+
+    /**
+     * Batchnorm backward's sums over [off, off + len): into {@code out}, the sums of g and
+     * g * (x - shift), g = dy (shift near the mean, so the second sum does not cancel); behind a clamp ({@code y} not null) g is dy where lo < y < hi, else 0, and is
+     * written back into dy.
+     */
+    void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out);
+
+    static Runs of(Gemm gemm) {
+        return gemm instanceof VectorGemm ? VectorRuns.INSTANCE : ScalarRuns.INSTANCE;
+    }
+}

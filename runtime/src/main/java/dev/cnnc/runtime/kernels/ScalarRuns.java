@@ -1,0 +1,84 @@
+package dev.cnnc.runtime.kernels;
+
+/** {@link Runs} in plain Java; the sum in four interleaved chains (a fixed order). */
+final class ScalarRuns implements Runs {
+    static final ScalarRuns INSTANCE = new ScalarRuns();
+
+    private ScalarRuns() {
+    }
+
+    @Override
+    public void axpy(float[] y, int yOff, float a, float[] x, int xOff, int len) {
+        for (int i = 0; i < len; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void multiplyAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len) {
+        for (int i = 0; i < len; i++) {
+            acc[accOff + i] += a[aOff + i] * b[bOff + i];
+        }
+    }
+
+    @Override
+    public float sum(float[] x, int off, int len) {
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            a0 += x[off + i];
+            a1 += x[off + i + 1];
+            a2 += x[off + i + 2];
+            a3 += x[off + i + 3];
+        }
+        for (; i < len; i++) {
+            a0 += x[off + i];
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    @Override
+    public void moments(float[] x, int off, int len, float shift, double[] out) {
+        double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+        int i = 0;
+        for (; i + 1 < len; i += 2) {
+            double d0 = x[off + i] - shift, d1 = x[off + i + 1] - shift;
+            s0 += d0;
+            s1 += d1;
+            q0 += d0 * d0;
+            q1 += d1 * d1;
+        }
+        for (; i < len; i++) {
+            double d = x[off + i] - shift;
+            s0 += d;
+            q0 += d * d;
+        }
+        out[0] = s0 + s1;
+        out[1] = q0 + q1;
+    }
+
+    @Override
+    public void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out) {
+        if (y != null) {
+            for (int i = off; i < off + len; i++) {
+                float v = y[i];
+                dy[i] = v > lo && v < hi ? dy[i] : 0f;
+            }
+        }
+        double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+        int i = 0;
+        for (; i + 1 < len; i += 2) {
+            float g0 = dy[off + i], g1 = dy[off + i + 1];
+            s0 += g0;
+            s1 += g1;
+            p0 += g0 * ((double) x[off + i] - shift);
+            p1 += g1 * ((double) x[off + i + 1] - shift);
+        }
+        for (; i < len; i++) {
+            s0 += dy[off + i];
+            p0 += dy[off + i] * ((double) x[off + i] - shift);
+        }
+        out[0] = s0 + s1;
+        out[1] = p0 + p1;
+    }
+}
