@@ -135,7 +135,8 @@ class Drawer:
             return "swish", {"kind": "silu"}, shape  # the alias
         if kind == "prelu":
             channels = r.random() < 0.5
-            return ("prelu channels" if channels else "prelu"), {"kind": "prelu", "parameters": shape.c if channels else 1}, shape
+            return ("prelu %d" % shape.c if channels else r.choice(["prelu", "prelu 1"])), \
+                {"kind": "prelu", "parameters": shape.c if channels else 1}, shape
         if kind == "gelu":
             tanh = r.random() < 0.5
             return ("gelu tanh" if tanh else "gelu"), {"kind": "gelu", "approximate": "tanh" if tanh else "none"}, shape

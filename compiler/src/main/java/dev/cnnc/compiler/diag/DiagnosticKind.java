@@ -63,6 +63,7 @@ public enum DiagnosticKind {
     JOIN_SHAPE_MISMATCH("E310", Severity.ERROR, "%s paths end in shapes that do not join: %s"),
     GROUPS_DO_NOT_DIVIDE("E311", Severity.ERROR, "%s: %d input channels and %d filters do not split into %d groups"),
     CHANNELS_DO_NOT_SPLIT("E312", Severity.ERROR, "%s: %d channels do not split into %d equal parts"),
+    PRELU_SLOPES("E313", Severity.ERROR, "%s: %d slopes for %d channels; PReLU takes 1 or one a channel"),
 
     // 4xx: the train section
     UNKNOWN_TRAIN_KEY("E400", Severity.ERROR, "unknown train setting '%s'"),

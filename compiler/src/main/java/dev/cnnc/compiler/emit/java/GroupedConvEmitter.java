@@ -29,41 +29,28 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
                 pad[0], pad[1], c.dilationHeight(), c.dilationWidth(), c.groups(), out.height(), out.width()));
     }
 
-    private static long plane(Op.GroupedConvOp op) {
-        return op.output().shape().height() * op.output().shape().width();
-    }
-
-    /** Work per (group, example): its multiply-adds. */
-    private static int grain(Op.GroupedConvOp op) {
-        Conv c = op.conv();
-        long perGroup = (long) c.filters() / c.groups() * c.kernelHeight() * c.kernelWidth() * c.channelsPerGroup(op.input().shape().channels());
-        return Parallel.grain(plane(op) * perGroup);
-    }
-
     @Override
     public CodeBlock forward(Op.GroupedConvOp op, int k, JavaEmitContext ctx) {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String y = ctx.value(op.output());
-        long plane = plane(op);
-        int groups = op.conv().groups(), fg = op.conv().filters() / groups;
         CodeBlock.Builder b = CodeBlock.builder();
-        b.add("// one (group, example) at a time: its input's phase planes, every tap a run over the output planes, the bias$L\n",
+        b.add("// a unit (group, examples) at a time: its input's phase planes, every tap a run over the output planes, the bias$L\n",
                 op.activation() == null ? "" : ", " + op.activation().describe() + " in place");
-        b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", groups, grain(op));
+        b.beginControlFlow("par.forRange(gconv$L.units(n), 1, (from, to) ->", k);
         b.beginControlFlow("for (int u = from; u < to; u++)");
         b.addStatement("gconv$L.forward($L, n, u, params, $L, $L, $L)", k, ctx.value(op.input()), p.get("weight").offset(),
                 p.containsKey("bias") ? p.get("bias").offset() : -1, y);
+        b.endControlFlow();
+        b.unindent().add("});\n");
         if (op.activation() != null) {
-            b.beginControlFlow("for (int fi = u / n * $L; fi < (u / n + 1) * $L; fi++)", fg, fg);
-            b.addStatement("final int at = (fi * n + u % n) * $L", plane);
-            b.beginControlFlow("for (int i = at; i < at + $L; i++)", plane);
+            b.add("// $L, in place\n", op.activation().describe());
+            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), Parallel.MIN_WORK);
+            b.beginControlFlow("for (int i = from; i < to; i++)");
             b.addStatement("final float v = $L[i]", y);
             b.addStatement("$L[i] = $L", y, ActivationCode.apply(op.activation(), "v"));
             b.endControlFlow();
-            b.endControlFlow();
+            b.unindent().add("});\n");
         }
-        b.endControlFlow();
-        b.unindent().add("});\n");
         return b.build();
     }
 
@@ -72,7 +59,6 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String dy = ctx.grad(op.output());
         String y = ctx.value(op.output());
-        int groups = op.conv().groups();
         CodeBlock.Builder b = CodeBlock.builder();
         if (op.activation() != null) {
             b.add("// $L backward, in place on the output gradient\n", op.activation().describe());
@@ -84,15 +70,15 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
             b.unindent().add("});\n");
         }
         b.add("// weight (and bias) gradient, one group at a time over the whole batch\n");
-        b.beginControlFlow("par.forRange($L, 1, (from, to) ->", groups);
+        b.beginControlFlow("par.forRange($L, 1, (from, to) ->", op.conv().groups());
         b.beginControlFlow("for (int g = from; g < to; g++)");
         b.addStatement("gconv$L.weightGradient($L, $L, n, g, grads, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
                 p.containsKey("bias") ? p.get("bias").offset() : -1);
         b.endControlFlow();
         b.unindent().add("});\n");
         if (inputGradient) {
-            b.add("// input gradient, one (group, example) at a time, from the group's filters\n");
-            b.beginControlFlow("par.forRange($L * n, $L, (from, to) ->", groups, grain(op));
+            b.add("// input gradient, a unit (group, examples) at a time, from the group's filters\n");
+            b.beginControlFlow("par.forRange(gconv$L.units(n), 1, (from, to) ->", k);
             b.beginControlFlow("for (int u = from; u < to; u++)");
             b.addStatement("gconv$L.inputGradient($L, n, u, params, $L, $L)", k, dy, p.get("weight").offset(), ctx.gradSlot(op, op.input()));
             b.endControlFlow();
