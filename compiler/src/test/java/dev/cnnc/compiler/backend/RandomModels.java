@@ -83,6 +83,16 @@ final class RandomModels {
         out.add("input 6x4x3\nconcat { } { maxpool 2; conv 2 3x3 pad same; relu; upsample 2 bilinear }; conv 2 1x1");
         out.add("input 9\nadd { } { dense 9; tanh }; multiply { } { dense 9; sigmoid }; concat { } { }; dense 3");
         out.add("input 4x6x2\nmaxpool 2x3; sigmoid");
+        // grouped, depthwise (multiplier 1 and 2), strided and dilated convs, with fused activations and batchnorm + relu6
+        out.add("input 9x8x4\nconv 4 3x3 pad 1 groups 4 nobias; batchnorm; relu6; conv 8 3x3 stride 2 pad 1 groups 4; relu");
+        out.add("input 8x9x6\nconv 6 3x2 stride 2x1 pad 2x1 groups 3 dilation 2x1; tanh; conv 4 5x5 pad same groups 2 dilation 2");
+        out.add("input 7x7x3\nconv 6 3x3 pad 1 groups 3; sigmoid; conv 6 1x1; batchnorm; relu; conv 3 2x2 stride 2 groups 3 nobias");
+        out.add("input 4x4x8\nconv 8 3x3 pad 1 groups 8; conv 8 3x3 pad 2 dilation 2 groups 8 nobias; flatten; dense 3");
+        // pointwise convs (no im2col), a ShuffleNet v2 unit, gelu, prelu and stochastic depth
+        out.add("input 6x5x4\nconv 6 1x1; relu; conv 4 1x1 nobias; residual { conv 4 1x1; relu6 }; flatten; dense 2");
+        out.add("input 6x6x8\nconcat { split 2 take 0 } { split 2 take 1; conv 4 1x1; relu; conv 4 3x3 pad 1 groups 4; conv 4 1x1 }; shuffle 2");
+        out.add("input 5x5x3\nconv 4 3x3 pad same; gelu; prelu 4; conv 4 3x3 pad same; gelu tanh; prelu; flatten; dense 5; prelu 5");
+        out.add("input 6x6x4\nresidual { conv 4 3x3 pad same; stochasticdepth 0.3 }; flatten; dense 6; stochasticdepth 0.5; dense 3");
         return out;
     }
 
