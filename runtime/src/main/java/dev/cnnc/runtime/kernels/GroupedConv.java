@@ -152,6 +152,20 @@ public final class GroupedConv {
      * written over {@code out}'s planes.
      */
     public void forward(float[] in, int n, int unit, float[] params, int wOff, int biasOff, float[] out) {
+        forward(in, n, unit, params, wOff, biasOff, null, null, 0f, 0f, out);
+    }
+
+    /**
+     * The same with an affine map per filter and a clamp applied as the outputs are written:
+     * clamp(conv * scale[f] + shift[f], lo, hi), a batchnorm in inference and its relu or relu6
+     * folded in (the bias belongs in the shift).
+     */
+    public void forward(float[] in, int n, int unit, float[] params, int wOff, float[] scale, float[] shift, float lo, float hi, float[] out) {
+        forward(in, n, unit, params, wOff, -1, scale, shift, lo, hi, out);
+    }
+
+    private void forward(float[] in, int n, int unit, float[] params, int wOff, int biasOff, float[] scale, float[] shift, float lo, float hi,
+                         float[] out) {
         int chunks = (n + examples - 1) / examples;
         int g = unit / chunks, e0 = unit % chunks * examples, e = Math.min(examples, n - e0);
         Scratch sc = scratch.get();
@@ -173,6 +187,9 @@ public final class GroupedConv {
                         runs.axpy(acc, 0, params[wAt + i * kw + j], s, src, run);
                     }
                 }
+            }
+            if (scale != null) {
+                runs.affineClamp(acc, 0, run, scale[fi], shift[fi], lo, hi);
             }
             for (int x = 0; x < e; x++) {
                 int o = (fi * n + e0 + x) * oh * ow;

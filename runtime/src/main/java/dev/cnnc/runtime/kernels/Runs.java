@@ -13,6 +13,9 @@ interface Runs {
     /** acc[accOff + i] += a[aOff + i] * b[bOff + i] for i in [0, len). */
     void multiplyAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len);
 
+    /** x[off + i] = min(max(x[off + i] * a + b, lo), hi) for i in [0, len) (a NaN stays NaN). */
+    void affineClamp(float[] x, int off, int len, float a, float b, float lo, float hi);
+
     /** The sum of x[off .. off + len). */
     float sum(float[] x, int off, int len);
 

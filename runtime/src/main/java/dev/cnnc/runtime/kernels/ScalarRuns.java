@@ -22,6 +22,13 @@ final class ScalarRuns implements Runs {
     }
 
     @Override
+    public void affineClamp(float[] x, int off, int len, float a, float b, float lo, float hi) {
+        for (int i = off; i < off + len; i++) {
+            x[i] = Math.min(Math.max(x[i] * a + b, lo), hi);
+        }
+    }
+
+    @Override
     public float sum(float[] x, int off, int len) {
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
         int i = 0;

@@ -41,6 +41,18 @@ final class VectorRuns implements Runs {
     }
 
     @Override
+    public void affineClamp(float[] x, int off, int len, float a, float b, float lo, float hi) {
+        FloatVector av = FloatVector.broadcast(S, a), bv = FloatVector.broadcast(S, b);
+        int i = 0;
+        for (; i + VL <= len; i += VL) {
+            FloatVector.fromArray(S, x, off + i).fma(av, bv).max(lo).min(hi).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            x[off + i] = Math.min(Math.max(x[off + i] * a + b, lo), hi);
+        }
+    }
+
+    @Override
     public float sum(float[] x, int off, int len) {
         FloatVector s = FloatVector.zero(S);
         int i = 0;

@@ -31,12 +31,14 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
                         JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k,
                         clamp.isEmpty() ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : clamp)
                 .nextControlFlow("else")
-                .addStatement("$T.batchNormInfer(par, $L, $L$L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()), clamp)
+                .add(BatchNormFold.folded(ctx.plan, op)
+                        ? CodeBlock.of("// in inference the conv before computes this batchnorm too (BatchNormFold)\n")
+                        : CodeBlock.of("$T.batchNormInfer(par, $L, $L$L);\n", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()), clamp))
                 .endControlFlow().build();
     }
 
     /** ", lo, hi" of a fused relu or relu6, else nothing. */
-    private static String clamp(Op.BatchNormOp op) {
+    static String clamp(Op.BatchNormOp op) {
         if (op.activation() == null) {
             return "";
         }

@@ -31,6 +31,40 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
 
     @Override
     public CodeBlock forward(Op.GroupedConvOp op, int k, JavaEmitContext ctx) {
+        var fold = BatchNormFold.into(ctx.plan, op);
+        if (fold.isEmpty()) {
+            return unfolded(op, k, ctx);
+        }
+        Op.BatchNormOp bn = fold.get();
+        Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
+        Map<String, ParamLayout.Entry> n = ctx.plan.params().of(bn.name());
+        int filters = op.conv().filters();
+        ctx.floats("foldScale" + k, Integer.toString(filters));
+        ctx.floats("foldShift" + k, Integer.toString(filters));
+        String clamp = bn.activation() == null ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : BatchNormEmitter.clamp(bn);
+        return CodeBlock.builder()
+                .beginControlFlow("if (training)")
+                .add(unfolded(op, k, ctx))
+                .nextControlFlow("else")
+                .add("// $L folded in: per filter, y = conv * scale + shift (running statistics; the bias in the shift)$L\n", bn.name(),
+                        bn.activation() == null ? "" : ", then " + bn.activation().describe())
+                .beginControlFlow("for (int f = 0; f < $L; f++)", filters)
+                .addStatement("final float scale = (float) (params[$L + f] / Math.sqrt(state[$L + f] + $L))", n.get("weight").offset(),
+                        n.get("running_var").offset(), JavaEmitContext.f(bn.norm().eps()))
+                .addStatement("foldScale$L[f] = scale", k)
+                .addStatement("foldShift$L[f] = params[$L + f] + ($L - state[$L + f]) * scale", k, n.get("bias").offset(),
+                        p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f", n.get("running_mean").offset())
+                .endControlFlow()
+                .beginControlFlow("par.forRange(gconv$L.units(n), 1, (from, to) ->", k)
+                .beginControlFlow("for (int u = from; u < to; u++)")
+                .addStatement("gconv$L.forward($L, n, u, params, $L, foldScale$L, foldShift$L$L, $L)", k, ctx.value(op.input()),
+                        p.get("weight").offset(), k, k, clamp, ctx.value(bn.output()))
+                .endControlFlow()
+                .unindent().add("});\n")
+                .endControlFlow().build();
+    }
+
+    private CodeBlock unfolded(Op.GroupedConvOp op, int k, JavaEmitContext ctx) {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String y = ctx.value(op.output());
         CodeBlock.Builder b = CodeBlock.builder();
