@@ -124,7 +124,7 @@ public final class GroupedConv {
                     int src = base + (y * sh + a - ph) * w + b - pw;
                     int row = p + y * wq;
                     if (sw == 1) {
-                        copy(in, src + x0, s, row + x0, x1 - x0);
+                        runs.copy(in, src + x0, s, row + x0, x1 - x0);
                     } else {
                         for (int x = x0; x < x1; x++) {
                             s[row + x] = in[src + x * sw];
@@ -142,7 +142,7 @@ public final class GroupedConv {
             return;
         }
         for (int y = 0; y < oh; y++) {
-            copy(dz, plane * oh * ow + y * ow, s, at + y * wq, ow);
+            runs.copy(dz, plane * oh * ow + y * ow, s, at + y * wq, ow);
         }
     }
 
@@ -197,7 +197,7 @@ public final class GroupedConv {
                     System.arraycopy(acc, x * phaseSize, out, o, oh * ow);
                 } else {
                     for (int y = 0; y < oh; y++) {
-                        copy(acc, x * phaseSize + y * wq, out, o + y * ow, ow);
+                        runs.copy(acc, x * phaseSize + y * wq, out, o + y * ow, ow);
                     }
                 }
             }
@@ -312,7 +312,7 @@ public final class GroupedConv {
                             int dst = base + (y * sh + a - ph) * w + bb - pw;
                             int row = p + y * wq;
                             if (sw == 1) {
-                                copy(s, row + x0, din, dst + x0, x1 - x0);
+                                runs.copy(s, row + x0, din, dst + x0, x1 - x0);
                             } else {
                                 for (int q = x0; q < x1; q++) {
                                     din[dst + q * sw] = s[row + q];
@@ -322,17 +322,6 @@ public final class GroupedConv {
                     }
                 }
             }
-        }
-    }
-
-    /** A row copy: rows of a few floats (a 4x4 plane's) copy faster in a loop than through System.arraycopy's call. */
-    private static void copy(float[] src, int from, float[] dst, int to, int len) {
-        if (len >= 32) {
-            System.arraycopy(src, from, dst, to, len);
-            return;
-        }
-        for (int i = 0; i < len; i++) {
-            dst[to + i] = src[from + i];
         }
     }
 

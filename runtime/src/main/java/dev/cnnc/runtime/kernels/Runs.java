@@ -16,6 +16,9 @@ interface Runs {
     /** x[off + i] = min(max(x[off + i] * a + b, lo), hi) for i in [0, len) (a NaN stays NaN). */
     void affineClamp(float[] x, int off, int len, float a, float b, float lo, float hi);
 
+    /** dst[to + i] = src[from + i] for i in [0, len): a row of a plane, where System.arraycopy's call costs more than the copy. */
+    void copy(float[] src, int from, float[] dst, int to, int len);
+
     /** The sum of x[off .. off + len). */
     float sum(float[] x, int off, int len);
 

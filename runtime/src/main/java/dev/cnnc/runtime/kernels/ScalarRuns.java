@@ -29,6 +29,17 @@ final class ScalarRuns implements Runs {
     }
 
     @Override
+    public void copy(float[] src, int from, float[] dst, int to, int len) {
+        if (len >= 32) {
+            System.arraycopy(src, from, dst, to, len);
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            dst[to + i] = src[from + i];
+        }
+    }
+
+    @Override
     public float sum(float[] x, int off, int len) {
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
         int i = 0;

@@ -53,6 +53,21 @@ final class VectorRuns implements Runs {
     }
 
     @Override
+    public void copy(float[] src, int from, float[] dst, int to, int len) {
+        if (len >= 256) {
+            System.arraycopy(src, from, dst, to, len);
+            return;
+        }
+        int i = 0;
+        for (; i + VL <= len; i += VL) {
+            FloatVector.fromArray(S, src, from + i).intoArray(dst, to + i);
+        }
+        for (; i < len; i++) {
+            dst[to + i] = src[from + i];
+        }
+    }
+
+    @Override
     public float sum(float[] x, int off, int len) {
         FloatVector s = FloatVector.zero(S);
         int i = 0;
