@@ -209,6 +209,16 @@ public final class GroupedConv {
      * total in double), written over {@code grads}; and their bias gradients when {@code biasOff} >= 0.
      */
     public void weightGradient(float[] in, float[] dz, int n, int g, float[] grads, int wOff, int biasOff) {
+        backward(in, dz, n, g, null, grads, wOff, biasOff, null);
+    }
+
+    /**
+     * Group {@code g}'s whole backward over the batch, E examples at a time: the weight (and bias)
+     * gradients as {@link #weightGradient}, and, when {@code din} is not null, the input gradient
+     * of those examples as {@link #inputGradient}, from the same widened output gradient (read
+     * from memory once for both).
+     */
+    public void backward(float[] in, float[] dz, int n, int g, float[] params, float[] grads, int wOff, int biasOff, float[] din) {
         Scratch sc = scratch.get();
         float[] s = sc.phases();
         float[] wide = sc.wide();
@@ -252,6 +262,9 @@ public final class GroupedConv {
                     }
                 }
             }
+            if (din != null) {
+                inputGradientOf(sc, g, e0, e, n, params, wOff, din);
+            }
         }
         if (partials) {
             for (int t = 0; t < fg * taps; t++) {
@@ -277,14 +290,19 @@ public final class GroupedConv {
         int chunks = (n + examples - 1) / examples;
         int g = unit / chunks, e0 = unit % chunks * examples, e = Math.min(examples, n - e0);
         Scratch sc = scratch.get();
+        for (int k = 0; k < fg; k++) {
+            for (int x = 0; x < e; x++) {
+                widen(dz, (g * fg + k) * n + e0 + x, sc.wide(), k * block + x * phaseSize);
+            }
+        }
+        inputGradientOf(sc, g, e0, e, n, params, wOff, din);
+    }
+
+    /** The input gradient of examples [e0, e0 + e) of group g, from the output gradient already widened into the scratch. */
+    private void inputGradientOf(Scratch sc, int g, int e0, int e, int n, float[] params, int wOff, float[] din) {
         float[] s = sc.gradPhases();
         float[] wide = sc.wide();
         int run = run(e);
-        for (int k = 0; k < fg; k++) {
-            for (int x = 0; x < e; x++) {
-                widen(dz, (g * fg + k) * n + e0 + x, wide, k * block + x * phaseSize);
-            }
-        }
         // one channel's gradient phases at a time
         for (int ch = 0; ch < cg; ch++) {
             java.util.Arrays.fill(s, 0f);

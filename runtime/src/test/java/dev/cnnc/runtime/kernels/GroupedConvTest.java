@@ -53,6 +53,14 @@ class GroupedConvTest {
         for (int u = 0; u < conv.units(n); u++) {
             conv.inputGradient(dz, n, u, params, 0, din);
         }
+        // the combined backward (weights and input, a group at a time) gives the same
+        float[] grads2 = poisoned(grads.length);
+        float[] din2 = poisoned(din.length);
+        for (int g = 0; g < groups; g++) {
+            conv.backward(in, dz, n, g, params, grads2, 0, biasOff, din2);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(grads, grads2, shape + ": combined backward's weight gradient");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(din, din2, shape + ": combined backward's input gradient");
 
         double[] refOut = new double[out.length];
         double[] refGrads = new double[grads.length];

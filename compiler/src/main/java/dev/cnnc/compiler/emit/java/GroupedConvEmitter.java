@@ -103,21 +103,13 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
             b.endControlFlow();
             b.unindent().add("});\n");
         }
-        b.add("// weight (and bias) gradient, one group at a time over the whole batch\n");
+        b.add("// weight (and bias) gradient$L, one group at a time over the whole batch\n", inputGradient ? " and input gradient" : "");
         b.beginControlFlow("par.forRange($L, 1, (from, to) ->", op.conv().groups());
         b.beginControlFlow("for (int g = from; g < to; g++)");
-        b.addStatement("gconv$L.weightGradient($L, $L, n, g, grads, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
-                p.containsKey("bias") ? p.get("bias").offset() : -1);
+        b.addStatement("gconv$L.backward($L, $L, n, g, params, grads, $L, $L, $L)", k, ctx.value(op.input()), dy, p.get("weight").offset(),
+                p.containsKey("bias") ? p.get("bias").offset() : -1, inputGradient ? ctx.gradSlot(op, op.input()) : "null");
         b.endControlFlow();
         b.unindent().add("});\n");
-        if (inputGradient) {
-            b.add("// input gradient, a unit (group, examples) at a time, from the group's filters\n");
-            b.beginControlFlow("par.forRange(gconv$L.units(n), 1, (from, to) ->", k);
-            b.beginControlFlow("for (int u = from; u < to; u++)");
-            b.addStatement("gconv$L.inputGradient($L, n, u, params, $L, $L)", k, dy, p.get("weight").offset(), ctx.gradSlot(op, op.input()));
-            b.endControlFlow();
-            b.unindent().add("});\n");
-        }
         return b.build();
     }
 }
