@@ -56,6 +56,15 @@ final class ActivationCode {
         };
     }
 
+    /** relu or relu6 of an expression (evaluated once): Math.max and min, which keep a NaN. */
+    static String clampOf(Activation a, String expression) {
+        return switch (a.function()) {
+            case RELU -> "Math.max(" + expression + ", 0f)";
+            case RELU6 -> "Math.min(Math.max(" + expression + ", 0f), 6f)";
+            default -> throw new IllegalArgumentException(a.kind() + " is not a clamp");
+        };
+    }
+
     static String describe(Activation a) {
         return a == null ? "" : a.describe();
     }

@@ -230,6 +230,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         boolean wino = winograd(op, ctx);
         boolean direct = directWindow(op, ctx);
         Group g = group(op, ctx);
+        var batchNorm = BatchNormFold.into(ctx.plan, op);
+        if (batchNorm.isPresent()) {
+            b.beginControlFlow("if (!training)").add(BatchNormFold.coefficients(batchNorm.get(), k, op.name(), d.f, ctx)).endControlFlow();
+        }
         if (wino) {
             // A batch of one group (one image) runs Winograd too, its 16 products split across the
             // threads; with the weights' transform kept while they do not change, it measured 1.8x
@@ -269,6 +273,20 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         }
         String bias = p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f";
         if (e.pool() == null) {
+            if (batchNorm.isPresent()) {
+                // inference: the batchnorm after it, into its output while the product is in cache (BatchNormFold)
+                Op.BatchNormOp bn = batchNorm.get();
+                b.beginControlFlow("if (!training)");
+                openFilters(b, d);
+                b.addStatement("final float scale = foldScale$L[f], shift = foldShift$L[f]", k, k);
+                b.beginControlFlow("for (int i = zAt + f * zLd; i < zAt + f * zLd + cols; i++)");
+                b.addStatement("$L[i] = $L", ctx.value(bn.output()), bn.activation() == null ? z + "[i] * scale + shift"
+                        : ActivationCode.clampOf(bn.activation(), z + "[i] * scale + shift"));
+                b.endControlFlow();
+                closeFilters(b);
+                b.addStatement("return");
+                b.endControlFlow();
+            }
             if (e.before() != null || p.containsKey("bias")) {
                 b.add("// epilogue: bias$L, in place\n", e.before() == null ? "" : " + " + e.before().describe());
                 openFilters(b, d);

@@ -37,24 +37,12 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         }
         Op.BatchNormOp bn = fold.get();
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
-        Map<String, ParamLayout.Entry> n = ctx.plan.params().of(bn.name());
-        int filters = op.conv().filters();
-        ctx.floats("foldScale" + k, Integer.toString(filters));
-        ctx.floats("foldShift" + k, Integer.toString(filters));
-        String clamp = bn.activation() == null ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : BatchNormEmitter.clamp(bn);
+        String clamp = BatchNormFold.clamp(bn);
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
                 .add(unfolded(op, k, ctx))
                 .nextControlFlow("else")
-                .add("// $L folded in: per filter, y = conv * scale + shift (running statistics; the bias in the shift)$L\n", bn.name(),
-                        bn.activation() == null ? "" : ", then " + bn.activation().describe())
-                .beginControlFlow("for (int f = 0; f < $L; f++)", filters)
-                .addStatement("final float scale = (float) (params[$L + f] / Math.sqrt(state[$L + f] + $L))", n.get("weight").offset(),
-                        n.get("running_var").offset(), JavaEmitContext.f(bn.norm().eps()))
-                .addStatement("foldScale$L[f] = scale", k)
-                .addStatement("foldShift$L[f] = params[$L + f] + ($L - state[$L + f]) * scale", k, n.get("bias").offset(),
-                        p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f", n.get("running_mean").offset())
-                .endControlFlow()
+                .add(BatchNormFold.coefficients(bn, k, op.name(), op.conv().filters(), ctx))
                 .beginControlFlow("par.forRange(gconv$L.units(n), 1, (from, to) ->", k)
                 .beginControlFlow("for (int u = from; u < to; u++)")
                 .addStatement("gconv$L.forward($L, n, u, params, $L, foldScale$L, foldShift$L$L, $L)", k, ctx.value(op.input()),
