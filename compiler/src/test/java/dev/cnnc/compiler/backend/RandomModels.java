@@ -90,6 +90,8 @@ final class RandomModels {
         out.add("input 4x4x8\nconv 8 3x3 pad 1 groups 8; conv 8 3x3 pad 2 dilation 2 groups 8 nobias; flatten; dense 3");
         // pointwise convs (no im2col), a ShuffleNet v2 unit, gelu, prelu and stochastic depth
         out.add("input 6x5x4\nconv 6 1x1; relu; conv 4 1x1 nobias; residual { conv 4 1x1; relu6 }; flatten; dense 2");
+        // a pointwise conv whose example is more than one chunk of columns (2,160 > 2,048), a batchnorm folded in inference
+        out.add("input 48x45x3\nconv 5 1x1; relu; conv 4 1x1 nobias; batchnorm; relu6; globalavgpool; flatten; dense 2");
         out.add("input 6x6x8\nconcat { split 2 take 0 } { split 2 take 1; conv 4 1x1; relu; conv 4 3x3 pad 1 groups 4; conv 4 1x1 }; shuffle 2");
         out.add("input 5x5x3\nconv 4 3x3 pad same; gelu; prelu 4; conv 4 3x3 pad same; gelu tanh; prelu; flatten; dense 5; prelu 5");
         out.add("input 6x6x4\nresidual { conv 4 3x3 pad same; stochasticdepth 0.3 }; flatten; dense 6; stochasticdepth 0.5; dense 3");
