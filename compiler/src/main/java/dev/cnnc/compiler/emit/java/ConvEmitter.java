@@ -564,16 +564,22 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 z, POINTWISE_COLUMNS);
         b.beginControlFlow("for (int c0 = 0; c0 < cols; c0 += $L)", POINTWISE_COLUMNS);
         b.addStatement("final int cw = Math.min($L, cols - c0)", POINTWISE_COLUMNS);
+        // in inference with a folded batchnorm the product goes straight into the batchnorm's output, mapped there in
+        // place: the conv's own output is never written (each tensor written to memory costs its read as well)
+        String target = batchNorm.isPresent() ? "target" : z;
+        if (batchNorm.isPresent()) {
+            b.addStatement("final float[] target = training ? $L : $L", z, ctx.value(batchNorm.get().output()));
+        }
         b.addStatement("gemm.multiplyPacked(p, $L, cw, $L, wPack$L, $L, e0 * $L + c0, n * $L, $L, zAt + c0, zLd, false)", d.f, d.ckk, k, in,
-                d.plane(), d.plane(), z);
+                d.plane(), d.plane(), target);
         if (batchNorm.isPresent()) {
             Op.BatchNormOp bn = batchNorm.get();
             b.beginControlFlow("if (!training)");
             b.beginControlFlow("for (int f = 0; f < $L; f++)", d.f);
             b.addStatement("final float scale = foldScale$L[f], shift = foldShift$L[f]", k, k);
             b.beginControlFlow("for (int i = zAt + f * zLd + c0; i < zAt + f * zLd + c0 + cw; i++)");
-            b.addStatement("$L[i] = $L", ctx.value(bn.output()), bn.activation() == null ? z + "[i] * scale + shift"
-                    : ActivationCode.clampOf(bn.activation(), z + "[i] * scale + shift"));
+            b.addStatement("target[i] = $L", bn.activation() == null ? "target[i] * scale + shift"
+                    : ActivationCode.clampOf(bn.activation(), "target[i] * scale + shift"));
             b.endControlFlow().endControlFlow();
             b.addStatement("continue");
             b.endControlFlow();
