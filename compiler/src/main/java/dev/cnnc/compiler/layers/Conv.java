@@ -130,6 +130,11 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
     }
 
     @Override
+    public double[] receptiveField(double[] field, Shape in) {
+        return LayerSpec.window(field, spanHeight(), spanWidth(), strideHeight, strideWidth);
+    }
+
+    @Override
     public long trainableParams(Shape in) {
         long perFilter = Math.multiplyExact(Math.multiplyExact((long) kernelHeight, kernelWidth), in.channels() / groups);
         return Math.multiplyExact(perFilter + (bias ? 1 : 0), (long) filters);

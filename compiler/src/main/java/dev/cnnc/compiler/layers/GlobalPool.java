@@ -6,6 +6,12 @@ import dev.cnnc.compiler.syntax.Signature;
 
 /** {@code globalavgpool}, {@code globalmaxpool}: one value per channel, HxWxC to 1x1xC. */
 public record GlobalPool(boolean max) implements LayerSpec {
+    /** One window over the whole plane. */
+    @Override
+    public double[] receptiveField(double[] field, Shape in) {
+        return LayerSpec.window(field, (int) in.height(), (int) in.width(), 1, 1);
+    }
+
     public static final LayerKind AVG = LayerKind.of("average over all positions, per channel",
             Signature.of("globalavgpool").build(), a -> new GlobalPool(false));
     public static final LayerKind MAX = LayerKind.of("maximum over all positions, per channel",

@@ -41,4 +41,19 @@ public interface LayerSpec {
     default long macs(Shape in, Shape out) {
         return 0;
     }
+
+    /**
+     * The receptive field after this layer, per axis, from the one before: {@code field} holds
+     * {rows, row jump, columns, column jump} in input pixels (the span one output position sees,
+     * and the input distance between neighbouring positions); a window of span K and stride S
+     * makes them r + (K - 1) j and j S (torch's dilation included in K). Element-wise layers keep it.
+     */
+    default double[] receptiveField(double[] field, Shape in) {
+        return field;
+    }
+
+    /** The same for a window of the given span and stride, per axis. */
+    static double[] window(double[] f, int spanH, int spanW, int strideH, int strideW) {
+        return new double[] {f[0] + (spanH - 1) * f[1], f[1] * strideH, f[2] + (spanW - 1) * f[3], f[3] * strideW};
+    }
 }

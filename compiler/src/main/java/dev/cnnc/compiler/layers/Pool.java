@@ -50,6 +50,11 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
         return a.ok() ? new Pool(op, k[0], k[1], s[0], s[1], p) : null;
     }
 
+    @Override
+    public double[] receptiveField(double[] field, Shape in) {
+        return LayerSpec.window(field, kernelHeight, kernelWidth, strideHeight, strideWidth);
+    }
+
     public int[] pad() {
         return padding.resolve(kernelHeight, kernelWidth);
     }

@@ -34,6 +34,13 @@ public record Upsample(int factor, boolean bilinear) implements LayerSpec {
         return Shape.spatial(Math.multiplyExact(in.height(), (long) factor), Math.multiplyExact(in.width(), (long) factor), in.channels());
     }
 
+    /** An output position reads one input position (nearest) or a 2x2 neighbourhood (bilinear), 1/F apart. */
+    @Override
+    public double[] receptiveField(double[] field, Shape in) {
+        double[] f = bilinear ? LayerSpec.window(field, 2, 2, 1, 1) : field;
+        return new double[] {f[0], f[1] / factor, f[2], f[3] / factor};
+    }
+
     @Override
     public long flops(Shape in, Shape out) {
         return bilinear ? 7 * out.elements() : 0; // four weights, three adds a value; nearest only copies

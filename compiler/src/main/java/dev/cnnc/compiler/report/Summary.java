@@ -45,6 +45,11 @@ public final class Summary {
         }
         b.append("-".repeat(header.length())).append('\n');
         b.append("Output: ").append(model.output()).append('\n');
+        double[] field = receptiveField(model.nodes(), new double[] {1, 1, 1, 1});
+        if (field[0] > 1 || field[2] > 1) {
+            b.append("Receptive field: ").append(Math.round(field[0])).append('x').append(Math.round(field[2]))
+                    .append(" input pixels for each position of the last HxW layer\n");
+        }
         b.append("FLOPs per example (forward): ").append(n(model.flops())).append('\n');
         b.append("MACs per example (forward, conv and dense): ").append(n(macs(model))).append(" (").append(giga(macs(model)))
                 .append(", the figure papers and torchvision call GFLOPS)\n");
@@ -90,6 +95,31 @@ public final class Summary {
                 rows.add(new Row(indent + r.name(), "", indent + "add", r.output().toString(), "0", n(r.addFlops())));
             }
         }
+    }
+
+    /**
+     * The receptive field through the nodes (see {@link dev.cnnc.compiler.layers.LayerSpec#receptiveField}),
+     * up to the first flat layer; a join or residual sees as far as its farthest-seeing path.
+     */
+    public static double[] receptiveField(List<CheckedNode> nodes, double[] field) {
+        for (CheckedNode node : nodes) {
+            if (node instanceof CheckedNode.Layer l) {
+                if (l.input().flat()) {
+                    return field;
+                }
+                field = l.spec().receptiveField(field, l.input());
+            } else {
+                List<List<CheckedNode>> paths = node instanceof CheckedNode.Join j ? j.paths()
+                        : List.of(((CheckedNode.Residual) node).main(), ((CheckedNode.Residual) node).shortcut());
+                double[] widest = field;
+                for (List<CheckedNode> path : paths) {
+                    double[] f = receptiveField(path, field);
+                    widest = f[0] * f[2] > widest[0] * widest[2] ? f : widest;
+                }
+                field = widest;
+            }
+        }
+        return field;
     }
 
     /** Multiply-accumulates of the model's products, per example. */
