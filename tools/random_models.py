@@ -114,6 +114,40 @@ class Drawer:
                 return text, layer, Shape(f, oh, ow)
         return None
 
+    def conv_transpose(self, shape):
+        """torch.nn.ConvTranspose2d: kernel, stride, padding, output padding, groups, dilation, bias."""
+        r = self.r
+        for _ in range(20):
+            kh, kw = r.choice([(2, 2), (3, 3), (3, 3), (1, 1), (3, 2), (4, 4)])
+            sh, sw = r.choice([(1, 1), (2, 2), (2, 2), (2, 1)])
+            dh, dw = (1, 1) if r.random() < 0.8 else (2, 2)
+            ph, pw = r.randint(0, kh - 1) if kh > 1 else 0, r.randint(0, kw - 1) if kw > 1 else 0
+            oph = r.randint(0, max(sh, dh) - 1)
+            opw = r.randint(0, max(sw, dw) - 1)
+            divisors = [g for g in range(1, shape.c + 1) if shape.c % g == 0]
+            groups = r.choice(divisors) if r.random() < 0.3 else 1
+            f = groups * r.randint(1, 2)
+            oh = (shape.h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+            ow = (shape.w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+            if 1 <= oh <= 24 and 1 <= ow <= 24:
+                bias = r.random() < 0.7
+                text = "convtranspose %d %dx%d" % (f, kh, kw)
+                if (sh, sw) != (1, 1):
+                    text += " stride " + ("%d" % sh if sh == sw else "%dx%d" % (sh, sw))
+                if (ph, pw) != (0, 0):
+                    text += " pad %dx%d" % (ph, pw)
+                if (oph, opw) != (0, 0):
+                    text += " outpad %dx%d" % (oph, opw)
+                if groups != 1:
+                    text += " groups %d" % groups
+                if (dh, dw) != (1, 1):
+                    text += " dilation %d" % dh
+                if not bias:
+                    text += " nobias"
+                return text, {"kind": "convtranspose", "in": shape.c, "out": f, "kernel": [kh, kw], "stride": [sh, sw], "padding": [ph, pw],
+                              "output_padding": [oph, opw], "groups": groups, "dilation": [dh, dw], "bias": bias}, Shape(f, oh, ow)
+        return None
+
     def pool(self, shape):
         r = self.r
         for _ in range(20):
@@ -173,7 +207,7 @@ class Drawer:
         r = self.r
         texts, layers = [], []
         for _ in range(depth):
-            choice = r.choice(["conv", "conv", "pool", "act", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet", "shuffle", "shuffle"])
+            choice = r.choice(["conv", "conv", "pool", "act", "act", "bn", "dropout", "residual", "repeat", "block", "join", "join", "upsample", "unet", "shuffle", "shuffle", "convtranspose"])
             got = None
             if choice == "conv":
                 got = self.conv(shape)
@@ -193,6 +227,8 @@ class Drawer:
                 got = self.block(shape)
             elif choice == "join":
                 got = self.spatial_join(shape)
+            elif choice == "convtranspose" and shape.h * shape.w <= 64:
+                got = self.conv_transpose(shape)
             elif choice == "shuffle" and shape.c % 2 == 0:
                 got = self.shuffle_unit(shape)
             elif choice == "upsample" and shape.h * shape.w <= 30:
@@ -558,6 +594,12 @@ def init_tensors(layers, rng, out):
             out[l["name"] + ".weight"] = (torch.rand(l["out"], l["in"], generator=rng) * 2 - 1) * b
             if l["bias"]:
                 out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
+        elif k == "convtranspose":
+            per = l["out"] // l["groups"]
+            b = 1 / math.sqrt(per * l["kernel"][0] * l["kernel"][1])
+            out[l["name"] + ".weight"] = (torch.rand(l["in"], per, *l["kernel"], generator=rng) * 2 - 1) * b
+            if l["bias"]:
+                out[l["name"] + ".bias"] = (torch.rand(l["out"], generator=rng) * 2 - 1) * b
         elif k == "prelu":
             out[l["name"] + ".weight"] = 0.1 + torch.rand(l["parameters"], generator=rng) * 0.3
         elif k == "batchnorm":
@@ -636,6 +678,9 @@ class Net(torch.nn.Module):
                 self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
                                                        dilation=tuple(l.get("dilation", [1, 1])), groups=l.get("groups", 1),
                                                        bias=l["bias"])
+            elif k == "convtranspose":
+                self.mods[l["name"]] = torch.nn.ConvTranspose2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
+                                                          tuple(l["output_padding"]), l["groups"], l["bias"], tuple(l["dilation"]))
             elif k == "prelu":
                 self.mods[l["name"]] = torch.nn.PReLU(l["parameters"])
             elif k == "dense":
@@ -664,7 +709,7 @@ class Net(torch.nn.Module):
                     x = ys[0]
                     for y in ys[1:]:
                         x = x * y  # a 1x1xC gate broadcasts over HxW
-            elif k in ("conv", "dense", "batchnorm", "prelu"):
+            elif k in ("conv", "dense", "batchnorm", "prelu", "convtranspose"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":
                 x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])

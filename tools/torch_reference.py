@@ -106,6 +106,9 @@ class Net(nn.Module):
                 self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
                                                  tuple(l["padding"]), dilation=tuple(l.get("dilation", [1, 1])),
                                                  groups=l.get("groups", 1), bias=l["bias"])
+            elif k == "convtranspose":
+                self.mods[l["name"]] = nn.ConvTranspose2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
+                                                          tuple(l["output_padding"]), l["groups"], l["bias"], tuple(l["dilation"]))
             elif k == "prelu":
                 self.mods[l["name"]] = nn.PReLU(l["parameters"])
             elif k == "dense":
@@ -132,7 +135,7 @@ class Net(nn.Module):
                     x = ys[0]
                     for y in ys[1:]:
                         x = x * y  # broadcasting a 1x1xC gate
-            elif k in ("conv", "dense", "batchnorm", "prelu"):
+            elif k in ("conv", "dense", "batchnorm", "prelu", "convtranspose"):
                 x = self.mods[l["name"]](x)
             elif k == "maxpool":
                 x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])

@@ -101,6 +101,17 @@ public final class TorchSpec {
                 j.put("mode", u.bilinear() ? "bilinear" : "nearest");
             } else if (l.spec() instanceof Flatten) {
                 j.put("kind", "flatten");
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
+                j.put("kind", "convtranspose");
+                j.put("in", l.input().channels());
+                j.put("out", t.filters());
+                j.put("kernel", List.of(t.kernelHeight(), t.kernelWidth()));
+                j.put("stride", List.of(t.strideHeight(), t.strideWidth()));
+                j.put("padding", List.of(t.padHeight(), t.padWidth()));
+                j.put("output_padding", List.of(t.outPadHeight(), t.outPadWidth()));
+                j.put("groups", t.groups());
+                j.put("dilation", List.of(t.dilationHeight(), t.dilationWidth()));
+                j.put("bias", t.bias());
             } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
                 j.put("kind", "prelu");
                 j.put("parameters", pr.slopes(l.input()));

@@ -8,7 +8,7 @@ import java.util.Optional;
 /** The table of layer words. A new layer kind is a new record file plus one line here. */
 public final class LayerKinds {
     public static final List<LayerKind> ALL = List.of(
-            Conv.KIND,
+            Conv.KIND, ConvTranspose.KIND,
             Pool.MAX, Pool.AVG, Pool.MIN,
             GlobalPool.AVG, GlobalPool.MAX,
             Flatten.KIND,

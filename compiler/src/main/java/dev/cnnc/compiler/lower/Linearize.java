@@ -109,6 +109,8 @@ final class Linearize {
             op = new Op.UpsampleOp(u, in, out, spans, l.flops());
         } else if (l.spec() instanceof Softmax) {
             op = new Op.SoftmaxOp(false, in, out, spans, l.flops());
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
+            op = new Op.TransposedConvOp(t, l.name(), in, out, spans, l.flops());
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
             op = new Op.PReluOp(pr, l.name(), in, out, spans, l.flops());
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.ChannelMap m) {

@@ -39,6 +39,8 @@ public sealed interface Op {
             weights = params.of(c.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
         } else if (this instanceof GroupedConvOp g) {
             weights = params.of(g.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
+        } else if (this instanceof TransposedConvOp t) {
+            weights = params.of(t.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
         } else if (this instanceof DenseOp d) {
             weights = params.of(d.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
         }
@@ -212,6 +214,18 @@ public sealed interface Op {
 
         public String describe() {
             return broadcast() ? "multiply by a gate" : "multiply";
+        }
+    }
+
+    /** A transposed conv + bias. */
+    record TransposedConvOp(dev.cnnc.compiler.layers.ConvTranspose conv, String name, Tensor input, Tensor output, List<Span> spans, long flops)
+            implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+
+        public String describe() {
+            return name + ": " + conv.describe();
         }
     }
 

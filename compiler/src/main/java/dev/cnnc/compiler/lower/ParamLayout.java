@@ -55,6 +55,17 @@ public record ParamLayout(List<Entry> entries, int parameterCount, int stateCoun
                     entries.add(new Entry(n + ".bias", new int[] {d.units()}, true, params, Role.BIAS, in, n));
                     params += d.units();
                 }
+            } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
+                int cin = (int) l.input().channels();
+                int per = t.filters() / t.groups();
+                // torch's fan-in for its default init is weight.size(1) * kh * kw
+                int fanIn = per * t.kernelHeight() * t.kernelWidth();
+                entries.add(new Entry(n + ".weight", new int[] {cin, per, t.kernelHeight(), t.kernelWidth()}, true, params, Role.WEIGHT, fanIn, n));
+                params += cin * fanIn;
+                if (t.bias()) {
+                    entries.add(new Entry(n + ".bias", new int[] {t.filters()}, true, params, Role.BIAS, fanIn, n));
+                    params += t.filters();
+                }
             } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
                 int slopes = pr.slopes(l.input());
                 entries.add(new Entry(n + ".weight", new int[] {slopes}, true, params, Role.SLOPE, slopes, n));

@@ -330,6 +330,36 @@ public final class ReferenceModel {
             saved[0] = arg;
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(x, 0, y, 0, y.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
+            // y[b][f][iy*S - P + i*D][ix*S - P + j*D] += x[b][c][iy][ix] * w[c][f - g*F/G][i][j], c in group g
+            int fg = oc / t.groups(), cg = c / t.groups();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                for (int f = 0; f < oc; f++) {
+                    double s = t.bias() ? params[p.get("bias").offset() + f] : 0;
+                    java.util.Arrays.fill(y, (b * oc + f) * oh * ow, (b * oc + f + 1) * oh * ow, s);
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg;
+                    for (int iy = 0; iy < h; iy++) {
+                        for (int ix = 0; ix < w; ix++) {
+                            double v = x[((b * c + ch) * h + iy) * w + ix];
+                            for (int fo = 0; fo < fg; fo++) {
+                                for (int i = 0; i < t.kernelHeight(); i++) {
+                                    int oy = iy * t.strideHeight() - t.padHeight() + i * t.dilationHeight();
+                                    for (int j = 0; j < t.kernelWidth(); j++) {
+                                        int ox = ix * t.strideWidth() - t.padWidth() + j * t.dilationWidth();
+                                        if (oy >= 0 && oy < oh && ox >= 0 && ox < ow) {
+                                            y[((b * oc + g * fg + fo) * oh + oy) * ow + ox] +=
+                                                    v * params[wOff + ((ch * fg + fo) * t.kernelHeight() + i) * t.kernelWidth() + j];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
             int slopes = pr.slopes(in);
             int per = (int) in.elements() / (in.flat() ? (int) in.elements() : c);
@@ -494,6 +524,40 @@ public final class ReferenceModel {
             windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(dy, 0, dx, 0, dx.length);
+        } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
+            int fg = oc / t.groups(), cg = c / t.groups();
+            int wOff = p.get("weight").offset();
+            for (int b = 0; b < n; b++) {
+                if (t.bias()) {
+                    for (int f = 0; f < oc; f++) {
+                        for (int q = 0; q < oh * ow; q++) {
+                            grads[p.get("bias").offset() + f] += dy[(b * oc + f) * oh * ow + q];
+                        }
+                    }
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg;
+                    for (int iy = 0; iy < h; iy++) {
+                        for (int ix = 0; ix < w; ix++) {
+                            int xi = ((b * c + ch) * h + iy) * w + ix;
+                            for (int fo = 0; fo < fg; fo++) {
+                                for (int i = 0; i < t.kernelHeight(); i++) {
+                                    int oy = iy * t.strideHeight() - t.padHeight() + i * t.dilationHeight();
+                                    for (int j = 0; j < t.kernelWidth(); j++) {
+                                        int ox = ix * t.strideWidth() - t.padWidth() + j * t.dilationWidth();
+                                        if (oy >= 0 && oy < oh && ox >= 0 && ox < ow) {
+                                            int wi = wOff + ((ch * fg + fo) * t.kernelHeight() + i) * t.kernelWidth() + j;
+                                            double g0 = dy[((b * oc + g * fg + fo) * oh + oy) * ow + ox];
+                                            grads[wi] += g0 * x[xi];
+                                            dx[xi] += g0 * params[wi];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.PRelu pr) {
             int slopes = pr.slopes(in);
             int per = (int) in.elements() / (in.flat() ? (int) in.elements() : c);

@@ -90,6 +90,9 @@ final class RandomModels {
         out.add("input 4x4x8\nconv 8 3x3 pad 1 groups 8; conv 8 3x3 pad 2 dilation 2 groups 8 nobias; flatten; dense 3");
         // pointwise convs (no im2col), a ShuffleNet v2 unit, gelu, prelu and stochastic depth
         out.add("input 6x5x4\nconv 6 1x1; relu; conv 4 1x1 nobias; residual { conv 4 1x1; relu6 }; flatten; dense 2");
+        // transposed convs: strides, padding, output padding, groups, dilation, no bias
+        out.add("input 4x5x4\nconvtranspose 4 3x3 stride 2 pad 1 outpad 1; relu; convtranspose 2 2x2 stride 2 groups 2 nobias; conv 2 3x3");
+        out.add("input 5x3x2\nconvtranspose 3 3x2 pad 1x0 dilation 2x1; tanh; convtranspose 3 1x1 stride 2x1; flatten; dense 2");
         // a pointwise conv whose example is more than one chunk of columns (2,160 > 2,048), a batchnorm folded in inference
         out.add("input 48x45x3\nconv 5 1x1; relu; conv 4 1x1 nobias; batchnorm; relu6; globalavgpool; flatten; dense 2");
         out.add("input 6x6x8\nconcat { split 2 take 0 } { split 2 take 1; conv 4 1x1; relu; conv 4 3x3 pad 1 groups 4; conv 4 1x1 }; shuffle 2");

@@ -262,6 +262,7 @@ public final class JavaEmitter {
     private static final Map<Class<? extends Op>, OpEmitter<?>> EMITTERS = Map.ofEntries(
             Map.entry(Op.ConvOp.class, new ConvEmitter()),
             Map.entry(Op.GroupedConvOp.class, new GroupedConvEmitter()),
+            Map.entry(Op.TransposedConvOp.class, new TransposedConvEmitter()),
             Map.entry(Op.ChannelMapOp.class, new ChannelMapEmitter()),
             Map.entry(Op.PReluOp.class, new PReluEmitter()),
             Map.entry(Op.DenseOp.class, new DenseEmitter()),

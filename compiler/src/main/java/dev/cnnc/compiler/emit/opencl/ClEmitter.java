@@ -24,6 +24,7 @@ public final class ClEmitter {
     private static final Map<Class<? extends Op>, ClOpEmitter<?>> EMITTERS = Map.ofEntries(
             Map.entry(Op.ConvOp.class, new ConvKernels()),
             Map.entry(Op.GroupedConvOp.class, new GroupedConvKernels()),
+            Map.entry(Op.TransposedConvOp.class, new TransposedConvKernels()),
             Map.entry(Op.ChannelMapOp.class, new ChannelMapKernels()),
             Map.entry(Op.PReluOp.class, new PReluKernels()),
             Map.entry(Op.DenseOp.class, new DenseKernels()),
