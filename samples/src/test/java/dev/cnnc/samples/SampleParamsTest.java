@@ -29,15 +29,20 @@ class SampleParamsTest {
 
     @BeforeAll
     static void askPyTorch() throws Exception {
+        torch = askTorch("sample_counts.py");
+    }
+
+    /** Runs tools/{@code script} with Debian's python3 and reads the JSON object its last line prints. */
+    static Map<?, ?> askTorch(String script) throws Exception {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             fail(PYTHON + " is missing: apt-get install -y python3-torch python3-torchvision");
         }
-        Process p = new ProcessBuilder(PYTHON, "../tools/sample_counts.py").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(PYTHON, "../tools/" + script).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail("tools/sample_counts.py failed (apt-get install -y python3-torch python3-torchvision):\n" + out);
+            fail("tools/" + script + " failed (apt-get install -y python3-torch python3-torchvision):\n" + out);
         }
-        torch = (Map<?, ?>) JsonReader.parse(out.lines().reduce((a, b) -> b).orElse("{}"));
+        return (Map<?, ?>) JsonReader.parse(out.lines().reduce((a, b) -> b).orElse("{}"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -2,7 +2,6 @@ package dev.cnnc.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cnnc.compiler.CheckResult;
 import dev.cnnc.compiler.Frontend;
@@ -13,13 +12,10 @@ import dev.cnnc.compiler.layers.Dense;
 import dev.cnnc.compiler.model.CheckedNode;
 import dev.cnnc.compiler.model.Shape;
 import dev.cnnc.compiler.report.Summary;
-import dev.cnnc.runtime.json.JsonReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,15 +33,7 @@ class ZooTraceTest {
 
     @BeforeAll
     static void askTorchvision() throws Exception {
-        if (!Files.isExecutable(Path.of(SampleParamsTest.PYTHON))) {
-            fail(SampleParamsTest.PYTHON + " is missing: apt-get install -y python3-torch python3-torchvision");
-        }
-        Process p = new ProcessBuilder(SampleParamsTest.PYTHON, "../tools/zoo_trace.py").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail("tools/zoo_trace.py failed (apt-get install -y python3-torch python3-torchvision):\n" + out);
-        }
-        torch = (Map<?, ?>) JsonReader.parse(out.lines().reduce((a, b) -> b).orElse("{}"));
+        torch = SampleParamsTest.askTorch("zoo_trace.py");
     }
 
     @ParameterizedTest(name = "{0}")

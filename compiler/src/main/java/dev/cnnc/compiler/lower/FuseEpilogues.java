@@ -59,34 +59,48 @@ final class FuseEpilogues implements Pass {
                     i = j - 1;
                     continue;
                 }
-            } else if (op instanceof Op.DenseOp d && d.activation() == null && i + 1 < in.size()
-                    && in.get(i + 1) instanceof Op.ActivationOp a && a.activation().function().fromOutput() && a.input().equals(d.output())
-                    && singleConsumer(plan, d.output())) {
-                List<Span> spans = new ArrayList<>(d.spans());
-                spans.addAll(a.spans());
-                out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans, d.flops() + a.flops()));
-                i++;
-                continue;
-            } else if (op instanceof Op.BatchNormOp bn && bn.activation() == null && i + 1 < in.size()
-                    && in.get(i + 1) instanceof Op.ActivationOp a && Op.BatchNormOp.clamps(a.activation()) && a.input().equals(bn.output())
-                    && singleConsumer(plan, bn.output())) {
-                List<Span> spans = new ArrayList<>(bn.spans());
-                spans.addAll(a.spans());
-                out.add(new Op.BatchNormOp(bn.norm(), bn.name(), bn.input(), a.activation(), a.output(), spans, bn.flops() + a.flops()));
-                i++;
-                continue;
-            } else if (op instanceof Op.GroupedConvOp g && g.activation() == null && i + 1 < in.size()
-                    && in.get(i + 1) instanceof Op.ActivationOp a && a.activation().function().fromOutput() && a.input().equals(g.output())
-                    && singleConsumer(plan, g.output())) {
-                List<Span> spans = new ArrayList<>(g.spans());
-                spans.addAll(a.spans());
-                out.add(new Op.GroupedConvOp(g.conv(), g.name(), g.input(), a.activation(), a.output(), spans, g.flops() + a.flops()));
-                i++;
-                continue;
+            } else if (op instanceof Op.DenseOp d && d.activation() == null) {
+                Op.ActivationOp a = followingActivation(plan, i, d.output(), f -> f.fromOutput());
+                if (a != null) {
+                    out.add(new Op.DenseOp(d.dense(), d.name(), d.input(), a.activation(), a.output(), spans(d, a), d.flops() + a.flops()));
+                    i++;
+                    continue;
+                }
+            } else if (op instanceof Op.BatchNormOp bn && bn.activation() == null) {
+                Op.ActivationOp a = followingActivation(plan, i, bn.output(), f -> f == Activation.Function.RELU || f == Activation.Function.RELU6);
+                if (a != null) {
+                    out.add(new Op.BatchNormOp(bn.norm(), bn.name(), bn.input(), a.activation(), a.output(), spans(bn, a), bn.flops() + a.flops()));
+                    i++;
+                    continue;
+                }
+            } else if (op instanceof Op.GroupedConvOp g && g.activation() == null) {
+                Op.ActivationOp a = followingActivation(plan, i, g.output(), f -> f.fromOutput());
+                if (a != null) {
+                    out.add(new Op.GroupedConvOp(g.conv(), g.name(), g.input(), a.activation(), a.output(), spans(g, a), g.flops() + a.flops()));
+                    i++;
+                    continue;
+                }
             }
             out.add(op);
         }
         return plan.withOps(out);
+    }
+
+    /**
+     * The activation right after op {@code i}, if it is the only reader of {@code output} and its
+     * function is one the op can apply in its own pass; else null.
+     */
+    private static Op.ActivationOp followingActivation(KernelPlan plan, int i, Tensor output,
+                                                      java.util.function.Predicate<Activation.Function> fusable) {
+        List<Op> ops = plan.ops();
+        return i + 1 < ops.size() && ops.get(i + 1) instanceof Op.ActivationOp a && fusable.test(a.activation().function())
+                && a.input().equals(output) && singleConsumer(plan, output) ? a : null;
+    }
+
+    private static List<Span> spans(Op op, Op.ActivationOp a) {
+        List<Span> spans = new ArrayList<>(op.spans());
+        spans.addAll(a.spans());
+        return spans;
     }
 
     private static boolean singleConsumer(KernelPlan plan, Tensor t) {

@@ -130,10 +130,6 @@ public sealed interface Op {
             return name + ": " + norm.describe() + plus(activation);
         }
 
-        /** Whether an activation clamps to an interval (relu: [0, inf), relu6: [0, 6]), which a batchnorm's pass can apply. */
-        public static boolean clamps(Activation a) {
-            return a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6;
-        }
     }
 
     /** {@code index} numbers the dropout layers from 0 (Network.dropoutMask). */
