@@ -33,7 +33,7 @@ public final class GroupedConv {
      */
     private static final int PARTIALS = 1 << 16;
 
-    private final int c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow;
+    private final int h, w, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow;
     private final int cg, fg;
     private final int wq, hq;
     /** One example's phase plane (Hq x Wq), and E of them: a channel-phase block. */
@@ -51,10 +51,8 @@ public final class GroupedConv {
     public GroupedConv(Gemm gemm, int channels, int h, int w, int filters, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                        int groups, int oh, int ow) {
         this.runs = Runs.of(gemm);
-        this.c = channels;
         this.h = h;
         this.w = w;
-        this.f = filters;
         this.kh = kh;
         this.kw = kw;
         this.sh = sh;
