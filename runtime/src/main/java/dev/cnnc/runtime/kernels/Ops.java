@@ -366,25 +366,16 @@ public final class Ops {
     public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
                                       double[] savedMean, double[] savedInvStd) {
-        batchNormTrain(par, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps, savedMean,
+        batchNormTrain(par, null, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps, savedMean,
                 savedInvStd, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
     }
 
     /**
-     * The same with the output clamped to [lo, hi] in the same pass: a relu (0, +inf) or relu6
-     * (0, 6) that follows the batchnorm, fused, so the activation costs no pass of its own over a
-     * tensor that no longer fits in cache. Math.max and min keep a NaN.
-     */
-    public static void batchNormTrain(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
-                                      int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
-                                      double[] savedMean, double[] savedInvStd, float lo, float hi) {
-        batchNormTrain(par, null, x, y, channels, count, flat, params, gammaOff, betaOff, state, meanOff, varOff, momentum, eps,
-                savedMean, savedInvStd, lo, hi);
-    }
-
-    /**
      * The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (the Vector API's
-     * with a Vector API product; null: plain Java).
+     * with a Vector API product; null: plain Java), and the output clamped to [lo, hi] in the same
+     * pass: a relu (0, +inf) or relu6 (0, 6) that follows the batchnorm, fused, so the activation
+     * costs no pass of its own over a tensor that no longer fits in cache (Math.max and min keep a
+     * NaN; infinite bounds: no clamp).
      */
     public static void batchNormTrain(Parallel par, Gemm gemm, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float momentum, float eps,
@@ -438,75 +429,30 @@ public final class Ops {
      * cost as much as the first.
      */
     static double[] moments(Runs runs, float[] x, int base, int step, int count) {
+        double[] sums = new double[2];
+        float shift = x[base];
         if (step == 1) {
-            double[] sums = new double[2];
-            float shift = x[base];
             runs.moments(x, base, count, shift, sums);
-            return new double[] {shift + sums[0] / count, Math.max(0, sums[1] - sums[0] * sums[0] / count)};
+        } else {
+            ScalarRuns.moments(x, base, step, count, shift, sums);
         }
-        double shift = x[base];
-        double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-        int i = 0;
-        int k = base;
-        for (; i + 1 < count; i += 2, k += 2 * step) {
-            double d0 = x[k] - shift, d1 = x[k + step] - shift;
-            s0 += d0;
-            s1 += d1;
-            q0 += d0 * d0;
-            q1 += d1 * d1;
-        }
-        for (; i < count; i++, k += step) {
-            double d = x[k] - shift;
-            s0 += d;
-            q0 += d * d;
-        }
-        double sum = s0 + s1;
-        double mean = shift + sum / count;
-        return new double[] {mean, Math.max(0, (q0 + q1) - sum * sum / count)};
+        return new double[] {shift + sums[0] / count, Math.max(0, sums[1] - sums[0] * sums[0] / count)};
     }
 
     /**
-     * Batchnorm backward's sums of dy and dy * x in one pass; behind a clamp ({@code y} not null) dy
-     * is zeroed in place first where the clamp was flat (y at or outside [lo, hi]).
+     * Batchnorm backward's sums of dy and dy * x in one pass (dy * x from dy * (x - m), m the float
+     * nearest the mean, so float lanes do not cancel); behind a clamp ({@code y} not null) dy is
+     * zeroed in place first where the clamp was flat (y at or outside [lo, hi]).
      */
     static double[] gradientSums(Runs runs, float[] dy, float[] x, float[] y, float lo, float hi, int base, int step, int count, double mean) {
+        double[] sums = new double[2];
+        float m = (float) mean;
         if (step == 1) {
-            // sum dy * x from sum dy * (x - m), m the float nearest the mean: no cancellation in float lanes
-            double[] sums = new double[2];
-            float m = (float) mean;
             runs.gradientSums(dy, x, y, lo, hi, base, count, m, sums);
-            return new double[] {sums[0], sums[1] + m * sums[0]};
+        } else {
+            ScalarRuns.gradientSums(dy, x, y, lo, hi, base, step, count, m, sums);
         }
-        double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
-        int i = 0;
-        int k = base;
-        if (y != null) {
-            for (; i < count; i++, k += step) {
-                float v = y[k];
-                float g = v > lo && v < hi ? dy[k] : 0f;
-                dy[k] = g;
-                if ((i & 1) == 0) {
-                    s0 += g;
-                    p0 += g * (double) x[k];
-                } else {
-                    s1 += g;
-                    p1 += g * (double) x[k];
-                }
-            }
-            return new double[] {s0 + s1, p0 + p1};
-        }
-        for (; i + 1 < count; i += 2, k += 2 * step) {
-            float g0 = dy[k], g1 = dy[k + step];
-            s0 += g0;
-            s1 += g1;
-            p0 += g0 * (double) x[k];
-            p1 += g1 * (double) x[k + step];
-        }
-        for (; i < count; i++, k += step) {
-            s0 += dy[k];
-            p0 += dy[k] * (double) x[k];
-        }
-        return new double[] {s0 + s1, p0 + p1};
+        return new double[] {sums[0], sums[1] + m * sums[0]};
     }
 
     /** Splits channels across threads when there is enough work (a channel of {@code count} values a part at least). */
@@ -560,21 +506,15 @@ public final class Ops {
     public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
                                          double[] savedInvStd) {
-        batchNormBackward(par, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, null, 0f, 0f);
+        batchNormBackward(par, null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, null, 0f, 0f);
     }
 
     /**
-     * The same behind a clamp to [lo, hi] fused into forward ({@code y} its output; null: none):
-     * dy is first zeroed in place where the clamp was flat (y at or outside the bounds), the
-     * derivative torch's relu and hardtanh take, then the batchnorm's backward reads it.
+     * The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (null: plain Java),
+     * behind a clamp to [lo, hi] fused into forward ({@code y} its output; null: none): dy is first
+     * zeroed in place where the clamp was flat (y at or outside the bounds), the derivative torch's
+     * relu and hardtanh take, then the batchnorm's backward reads it.
      */
-    public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
-                                         float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
-                                         double[] savedInvStd, float[] y, float lo, float hi) {
-        batchNormBackward(par, null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, y, lo, hi);
-    }
-
-    /** The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (null: plain Java). */
     public static void batchNormBackward(Parallel par, Gemm gemm, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
                                          double[] savedInvStd, float[] y, float lo, float hi) {

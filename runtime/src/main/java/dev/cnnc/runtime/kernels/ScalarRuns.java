@@ -57,17 +57,23 @@ final class ScalarRuns implements Runs {
 
     @Override
     public void moments(float[] x, int off, int len, float shift, double[] out) {
+        moments(x, off, 1, len, shift, out);
+    }
+
+    /** {@link #moments} over x[off], x[off + step], ...: a batchnorm over features ([n][F], F apart). */
+    static void moments(float[] x, int off, int step, int len, float shift, double[] out) {
         double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
-        for (; i + 1 < len; i += 2) {
-            double d0 = x[off + i] - shift, d1 = x[off + i + 1] - shift;
+        int k = off;
+        for (; i + 1 < len; i += 2, k += 2 * step) {
+            double d0 = x[k] - shift, d1 = x[k + step] - shift;
             s0 += d0;
             s1 += d1;
             q0 += d0 * d0;
             q1 += d1 * d1;
         }
-        for (; i < len; i++) {
-            double d = x[off + i] - shift;
+        for (; i < len; i++, k += step) {
+            double d = x[k] - shift;
             s0 += d;
             q0 += d * d;
         }
@@ -77,24 +83,30 @@ final class ScalarRuns implements Runs {
 
     @Override
     public void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out) {
+        gradientSums(dy, x, y, lo, hi, off, 1, len, shift, out);
+    }
+
+    /** {@link #gradientSums} over every {@code step}-th value from off. */
+    static void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int step, int len, float shift, double[] out) {
         if (y != null) {
-            for (int i = off; i < off + len; i++) {
-                float v = y[i];
-                dy[i] = v > lo && v < hi ? dy[i] : 0f;
+            for (int i = 0, k = off; i < len; i++, k += step) {
+                float v = y[k];
+                dy[k] = v > lo && v < hi ? dy[k] : 0f;
             }
         }
         double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
         int i = 0;
-        for (; i + 1 < len; i += 2) {
-            float g0 = dy[off + i], g1 = dy[off + i + 1];
+        int k = off;
+        for (; i + 1 < len; i += 2, k += 2 * step) {
+            float g0 = dy[k], g1 = dy[k + step];
             s0 += g0;
             s1 += g1;
-            p0 += g0 * ((double) x[off + i] - shift);
-            p1 += g1 * ((double) x[off + i + 1] - shift);
+            p0 += g0 * ((double) x[k] - shift);
+            p1 += g1 * ((double) x[k + step] - shift);
         }
-        for (; i < len; i++) {
-            s0 += dy[off + i];
-            p0 += dy[off + i] * ((double) x[off + i] - shift);
+        for (; i < len; i++, k += step) {
+            s0 += dy[k];
+            p0 += dy[k] * ((double) x[k] - shift);
         }
         out[0] = s0 + s1;
         out[1] = p0 + p1;
