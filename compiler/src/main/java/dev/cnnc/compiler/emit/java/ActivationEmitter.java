@@ -1,6 +1,7 @@
 package dev.cnnc.compiler.emit.java;
 
 import com.palantir.javapoet.CodeBlock;
+import dev.cnnc.compiler.layers.Activation;
 import dev.cnnc.compiler.lower.Op;
 
 /** An activation that could not be fused: one element-wise pass each way, split across the threads. */
@@ -14,11 +15,30 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
 
     @Override
     public CodeBlock forward(Op.ActivationOp op, int k, JavaEmitContext ctx) {
+        return applyPass(op.activation(), ctx.value(op.input()), ctx.value(op.output()), op.input().perExample());
+    }
+
+    /** out[i] = f(in[i]) over n * perExample values, split across the threads; in and out may be one buffer. */
+    static CodeBlock applyPass(Activation a, String in, String out, long perExample) {
         return CodeBlock.builder()
-                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.input().perExample(), GRAIN)
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
                 .beginControlFlow("for (int i = from; i < to; i++)")
-                .addStatement("final float v = $L[i]", ctx.value(op.input()))
-                .addStatement("$L[i] = $L", ctx.value(op.output()), ActivationCode.apply(op.activation(), "v"))
+                .addStatement("final float v = $L[i]", in)
+                .addStatement("$L[i] = $L", out, ActivationCode.apply(a, "v"))
+                .endControlFlow().unindent().add("});\n").build();
+    }
+
+    /**
+     * dx[i] = dy[i] * f'(v[i]) over n * perExample values, v the activation's output (or, for silu
+     * and hardswish, its input); dx may be dy.
+     */
+    static CodeBlock derivativePass(Activation a, String v, String dy, String dx, long perExample) {
+        boolean fromOutput = a.function().fromOutput();
+        return CodeBlock.builder()
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
+                .beginControlFlow("for (int i = from; i < to; i++)")
+                .addStatement("final float $L = $L[i]", fromOutput ? "y" : "x", v)
+                .addStatement("$L[i] = $L[i] * $L", dx, dy, fromOutput ? ActivationCode.derivative(a, "y") : ActivationCode.inputDerivative(a, "x"))
                 .endControlFlow().unindent().add("});\n").build();
     }
 
@@ -28,12 +48,7 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
             return CodeBlock.of("");
         }
         boolean fromOutput = op.activation().function().fromOutput();
-        return CodeBlock.builder()
-                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.input().perExample(), GRAIN)
-                .beginControlFlow("for (int i = from; i < to; i++)")
-                .addStatement("final float $L = $L[i]", fromOutput ? "y" : "x", ctx.value(fromOutput ? op.output() : op.input()))
-                .addStatement("$L[i] = $L[i] * $L", ctx.gradSlot(op, op.input()), ctx.grad(op.output()),
-                        fromOutput ? ActivationCode.derivative(op.activation(), "y") : ActivationCode.inputDerivative(op.activation(), "x"))
-                .endControlFlow().unindent().add("});\n").build();
+        return derivativePass(op.activation(), ctx.value(fromOutput ? op.output() : op.input()), ctx.grad(op.output()),
+                ctx.gradSlot(op, op.input()), op.input().perExample());
     }
 }

@@ -28,8 +28,7 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
                 .addStatement("$T.batchNormTrain(par, gemm, $L, $L, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS, common,
-                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k,
-                        clamp.isEmpty() ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : clamp)
+                        JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k, clamp)
                 .nextControlFlow("else")
                 .add(BatchNormFold.folded(ctx.plan, op)
                         ? CodeBlock.of("// in inference the conv before computes this batchnorm too (BatchNormFold)\n")
@@ -37,10 +36,10 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
                 .endControlFlow().build();
     }
 
-    /** ", lo, hi" of a fused relu or relu6, else nothing. */
+    /** ", lo, hi": the bounds of a fused relu or relu6, or infinite ones (no clamp). */
     static String clamp(Op.BatchNormOp op) {
         if (op.activation() == null) {
-            return "";
+            return ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY";
         }
         return ", 0f, " + (op.activation().function() == dev.cnnc.compiler.layers.Activation.Function.RELU6 ? "6f" : "Float.POSITIVE_INFINITY");
     }

@@ -55,9 +55,4 @@ final class BatchNormFold {
                         p.containsKey("bias") ? "params[" + p.get("bias").offset() + " + f]" : "0f", n.get("running_mean").offset())
                 .endControlFlow().build();
     }
-
-    /** ", lo, hi" of the batchnorm's clamp (its relu or relu6; none: the whole line). */
-    static String clamp(Op.BatchNormOp bn) {
-        return bn.activation() == null ? ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY" : BatchNormEmitter.clamp(bn);
-    }
 }

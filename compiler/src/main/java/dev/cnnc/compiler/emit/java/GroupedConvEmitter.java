@@ -5,7 +5,6 @@ import com.palantir.javapoet.CodeBlock;
 import dev.cnnc.compiler.layers.Conv;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.lower.ParamLayout;
-import dev.cnnc.runtime.kernels.Parallel;
 import java.util.Map;
 
 /**
@@ -37,7 +36,7 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         }
         Op.BatchNormOp bn = fold.get();
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
-        String clamp = BatchNormFold.clamp(bn);
+        String clamp = BatchNormEmitter.clamp(bn);
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
                 .add(unfolded(op, k, ctx))
@@ -66,12 +65,7 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         b.unindent().add("});\n");
         if (op.activation() != null) {
             b.add("// $L, in place\n", op.activation().describe());
-            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), Parallel.MIN_WORK);
-            b.beginControlFlow("for (int i = from; i < to; i++)");
-            b.addStatement("final float v = $L[i]", y);
-            b.addStatement("$L[i] = $L", y, ActivationCode.apply(op.activation(), "v"));
-            b.endControlFlow();
-            b.unindent().add("});\n");
+            b.add(ActivationEmitter.applyPass(op.activation(), y, y, op.output().perExample()));
         }
         return b.build();
     }
@@ -84,12 +78,7 @@ final class GroupedConvEmitter implements OpEmitter<Op.GroupedConvOp> {
         CodeBlock.Builder b = CodeBlock.builder();
         if (op.activation() != null) {
             b.add("// $L backward, in place on the output gradient\n", op.activation().describe());
-            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), Parallel.MIN_WORK);
-            b.beginControlFlow("for (int i = from; i < to; i++)");
-            b.addStatement("final float y = $L[i]", y);
-            b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(op.activation(), "y"));
-            b.endControlFlow();
-            b.unindent().add("});\n");
+            b.add(ActivationEmitter.derivativePass(op.activation(), y, dy, dy, op.output().perExample()));
         }
         b.add("// weight (and bias) gradient$L, one group at a time over the whole batch\n", inputGradient ? " and input gradient" : "");
         b.beginControlFlow("par.forRange($L, 1, (from, to) ->", op.conv().groups());
