@@ -22,6 +22,11 @@ public sealed interface Op {
     /** Forward floating-point operations per example (the checked layers it covers). */
     long flops();
 
+    /** The layer whose parameters the op reads (a record's {@code name} component), or null for ops without any. */
+    default String name() {
+        return null;
+    }
+
     /** What the op computes, for comments and profiles: "conv1: conv 32 3x3 + relu". */
     String describe();
 
@@ -34,16 +39,7 @@ public sealed interface Op {
         for (Tensor t : inputs()) {
             values += t.perExample();
         }
-        long weights = 0;
-        if (this instanceof ConvOp c) {
-            weights = params.of(c.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
-        } else if (this instanceof GroupedConvOp g) {
-            weights = params.of(g.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
-        } else if (this instanceof TransposedConvOp t) {
-            weights = params.of(t.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
-        } else if (this instanceof DenseOp d) {
-            weights = params.of(d.name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
-        }
+        long weights = name() == null ? 0 : params.of(name()).values().stream().mapToLong(ParamLayout.Entry::size).sum();
         return 4 * (values * n + weights);
     }
 
