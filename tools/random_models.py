@@ -57,6 +57,18 @@ def out_size(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
+def window_count(n, k, s, lead, trail, ceil):
+    """Windows along an axis padded lead before and trail after: floor, or ceil mode less a last
+    window that would start past the input and its leading padding (the language's rule, torch's)."""
+    span = n + lead + trail - k
+    if span < 0:
+        return 0
+    if not ceil:
+        return span // s + 1
+    out = -(-span // s) + 1
+    return out - 1 if (out - 1) * s >= n + lead else out
+
+
 class Drawer:
     def __init__(self, rng):
         self.r = rng
@@ -82,16 +94,24 @@ class Drawer:
                 dh, dw = r.choice([(2, 2), (2, 2), (3, 3), (1, 2)])
             span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
             sh, sw = (r.choice([1, 1, 2]), r.choice([1, 1, 2])) if allow_stride else (1, 1)
-            pad_kind = r.choice(["same", "valid", "explicit"])
+            pad_kind = r.choice(["same", "valid", "explicit", "sides"])
             if pad_kind == "same" and (span_h % 2 == 0 or span_w % 2 == 0):
                 pad_kind = "explicit"
+            sides = None
             if pad_kind == "same":
                 ph, pw = (span_h - 1) // 2, (span_w - 1) // 2
             elif pad_kind == "valid":
                 ph, pw = 0, 0
+            elif pad_kind == "sides":  # top bottom left right, unlike each other
+                sides = [r.randint(0, kh), r.randint(0, kh), r.randint(0, kw), r.randint(0, kw)]
+                ph, pw = 0, 0
             else:
                 ph, pw = r.randint(0, kh - 1), r.randint(0, kw - 1)
-            oh, ow = out_size(shape.h, span_h, sh, ph), out_size(shape.w, span_w, sw, pw)
+            if sides:
+                oh = window_count(shape.h, span_h, sh, sides[0], sides[1], False)
+                ow = window_count(shape.w, span_w, sw, sides[2], sides[3], False)
+            else:
+                oh, ow = out_size(shape.h, span_h, sh, ph), out_size(shape.w, span_w, sw, pw)
             if oh >= 1 and ow >= 1:
                 bias = r.random() < 0.7
                 text = "conv %d %s" % (f, ("%d" % kh) if kh == kw and r.random() < 0.5 else "%dx%d" % (kh, kw))
@@ -101,6 +121,8 @@ class Drawer:
                     text += " pad same"
                 elif pad_kind == "valid":
                     text += r.choice(["", " pad valid", " pad 0"])
+                elif sides:
+                    text += " pad %d %d %d %d" % tuple(sides)
                 else:
                     text += " pad " + ("%d" % ph if ph == pw else "%dx%d" % (ph, pw))
                 if groups != 1 or r.random() < 0.1:
@@ -111,6 +133,10 @@ class Drawer:
                     text += " nobias"
                 layer = {"kind": "conv", "in": shape.c, "out": f, "kernel": [kh, kw], "stride": [sh, sw], "padding": [ph, pw],
                          "bias": bias, "groups": groups, "dilation": [dh, dw]}
+                if sides and (sides[0] != sides[1] or sides[2] != sides[3]):
+                    layer["sides"] = sides
+                elif sides:
+                    layer["padding"] = [sides[0], sides[2]]
                 return text, layer, Shape(f, oh, ow)
         return None
 
@@ -156,10 +182,21 @@ class Drawer:
             stride = r.choice([None, 1, 2])
             s = k if stride is None else stride
             p = r.choice([0, 0, k // 2])
-            if out_size(shape.h, k, s, p) >= 1 and out_size(shape.w, k, s, p) >= 1:
-                text = "%spool %d" % (op, k) + ("" if stride is None else " stride %d" % stride) + (" pad %d" % p if p else "")
-                return text, {"kind": op + "pool", "kernel": k, "stride": s, "padding": p}, \
-                    Shape(shape.c, out_size(shape.h, k, s, p), out_size(shape.w, k, s, p))
+            # torch's ceil_mode, and padding that differs per side (darknet's stride-1 maxpool pads 0 1 0 1)
+            ceil = r.random() < 0.35
+            sides = [r.randint(0, k // 2) for _ in range(4)] if r.random() < 0.3 else [p, p, p, p]
+            oh = window_count(shape.h, k, s, sides[0], sides[1], ceil)
+            ow = window_count(shape.w, k, s, sides[2], sides[3], ceil)
+            if oh >= 1 and ow >= 1:
+                text = "%spool %d" % (op, k) + ("" if stride is None else " stride %d" % stride)
+                if sides[0] == sides[1] and sides[2] == sides[3]:
+                    text += " pad %s" % ("%d" % sides[0] if sides[0] == sides[2] else "%dx%d" % (sides[0], sides[2])) if any(sides) else ""
+                else:
+                    text += " pad %d %d %d %d" % tuple(sides)
+                layer = {"kind": op + "pool", "kernel": k, "stride": s, "padding": [sides[0], sides[2]], "ceil": ceil, "out_hw": [oh, ow]}
+                if sides[0] != sides[1] or sides[2] != sides[3]:
+                    layer["sides"] = sides
+                return text + (" ceil" if ceil else ""), layer, Shape(shape.c, oh, ow)
         return None
 
     def activation(self, shape):
@@ -292,7 +329,7 @@ class Drawer:
                     t, l, c = ["conv %d 3x3 pad same" % f], [self.conv_l(shape.c, f, 3)], f
                 elif form == "pool":
                     t = ["maxpool 3 stride 1 pad 1", "conv %d 1x1" % f]
-                    l, c = [{"kind": "maxpool", "kernel": 3, "stride": 1, "padding": 1}, self.conv_l(shape.c, f, 1)], f
+                    l, c = [{"kind": "maxpool", "kernel": 3, "stride": 1, "padding": 1, "out_hw": [shape.h, shape.w]}, self.conv_l(shape.c, f, 1)], f
                 else:
                     t = ["conv %d 1x1" % f, "relu", "conv %d 3x3 pad same" % g]
                     l, c = [self.conv_l(shape.c, f, 1), {"kind": "relu"}, self.conv_l(f, g, 3)], g
@@ -675,7 +712,8 @@ class Net(torch.nn.Module):
                 for p in sub_paths(l):
                     self._build(p)
             elif k == "conv":
-                self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
+                self.mods[l["name"]] = torch.nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
+                                                       (0, 0) if "sides" in l else tuple(l["padding"]),
                                                        dilation=tuple(l.get("dilation", [1, 1])), groups=l.get("groups", 1),
                                                        bias=l["bias"])
             elif k == "convtranspose":
@@ -710,13 +748,23 @@ class Net(torch.nn.Module):
                     for y in ys[1:]:
                         x = x * y  # a 1x1xC gate broadcasts over HxW
             elif k in ("conv", "dense", "batchnorm", "prelu", "convtranspose"):
+                if "sides" in l:  # Conv2d pads both sides alike: F.pad first, as one pads unevenly in torch
+                    t, b, le, r = l["sides"]
+                    x = F.pad(x, (le, r, t, b))
                 x = self.mods[l["name"]](x)
-            elif k == "maxpool":
-                x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])
-            elif k == "minpool":
-                x = -F.max_pool2d(-x, l["kernel"], l["stride"], l["padding"])
-            elif k == "avgpool":
-                x = F.avg_pool2d(x, l["kernel"], l["stride"], l["padding"], count_include_pad=True)
+            elif k in ("maxpool", "minpool", "avgpool"):
+                sign = -1.0 if k == "minpool" else 1.0
+                x, padding = sign * x, l["padding"]
+                if "sides" in l:  # max ignores padding (-inf), an average counts it (zeros)
+                    t, b, le, r = l["sides"]
+                    x, padding = F.pad(x, (le, r, t, b), value=0.0 if k == "avgpool" else float("-inf")), 0
+                if k == "avgpool":
+                    x = F.avg_pool2d(x, l["kernel"], l["stride"], padding, ceil_mode=l.get("ceil", False), count_include_pad=True)
+                else:
+                    x = F.max_pool2d(x, l["kernel"], l["stride"], padding, ceil_mode=l.get("ceil", False))
+                if "out_hw" in l:  # torch keeps a ceil-mode window starting in the padding F.pad added; the language drops it
+                    x = x[:, :, : l["out_hw"][0], : l["out_hw"][1]]
+                x = sign * x
             elif k == "globalavgpool":
                 x = x.mean(dim=(2, 3), keepdim=True)
             elif k == "globalmaxpool":

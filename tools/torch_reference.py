@@ -104,7 +104,7 @@ class Net(nn.Module):
                     self._build(p)
             elif k == "conv":
                 self.mods[l["name"]] = nn.Conv2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]),
-                                                 tuple(l["padding"]), dilation=tuple(l.get("dilation", [1, 1])),
+                                                 (0, 0) if "sides" in l else tuple(l["padding"]), dilation=tuple(l.get("dilation", [1, 1])),
                                                  groups=l.get("groups", 1), bias=l["bias"])
             elif k == "convtranspose":
                 self.mods[l["name"]] = nn.ConvTranspose2d(l["in"], l["out"], tuple(l["kernel"]), tuple(l["stride"]), tuple(l["padding"]),
@@ -116,6 +116,28 @@ class Net(nn.Module):
             elif k == "batchnorm":
                 cls = nn.BatchNorm2d if l["spatial"] else nn.BatchNorm1d
                 self.mods[l["name"]] = cls(l["features"], eps=l["eps"], momentum=l["momentum"])
+
+    @staticmethod
+    def _pool(l, x):
+        """Window pooling; uneven padding goes through F.pad (-inf for max, zeros an average counts)."""
+        k = l["kind"]
+        sign = -1.0 if k == "minpool" else 1.0
+        x = sign * x
+        padding = l["padding"]
+        if "sides" in l:
+            t, b, le, r = l["sides"]
+            x = F.pad(x, (le, r, t, b), value=0.0 if k == "avgpool" else float("-inf"))
+            padding = [0, 0]
+        ceil = l.get("ceil", False)
+        if k == "avgpool":
+            y = F.avg_pool2d(x, l["kernel"], l["stride"], padding, ceil_mode=ceil, count_include_pad=True)
+        else:
+            y = F.max_pool2d(x, l["kernel"], l["stride"], padding, ceil_mode=ceil)
+        # torch keeps a ceil-mode window that starts in the bottom padding F.pad added; cnnc's rule drops it
+        if "out_hw" in l:
+            oh, ow = l["out_hw"]
+            y = y[:, :, :oh, :ow]
+        return sign * y
 
     def forward(self, x):
         return self._run(self.spec["layers"], x)
@@ -136,13 +158,12 @@ class Net(nn.Module):
                     for y in ys[1:]:
                         x = x * y  # broadcasting a 1x1xC gate
             elif k in ("conv", "dense", "batchnorm", "prelu", "convtranspose"):
+                if "sides" in l:  # torch's Conv2d pads both sides alike: pad unevenly first
+                    t, b, le, r = l["sides"]
+                    x = F.pad(x, (le, r, t, b))
                 x = self.mods[l["name"]](x)
-            elif k == "maxpool":
-                x = F.max_pool2d(x, l["kernel"], l["stride"], l["padding"])
-            elif k == "minpool":
-                x = -F.max_pool2d(-x, l["kernel"], l["stride"], l["padding"])
-            elif k == "avgpool":
-                x = F.avg_pool2d(x, l["kernel"], l["stride"], l["padding"], count_include_pad=True)
+            elif k in ("maxpool", "minpool", "avgpool"):
+                x = self._pool(l, x)
             elif k == "globalavgpool":
                 x = F.adaptive_avg_pool2d(x, 1)
             elif k == "globalmaxpool":

@@ -57,6 +57,11 @@ public final class TorchSpec {
         return Json.write(m);
     }
 
+    /** Padding per side, top bottom left right. */
+    private static List<Integer> sides(int[] s) {
+        return List.of(s[0], s[1], s[2], s[3]);
+    }
+
     private static List<Object> nodes(List<CheckedNode> nodes, boolean top) {
         List<Object> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -85,6 +90,9 @@ public final class TorchSpec {
                 j.put("kernel", List.of(c.kernelHeight(), c.kernelWidth()));
                 j.put("stride", List.of(c.strideHeight(), c.strideWidth()));
                 j.put("padding", List.of(c.pad()[0], c.pad()[1]));
+                if (!c.padding().symmetric()) {
+                    j.put("sides", sides(c.sides()));
+                }
                 j.put("bias", c.bias());
                 j.put("groups", c.groups());
                 j.put("dilation", List.of(c.dilationHeight(), c.dilationWidth()));
@@ -93,6 +101,11 @@ public final class TorchSpec {
                 j.put("kernel", List.of(p.kernelHeight(), p.kernelWidth()));
                 j.put("stride", List.of(p.strideHeight(), p.strideWidth()));
                 j.put("padding", List.of(p.pad()[0], p.pad()[1]));
+                if (!p.padding().symmetric()) {
+                    j.put("sides", sides(p.sides()));
+                }
+                j.put("ceil", p.ceil());
+                j.put("out_hw", List.of(l.output().height(), l.output().width()));
             } else if (l.spec() instanceof GlobalPool g) {
                 j.put("kind", g.kind());
             } else if (l.spec() instanceof dev.cnnc.compiler.layers.Upsample u) {

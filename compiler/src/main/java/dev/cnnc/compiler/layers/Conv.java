@@ -8,7 +8,7 @@ import dev.cnnc.compiler.syntax.Padding;
 import dev.cnnc.compiler.syntax.Signature;
 
 /**
- * {@code conv F KxK [stride S] [pad same|valid|P] [groups G] [dilation D] [nobias]}: 2-D
+ * {@code conv F KxK [stride S] [pad same|valid|P|T B L R] [groups G] [dilation D] [nobias]}: 2-D
  * convolution, as torch.nn.Conv2d. With groups, the input's channels and the filters split into G
  * groups, each filter reading only its group's C/G channels (depthwise when G = C); dilation
  * spaces the kernel's taps D apart, so a KxK kernel spans D(K-1)+1.
@@ -26,7 +26,7 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
                     .positional("filters", "F", ArgType.COUNT)
                     .positional("kernel", "KxK", ArgType.SIZE)
                     .option("stride", "S", ArgType.SIZE)
-                    .option("pad", "same|valid|P", ArgType.PADDING)
+                    .listOption("pad", "same|valid|P|T B L R", ArgType.PADDING)
                     .option("groups", "G", ArgType.COUNT)
                     .option("dilation", "D", ArgType.SIZE)
                     .flag("nobias")
@@ -49,8 +49,19 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
         return a.ok() ? new Conv(a.count("filters", 1), k[0], k[1], s[0], s[1], p, !a.flag("nobias"), a.count("groups", 1), d[0], d[1]) : null;
     }
 
+    /** The padding above and left: {top, left}. */
     public int[] pad() {
         return padding.resolve(spanHeight(), spanWidth());
+    }
+
+    /** The padding on every side: {top, bottom, left, right}. */
+    public int[] sides() {
+        return padding.sides(spanHeight(), spanWidth());
+    }
+
+    /** The same conv without padding (it reads an input padded beforehand). */
+    public Conv unpadded() {
+        return new Conv(filters, kernelHeight, kernelWidth, strideHeight, strideWidth, Padding.VALID, bias, groups, dilationHeight, dilationWidth);
     }
 
     /** The rows the dilated kernel spans: D(K-1)+1. */
@@ -87,7 +98,7 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
         if (strideHeight != 1 || strideWidth != 1) {
             b.append(" stride ").append(Windows.size(strideHeight, strideWidth));
         }
-        if (padding.mode() != Padding.Mode.VALID) {
+        if (!padding.none()) {
             b.append(" pad ").append(padding);
         }
         if (groups != 1) {
@@ -109,7 +120,7 @@ public record Conv(int filters, int kernelHeight, int kernelWidth, int strideHei
             return rules.fail(groupsHint(in.channels()), DiagnosticKind.GROUPS_DO_NOT_DIVIDE, describe(), in.channels(), filters, groups);
         }
         long[] hw = Windows.outputSize(in, describe(), new int[] {spanHeight(), spanWidth()},
-                new int[] {strideHeight, strideWidth}, pad(), rules);
+                new int[] {strideHeight, strideWidth}, sides(), false, rules);
         return hw == null ? null : Shape.spatial(hw[0], hw[1], filters);
     }
 

@@ -8,12 +8,18 @@ import dev.cnnc.compiler.syntax.Padding;
 import dev.cnnc.compiler.syntax.Signature;
 
 /**
- * {@code maxpool|avgpool|minpool K [stride S] [pad P]}: window pooling, as torch.nn.MaxPool2d
- * and AvgPool2d (floor mode; average pooling counts padding, PyTorch's default). Min pooling
- * is max pooling of the negated input.
+ * {@code maxpool|avgpool|minpool K [stride S] [pad P|T B L R] [ceil]}: window pooling, as
+ * torch.nn.MaxPool2d and AvgPool2d. Max and min pooling ignore padding (as -inf/+inf would);
+ * average pooling counts it (PyTorch's default count_include_pad) but not the part of a ceil-mode
+ * window that hangs past the padding, as PyTorch divides. Min pooling is max pooling of the
+ * negated input.
  */
-public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding)
+public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding, boolean ceil)
         implements LayerSpec {
+
+    public Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, Padding padding) {
+        this(op, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, false);
+    }
 
     public enum Op { MAX, AVG, MIN }
 
@@ -27,7 +33,8 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
                 Signature.of(word)
                         .positional("window", "K", ArgType.SIZE)
                         .option("stride", "S", ArgType.SIZE)
-                        .option("pad", "P", ArgType.PADDING)
+                        .listOption("pad", "P|T B L R", ArgType.PADDING)
+                        .flag("ceil")
                         .build(),
                 a -> create(op, word, a));
     }
@@ -40,14 +47,14 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
             a.error(a.spanOf("pad"), DiagnosticKind.EVEN_KERNEL_SAME_PADDING, word, Windows.size(k[0], k[1]))
                     .hint("give the padding explicitly, e.g. pad " + (k[0] / 2)).report();
         } else {
-            int[] pad = p.resolve(k[0], k[1]);
-            if (pad[0] > k[0] / 2 || pad[1] > k[1] / 2) {
+            int[] pad = p.sides(k[0], k[1]);
+            if (Math.max(pad[0], pad[1]) > k[0] / 2 || Math.max(pad[2], pad[3]) > k[1] / 2) {
                 a.error(a.spanOf("pad"), DiagnosticKind.PADDING_TOO_LARGE, word, p, Windows.size(k[0], k[1]))
                         .hint("PyTorch refuses such padding too; use pad " + Windows.size(k[0] / 2, k[1] / 2) + " or less")
                         .report();
             }
         }
-        return a.ok() ? new Pool(op, k[0], k[1], s[0], s[1], p) : null;
+        return a.ok() ? new Pool(op, k[0], k[1], s[0], s[1], p, a.flag("ceil")) : null;
     }
 
     @Override
@@ -55,8 +62,19 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
         return LayerSpec.window(field, kernelHeight, kernelWidth, strideHeight, strideWidth);
     }
 
+    /** The padding above and left: {top, left}. */
     public int[] pad() {
         return padding.resolve(kernelHeight, kernelWidth);
+    }
+
+    /** The padding on every side: {top, bottom, left, right}. */
+    public int[] sides() {
+        return padding.sides(kernelHeight, kernelWidth);
+    }
+
+    /** Whether the pool is torch's default kind: same padding on both sides of an axis, floor mode. */
+    public boolean plain() {
+        return padding.symmetric() && !ceil;
     }
 
     @Override
@@ -70,10 +88,10 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
         if (strideHeight != kernelHeight || strideWidth != kernelWidth) {
             b.append(" stride ").append(Windows.size(strideHeight, strideWidth));
         }
-        if (padding.mode() != Padding.Mode.VALID && !(padding.mode() == Padding.Mode.EXPLICIT && padding.height() == 0 && padding.width() == 0)) {
+        if (!padding.none()) {
             b.append(" pad ").append(padding);
         }
-        return b.toString();
+        return b.append(ceil ? " ceil" : "").toString();
     }
 
     @Override
@@ -83,7 +101,7 @@ public record Pool(Op op, int kernelHeight, int kernelWidth, int strideHeight, i
                     DiagnosticKind.NEEDS_SPATIAL_INPUT, kind(), in);
         }
         long[] hw = Windows.outputSize(in, describe(), new int[] {kernelHeight, kernelWidth},
-                new int[] {strideHeight, strideWidth}, pad(), rules);
+                new int[] {strideHeight, strideWidth}, sides(), ceil, rules);
         return hw == null ? null : Shape.spatial(hw[0], hw[1], in.channels());
     }
 

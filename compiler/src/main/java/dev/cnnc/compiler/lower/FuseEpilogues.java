@@ -39,7 +39,7 @@ final class FuseEpilogues implements Pass {
                     }
                     if (next instanceof Op.ActivationOp a && pool == null && before == null) {
                         before = a.activation();
-                    } else if (next instanceof Op.PoolOp p && pool == null) {
+                    } else if (next instanceof Op.PoolOp p && pool == null && p.plain()) {
                         pool = p;
                     } else if (next instanceof Op.ActivationOp a && pool != null && after == null) {
                         after = a.activation();

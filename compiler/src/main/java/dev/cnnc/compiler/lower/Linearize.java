@@ -85,18 +85,28 @@ final class Linearize {
         Tensor out = new Tensor(nextId++, l.output());
         List<Span> spans = List.of(l.span());
         Op op;
-        if (l.spec() instanceof Conv c) {
+        if (l.spec() instanceof Conv c && !c.padding().symmetric()) {
+            // uneven padding: pad the input once, then convolve without padding
+            int[] p = c.sides();
+            Shape s = in.shape();
+            Tensor padded = new Tensor(nextId++, Shape.spatial(s.height() + p[0] + p[1], s.width() + p[2] + p[3], s.channels()));
+            ops.add(new Op.PadOp(p[0], p[1], p[2], p[3], in, padded, spans, 0));
+            Conv u = c.unpadded();
+            op = u.plain() ? new Op.ConvOp(u, l.name(), padded, l.output(), Op.Epilogue.NONE, out, spans, l.flops())
+                    : new Op.GroupedConvOp(u, l.name(), padded, null, out, spans, l.flops());
+        } else if (l.spec() instanceof Conv c) {
             op = c.plain() ? new Op.ConvOp(c, l.name(), in, l.output(), Op.Epilogue.NONE, out, spans, l.flops())
                     : new Op.GroupedConvOp(c, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Dense d) {
             op = new Op.DenseOp(d, l.name(), in, null, out, spans, l.flops());
         } else if (l.spec() instanceof Pool p) {
-            int[] pad = p.pad();
-            op = new Op.PoolOp(p.op(), p.kernelHeight(), p.kernelWidth(), p.strideHeight(), p.strideWidth(), pad[0], pad[1], in, out, spans, l.flops());
+            int[] pad = p.sides();
+            op = new Op.PoolOp(p.op(), p.kernelHeight(), p.kernelWidth(), p.strideHeight(), p.strideWidth(), pad[0], pad[2], pad[1], pad[3],
+                    in, out, spans, l.flops());
         } else if (l.spec() instanceof GlobalPool g) {
             int h = (int) in.shape().height();
             int w = (int) in.shape().width();
-            op = new Op.PoolOp(g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0, in, out, spans, l.flops());
+            op = new Op.PoolOp(g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0, 0, 0, in, out, spans, l.flops());
         } else if (l.spec() instanceof Activation a) {
             op = new Op.ActivationOp(a, in, out, spans, l.flops());
         } else if (l.spec() instanceof BatchNorm b) {

@@ -94,10 +94,28 @@ public sealed interface Op {
     }
 
     /** Window pooling; global pools are pools whose window is the whole input. */
-    record PoolOp(Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, Tensor input, Tensor output, List<Span> spans, long flops)
-            implements Op {
+    /**
+     * Window pooling; ph/pw pad above and left, pb/pr below and right. The output's size may hold
+     * one more window per axis than the floor formula (ceil mode): such a window is clipped, and
+     * an average divides by the part of it inside the input and its padding, as PyTorch.
+     */
+    record PoolOp(Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, int pb, int pr, Tensor input, Tensor output,
+                  List<Span> spans, long flops) implements Op {
         public List<Tensor> inputs() {
             return List.of(input);
+        }
+
+        /** Whether the pool pads both sides of an axis alike and its windows follow the floor formula. */
+        public boolean plain() {
+            Shape in = input.shape(), out = output.shape();
+            return ph == pb && pw == pr && (in.height() + 2L * ph - kh) / sh + 1 == out.height()
+                    && (in.width() + 2L * pw - kw) / sw + 1 == out.width();
+        }
+
+        /** Whether an average's divisor is kh*kw for every window (no window hangs past the padding). */
+        public boolean wholeWindows() {
+            Shape in = input.shape(), out = output.shape();
+            return (out.height() - 1) * sh - ph + kh <= in.height() + pb && (out.width() - 1) * sw - pw + kw <= in.width() + pr;
         }
 
         public String describe() {
@@ -173,6 +191,17 @@ public sealed interface Op {
 
         public String describe() {
             return upsample.describe();
+        }
+    }
+
+    /** Zero padding per side before a conv that pads unevenly (torch has no such conv: F.pad, then the conv). */
+    record PadOp(int top, int bottom, int left, int right, Tensor input, Tensor output, List<Span> spans, long flops) implements Op {
+        public List<Tensor> inputs() {
+            return List.of(input);
+        }
+
+        public String describe() {
+            return "zero pad " + top + " " + bottom + " " + left + " " + right;
         }
     }
 

@@ -319,14 +319,14 @@ public final class ReferenceModel {
                 }
             }
         } else if (l.spec() instanceof Pool pool) {
-            int[] pad = pool.pad();
+            int[] pad = pool.sides();
             int[] arg = new int[y.length];
             window(x, y, arg, c, h, w, oh, ow, pool.op(), pool.kernelHeight(), pool.kernelWidth(), pool.strideHeight(),
-                    pool.strideWidth(), pad[0], pad[1]);
+                    pool.strideWidth(), pad);
             saved[0] = arg;
         } else if (l.spec() instanceof GlobalPool g) {
             int[] arg = new int[y.length];
-            window(x, y, arg, c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
+            window(x, y, arg, c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, new int[4]);
             saved[0] = arg;
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(x, 0, y, 0, y.length);
@@ -517,11 +517,10 @@ public final class ReferenceModel {
                 }
             }
         } else if (l.spec() instanceof Pool pool) {
-            int[] pad = pool.pad();
             windowBackward(dy, dx, (int[]) s.saved(), c, h, w, oh, ow, pool.op(), pool.kernelHeight(), pool.kernelWidth(),
-                    pool.strideHeight(), pool.strideWidth(), pad[0], pad[1]);
+                    pool.strideHeight(), pool.strideWidth(), pool.sides());
         } else if (l.spec() instanceof GlobalPool g) {
-            windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, 0, 0);
+            windowBackward(dy, dx, (int[]) s.saved(), c, h, w, 1, 1, g.max() ? Pool.Op.MAX : Pool.Op.AVG, h, w, 1, 1, new int[4]);
         } else if (l.spec() instanceof Flatten) {
             System.arraycopy(dy, 0, dx, 0, dx.length);
         } else if (l.spec() instanceof dev.cnnc.compiler.layers.ConvTranspose t) {
@@ -652,9 +651,13 @@ public final class ReferenceModel {
         return dx;
     }
 
-    /** Max, min (the first extreme in scan order, padding excluded) or average (padding counted) pooling. */
+    /**
+     * Max, min (the first extreme in scan order, padding excluded) or average (padding counted, the
+     * part of a ceil-mode window past it not) pooling; pad is {top, bottom, left, right}.
+     */
     private void window(double[] x, double[] y, int[] arg, int c, int h, int w, int oh, int ow, Pool.Op op, int kh, int kw,
-                        int sh, int sw, int ph, int pw) {
+                        int sh, int sw, int[] pad) {
+        int ph = pad[0], pw = pad[2];
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
                 int base = (b * c + ch) * h * w;
@@ -679,7 +682,7 @@ public final class ReferenceModel {
                             }
                         }
                         int o = ((b * c + ch) * oh + oy) * ow + ox;
-                        y[o] = op == Pool.Op.AVG ? acc / (kh * kw) : best;
+                        y[o] = op == Pool.Op.AVG ? acc / area(oy, ox, kh, kw, sh, sw, pad, h, w) : best;
                         arg[o] = at;
                     }
                 }
@@ -687,8 +690,15 @@ public final class ReferenceModel {
         }
     }
 
+    /** An average window's divisor: its area inside the input and its padding. */
+    private static double area(int oy, int ox, int kh, int kw, int sh, int sw, int[] pad, int h, int w) {
+        int y0 = oy * sh - pad[0], x0 = ox * sw - pad[2];
+        return (double) (Math.min(y0 + kh, h + pad[1]) - y0) * (Math.min(x0 + kw, w + pad[3]) - x0);
+    }
+
     private void windowBackward(double[] dy, double[] dx, int[] arg, int c, int h, int w, int oh, int ow, Pool.Op op, int kh,
-                                int kw, int sh, int sw, int ph, int pw) {
+                                int kw, int sh, int sw, int[] pad) {
+        int ph = pad[0], pw = pad[2];
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
                 int base = (b * c + ch) * h * w;
@@ -704,7 +714,7 @@ public final class ReferenceModel {
                                 int iy = oy * sh + i - ph;
                                 int ix = ox * sw + j - pw;
                                 if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                    dx[base + iy * w + ix] += dy[o] / (kh * kw);
+                                    dx[base + iy * w + ix] += dy[o] / area(oy, ox, kh, kw, sh, sw, pad, h, w);
                                 }
                             }
                         }

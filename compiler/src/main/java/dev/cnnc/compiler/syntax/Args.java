@@ -67,8 +67,32 @@ public final class Args {
         return values.containsKey(name) ? ((int[]) values.get(name)).clone() : new int[] {orElse, orElse};
     }
 
+    /**
+     * A padding option: one value (same, valid, P or HxW) or, for a list option, four plain
+     * numbers, top bottom left right. Anything else is reported here, and gives {@code orElse}.
+     */
     public Padding padding(String name, Padding orElse) {
-        return values.containsKey(name) ? (Padding) values.get(name) : orElse;
+        Object v = values.get(name);
+        if (v == null) {
+            return orElse;
+        }
+        if (v instanceof Padding p) {
+            return p;
+        }
+        List<?> items = (List<?>) v;
+        if (items.size() == 1) {
+            return (Padding) items.get(0);
+        }
+        if (items.size() == 4 && items.stream().allMatch(i -> i instanceof Padding p && p.mode() == Padding.Mode.EXPLICIT
+                && p.top() == p.left())) {
+            int[] s = items.stream().mapToInt(i -> ((Padding) i).top()).toArray();
+            return Padding.sides(s[0], s[1], s[2], s[3]);
+        }
+        error(spanOf(name), DiagnosticKind.BAD_ARGUMENT, shownAs, name,
+                "one value (same, valid, P or HxW) or four numbers (top bottom left right)",
+                String.join(" ", items.stream().map(String::valueOf).toList()))
+                .hint("e.g. pad 1, pad 1x2, or pad 0 1 0 1 for one more row below and column to the right").report();
+        return orElse;
     }
 
     public boolean flag(String name) {

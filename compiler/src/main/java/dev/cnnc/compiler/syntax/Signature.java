@@ -124,6 +124,7 @@ public final class Signature {
                 continue;
             }
             List<Object> items = new ArrayList<>();
+            args.putSpan(option.name, values.get(i).span());
             while (i < values.size() && !(values.get(i) instanceof Value.Word w && options.containsKey(w.text()))) {
                 Object item = readOne(args, option, values.get(i++), shownAs, diagnostics);
                 if (item != null) {

@@ -98,6 +98,12 @@ final class RandomModels {
         out.add("input 6x6x8\nconcat { split 2 take 0 } { split 2 take 1; conv 4 1x1; relu; conv 4 3x3 pad 1 groups 4; conv 4 1x1 }; shuffle 2");
         out.add("input 5x5x3\nconv 4 3x3 pad same; gelu; prelu 4; conv 4 3x3 pad same; gelu tanh; prelu; flatten; dense 5; prelu 5");
         out.add("input 6x6x4\nresidual { conv 4 3x3 pad same; stochasticdepth 0.3 }; flatten; dense 6; stochasticdepth 0.5; dense 3");
+        // torch's ceil_mode (windows clipped past the padding; an average divides by what is left) and
+        // padding that differs per side, for pools and for convs (padded first, then a conv without)
+        out.add("input 7x9x2\nconv 3 3x3 pad same; relu; maxpool 2 ceil; avgpool 3 stride 2 pad 1 ceil; flatten; dense 3");
+        out.add("input 8x7x3\nconv 4 3x3 stride 2 pad 0 1 1 0; tanh; maxpool 2 stride 1 pad 0 1 0 1; avgpool 2 pad 1 0 0 1 ceil");
+        out.add("input 6x7x4\nconv 4 3x3 pad 1 2 0 1 groups 4; relu6; minpool 3 stride 2 ceil; conv 2 1x1 pad 0 1 0 0");
+        out.add("input 9x8x2\navgpool 3 stride 2 ceil; conv 3 2x2 pad 0 1 0 1 nobias; maxpool 3 stride 2 pad 1 ceil; relu");
         return out;
     }
 

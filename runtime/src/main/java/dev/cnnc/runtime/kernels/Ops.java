@@ -255,11 +255,12 @@ public final class Ops {
     }
 
     /**
-     * Window pooling over [planes][h][w] (planes = C*n). Max and min record the winning input
-     * index per output (the first one on ties, as PyTorch); average counts the padding.
+     * Window pooling over [planes][h][w] (planes = C*n), padded ph above, pw left, pb below and pr
+     * right. Max and min record the winning input index per output (the first one on ties, as
+     * PyTorch); average counts the padding, but not the part of a (ceil-mode) window past it.
      */
     public static void pool(Parallel par, int op, float[] in, float[] out, int[] argIndex, int planes, int h, int w,
-                            int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+                            int kh, int kw, int sh, int sw, int ph, int pw, int pb, int pr, int oh, int ow) {
         par.forRange(planes, Parallel.grain((long) oh * ow * kh * kw), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int ib = p * h * w;
@@ -281,7 +282,7 @@ public final class Ops {
                                     }
                                 }
                             }
-                            out[o] = s / (kh * kw);
+                            out[o] = s / windowArea(y, x, kh, kw, sh, sw, ph, pw, h + pb, w + pr);
                         } else {
                             boolean max = op == 0;
                             float best = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
@@ -312,9 +313,18 @@ public final class Ops {
         });
     }
 
+    /**
+     * What an average pool divides window (y, x) by: its area inside the padded input (ends at
+     * {@code hEnd}, {@code wEnd}), which is kh*kw but for a ceil-mode window that hangs past it.
+     */
+    static int windowArea(int y, int x, int kh, int kw, int sh, int sw, int ph, int pw, int hEnd, int wEnd) {
+        int y0 = y * sh - ph, x0 = x * sw - pw;
+        return (Math.min(y0 + kh, hEnd) - y0) * (Math.min(x0 + kw, wEnd) - x0);
+    }
+
     /** Backward of {@link #pool}: dIn overwritten. */
     public static void poolBackward(Parallel par, int op, float[] dout, float[] din, int[] argIndex, int planes, int h, int w,
-                                    int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+                                    int kh, int kw, int sh, int sw, int ph, int pw, int pb, int pr, int oh, int ow) {
         par.forRange(planes, Parallel.grain((long) oh * ow * kh * kw), (from, to) -> {
             java.util.Arrays.fill(din, from * h * w, to * h * w, 0f);
             for (int p = from; p < to; p++) {
@@ -327,7 +337,7 @@ public final class Ops {
                     }
                     int y = (o - ob) / ow;
                     int x = (o - ob) % ow;
-                    float g = dout[o] / (kh * kw);
+                    float g = dout[o] / windowArea(y, x, kh, kw, sh, sw, ph, pw, h + pb, w + pr);
                     for (int i = 0; i < kh; i++) {
                         int iy = y * sh + i - ph;
                         if (iy < 0 || iy >= h) {

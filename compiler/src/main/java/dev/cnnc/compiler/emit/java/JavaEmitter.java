@@ -97,9 +97,9 @@ public final class JavaEmitter {
                     .addParameter(int.class, "n").addParameter(boolean.class, "training")
                     .addJavadoc("$L\n", PlanText.comment(op, plan))
                     .addCode(forward(op, k, ctx)).build());
-            run.addStatement("long t$L = System.nanoTime()", k);
+            run.addStatement("long start$L = System.nanoTime()", k);
             run.addStatement("$L(n, training)", name);
-            run.addStatement("forwardNanos[$L] += System.nanoTime() - t$L", k, k);
+            run.addStatement("forwardNanos[$L] += System.nanoTime() - start$L", k, k);
         }
         run.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output", "start * OUTPUT_SIZE"));
 
@@ -125,9 +125,9 @@ public final class JavaEmitter {
             }
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
                     .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(body.build()).build());
-            backward.addStatement("long t$L = System.nanoTime()", k);
+            backward.addStatement("long start$L = System.nanoTime()", k);
             backward.addStatement("$L(n)", name);
-            backward.addStatement("backwardNanos[$L] += System.nanoTime() - t$L", k, k);
+            backward.addStatement("backwardNanos[$L] += System.nanoTime() - start$L", k, k);
         }
         backward.beginControlFlow("if (inputGradientEnabled)")
                 .addCode(sumSlots(plan.input(), plan, ctx))
@@ -275,6 +275,7 @@ public final class JavaEmitter {
             Map.entry(Op.AddOp.class, new AddEmitter()),
             Map.entry(Op.ConcatOp.class, new ConcatEmitter()),
             Map.entry(Op.UpsampleOp.class, new UpsampleEmitter()),
+            Map.entry(Op.PadOp.class, new PadEmitter()),
             Map.entry(Op.MulOp.class, new MulEmitter()));
 
     private static OpEmitter<?> emitterFor(Op op) {

@@ -23,7 +23,7 @@ final class PoolEmitter implements OpEmitter<Op.PoolOp> {
         var in = op.input().shape();
         var out = op.output().shape();
         return in.channels() + " * n, " + in.height() + ", " + in.width() + ", " + op.kh() + ", " + op.kw() + ", " + op.sh() + ", "
-                + op.sw() + ", " + op.ph() + ", " + op.pw() + ", " + out.height() + ", " + out.width();
+                + op.sw() + ", " + op.ph() + ", " + op.pw() + ", " + op.pb() + ", " + op.pr() + ", " + out.height() + ", " + out.width();
     }
 
     @Override

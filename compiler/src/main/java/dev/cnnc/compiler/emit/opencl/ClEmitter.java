@@ -37,6 +37,7 @@ public final class ClEmitter {
             Map.entry(Op.AddOp.class, new AddKernels()),
             Map.entry(Op.ConcatOp.class, new ConcatKernels()),
             Map.entry(Op.UpsampleOp.class, new UpsampleKernels()),
+            Map.entry(Op.PadOp.class, new PadKernels()),
             Map.entry(Op.MulOp.class, new MulKernels()));
 
     /**

@@ -15,8 +15,28 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
         int c = (int) in.channels(), h = (int) in.height(), w = (int) in.width(), oh = (int) os.height(), ow = (int) os.width();
         String aBuf = "A" + k;
         ctx.out.buffer(aBuf, (long) c * oh * ow, 0, true);
-        PoolKernels.emit(ctx, k, "pool", op.kind(), c, h, w, oh, ow, op.kh(), op.kw(), op.sh(), op.sw(), op.ph(), op.pw(), null,
+        PoolKernels.emit(ctx, k, "pool", op.kind(), c, h, w, oh, ow, op.kh(), op.kw(), op.sh(), op.sw(), op.ph(), op.pw(), op.pb(), op.pr(), null,
                 ClEmitContext.value(op.input()), ClEmitContext.value(op.output()), aBuf, ClEmitContext.grad(op.output()), ctx.slot(k, op.input()), ctx.inputWhen(op.input()));
+    }
+
+    /** A pool padded alike on both sides of each axis, in floor mode (what a conv epilogue fuses). */
+    static void emit(ClEmitContext ctx, int k, String label, Pool.Op kind, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                     int ph, int pw, Activation after, String x, String y, String aBuf, String dy, String dx, String dxWhen) {
+        emit(ctx, k, label, kind, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, ph, pw, after, x, y, aBuf, dy, dx, dxWhen);
+    }
+
+    /**
+     * An average window's divisor in OpenCL C, for window (qy, qx): its area inside the input and
+     * its padding (pb below, pr right), a constant unless a ceil-mode window hangs past it.
+     */
+    private static String area(String qy, String qx, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int ph, int pw, int pb, int pr) {
+        boolean whole = (oh - 1) * sh - ph + kh <= h + pb && (ow - 1) * sw - pw + kw <= w + pr;
+        if (whole) {
+            return (kh * kw) + ".0f";
+        }
+        String rows = "(min(" + qy + " * " + sh + " - " + ph + " + " + kh + ", " + (h + pb) + ") - (" + qy + " * " + sh + " - " + ph + "))";
+        String cols = "(min(" + qx + " * " + sw + " - " + pw + " + " + kw + ", " + (w + pr) + ") - (" + qx + " * " + sw + " - " + pw + "))";
+        return "(float) (" + rows + " * " + cols + ")";
     }
 
     /**
@@ -24,13 +44,13 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
      * {@code dy} is given, its backward (each input position gathers from the windows holding it).
      */
     static void emit(ClEmitContext ctx, int k, String label, Pool.Op kind, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
-                             int ph, int pw, Activation after, String x, String y, String aBuf, String dy, String dx, String dxWhen) {
+                     int ph, int pw, int pb, int pr, Activation after, String x, String y, String aBuf, String dy, String dx, String dxWhen) {
         StringBuilder body = new StringBuilder()
                 .append("    const __global float* xp = x + pl * ").append(h * w).append(";\n");
         if (ph == 0 && pw == 0 && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
             unrolled(body, kind, kh, kw, sh, sw, w);
         } else {
-            loops(body, kind, kh, kw, sh, sw, ph, pw, h, w);
+            loops(body, kind, kh, kw, sh, sw, ph, pw, h, w, area("oy", "ox", h, w, oh, ow, kh, kw, sh, sw, ph, pw, pb, pr));
         }
         body.append("    y[gid] = ").append(ClActivation.apply(after, "best")).append(";\n");
         String name = "op" + k + "_" + label;
@@ -45,7 +65,7 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
                     routeToWindow(kind, kh, kw, sh, sw, h, w, "dy[gid]", "dx", (routed, at) -> routed), dy, aBuf, dx);
             return;
         }
-        String route = kind == Pool.Op.AVG ? "                g += dy[o] / " + (kh * kw) + ".0f;\n"
+        String route = kind == Pool.Op.AVG ? "                g += dy[o] / " + area("qy", "qx", h, w, oh, ow, kh, kw, sh, sw, ph, pw, pb, pr) + ";\n"
                 : "                if (args[o] == iy * " + w + " + ix) g += dy[o];\n";
         ctx.planeKernel(false, k, name + "_dx", params, c, h, w, "ix", "iy", dxWhen,
                 ClEmitContext.windowLoops(oh, ow, kh, kw, sh, sw, ph, pw, "iy", "ix",
@@ -114,7 +134,7 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
     }
 
     /** Windows that may reach into padding or past the input: loops over the taps that lie inside. */
-    private static void loops(StringBuilder body, Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, int h, int w) {
+    private static void loops(StringBuilder body, Pool.Op kind, int kh, int kw, int sh, int sw, int ph, int pw, int h, int w, String area) {
         boolean avg = kind == Pool.Op.AVG;
         body.append("    float best = ").append(kind == Pool.Op.MAX ? "-INFINITY" : kind == Pool.Op.MIN ? "INFINITY" : "0.0f")
                 .append(";\n    int arg = -1;\n")
@@ -124,7 +144,7 @@ final class PoolKernels implements ClOpEmitter<Op.PoolOp> {
                 .append(ClEmitContext.clippedTap("            ", "ix", "ox", sw, "j", pw, w))
                 .append("            const float v = xp[iy * ").append(w).append(" + ix];\n");
         if (avg) {
-            body.append("            best += v;\n        }\n    }\n    best /= ").append(kh * kw).append(".0f;\n");
+            body.append("            best += v;\n        }\n    }\n    best /= ").append(area).append(";\n");
         } else {
             body.append("            if (arg < 0 || v ").append(kind == Pool.Op.MAX ? ">" : "<").append(" best || isnan(v)) { best = v; arg = iy * ")
                     .append(w).append(" + ix; }\n        }\n    }\n    args[gid] = arg;\n");
