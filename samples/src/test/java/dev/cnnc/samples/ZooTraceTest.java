@@ -38,7 +38,7 @@ class ZooTraceTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "regnet_x_400mf", "mnasnet0_5", "shufflenet_v2_x1_0",
-        "resnet50", "densenet121"})
+        "resnet50", "densenet121", "squeezenet1_0", "squeezenet1_1", "googlenet", "inception_v3"})
     void zooSampleIsTorchvisionsNetwork(String name) throws Exception {
         String file = "zoo/" + name + ".cnn";
         CheckResult r = Frontend.check(SourceFiles.read(Path.of(file)));

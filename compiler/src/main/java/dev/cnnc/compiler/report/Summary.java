@@ -11,10 +11,11 @@ import java.util.Locale;
 
 /**
  * The table {@code cnnc check} prints: one row per layer with its source line, output shape,
- * parameters and FLOPs, then totals, ending with exactly the three parameter lines.
+ * parameters, FLOPs and MACs (the multiply-accumulates of its products, the figure papers and
+ * torchvision print as "GFLOPS"), then totals, ending with exactly the three parameter lines.
  */
 public final class Summary {
-    private record Row(String name, String line, String layer, String output, String params, String flops) {
+    private record Row(String name, String line, String layer, String output, String params, String flops, String macs) {
     }
 
     private Summary() {
@@ -22,10 +23,10 @@ public final class Summary {
 
     public static String render(CheckedModel model) {
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("input", "", "input", model.input().toString(), "0", "0"));
+        rows.add(new Row("input", "", "input", model.input().toString(), "0", "0", "0"));
         rows(model.nodes(), 0, rows);
 
-        int[] w = {5, 4, 5, 6, 6, 5};
+        int[] w = {5, 4, 5, 6, 6, 5, 4};
         for (Row r : rows) {
             w[0] = Math.max(w[0], r.name.length());
             w[1] = Math.max(w[1], r.line.length());
@@ -33,15 +34,16 @@ public final class Summary {
             w[3] = Math.max(w[3], r.output.length());
             w[4] = Math.max(w[4], r.params.length());
             w[5] = Math.max(w[5], r.flops.length());
+            w[6] = Math.max(w[6], r.macs.length());
         }
         StringBuilder b = new StringBuilder();
         b.append("Model ").append(model.name()).append(" (").append(model.file()).append(")\n\n");
-        String format = "%-" + w[0] + "s  %" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s  %" + w[5] + "s";
-        String header = String.format(Locale.ROOT, format, "Name", "Line", "Layer", "Output", "Params", "FLOPs");
+        String format = "%-" + w[0] + "s  %" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s  %" + w[5] + "s  %" + w[6] + "s";
+        String header = String.format(Locale.ROOT, format, "Name", "Line", "Layer", "Output", "Params", "FLOPs", "MACs");
         b.append(header.stripTrailing()).append('\n');
         b.append("-".repeat(header.length())).append('\n');
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, format, r.name, r.line, r.layer, r.output, r.params, r.flops).stripTrailing()).append('\n');
+            b.append(String.format(Locale.ROOT, format, r.name, r.line, r.layer, r.output, r.params, r.flops, r.macs).stripTrailing()).append('\n');
         }
         b.append("-".repeat(header.length())).append('\n');
         b.append("Output: ").append(model.output()).append('\n');
@@ -76,23 +78,24 @@ public final class Summary {
         for (CheckedNode node : nodes) {
             if (node instanceof CheckedNode.Layer l) {
                 rows.add(new Row(indent + l.name(), Integer.toString(l.span().line()), indent + l.spec().describe(),
-                        l.output().toString(), n(l.trainableParams() + l.nonTrainableParams()), n(l.flops())));
+                        l.output().toString(), n(l.trainableParams() + l.nonTrainableParams()), n(l.flops()),
+                        n(l.spec().macs(l.input(), l.output()))));
             } else if (node instanceof CheckedNode.Join j) {
                 for (int p = 0; p < j.paths().size(); p++) {
                     rows.add(new Row(p == 0 ? indent + j.name() : "", p == 0 ? Integer.toString(j.span().line()) : "",
-                            indent + (p == 0 ? j.kind().word() + " {" : "} {") + (j.paths().get(p).isEmpty() ? " (the input) " : ""), "", "", ""));
+                            indent + (p == 0 ? j.kind().word() + " {" : "} {") + (j.paths().get(p).isEmpty() ? " (the input) " : ""), "", "", "", ""));
                     rows(j.paths().get(p), depth + 1, rows);
                 }
-                rows.add(new Row(indent + j.name(), "", indent + "} " + j.kind().word(), j.output().toString(), "0", n(j.flops())));
+                rows.add(new Row(indent + j.name(), "", indent + "} " + j.kind().word(), j.output().toString(), "0", n(j.flops()), "0"));
             } else if (node instanceof CheckedNode.Residual r) {
-                rows.add(new Row(indent + r.name(), Integer.toString(r.span().line()), indent + "residual {", "", "", ""));
+                rows.add(new Row(indent + r.name(), Integer.toString(r.span().line()), indent + "residual {", "", "", "", ""));
                 rows(r.main(), depth + 1, rows);
-                rows.add(new Row("", "", indent + (r.shortcut().isEmpty() ? "} (identity shortcut)" : "} shortcut {"), "", "", ""));
+                rows.add(new Row("", "", indent + (r.shortcut().isEmpty() ? "} (identity shortcut)" : "} shortcut {"), "", "", "", ""));
                 if (!r.shortcut().isEmpty()) {
                     rows(r.shortcut(), depth + 1, rows);
-                    rows.add(new Row("", "", indent + "}", "", "", ""));
+                    rows.add(new Row("", "", indent + "}", "", "", "", ""));
                 }
-                rows.add(new Row(indent + r.name(), "", indent + "add", r.output().toString(), "0", n(r.addFlops())));
+                rows.add(new Row(indent + r.name(), "", indent + "add", r.output().toString(), "0", n(r.addFlops()), "0"));
             }
         }
     }
@@ -132,7 +135,8 @@ public final class Summary {
     }
 
     private static String giga(long v) {
-        return v >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f G", v / 1e9) : String.format(Locale.ROOT, "%.2f M", v / 1e6);
+        return v >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f G", v / 1e9)
+                : v >= 1_000_000L ? String.format(Locale.ROOT, "%.2f M", v / 1e6) : String.format(Locale.ROOT, "%.2f K", v / 1e3);
     }
 
     static String describe(TrainConfig t) {
