@@ -252,6 +252,9 @@ def train(args):
     net = Net(spec)
     net.load(read_safetensors(args.init))
     images, labels = load_data(args.data, spec)
+    if args.double:  # float64 throughout: the run float32 rounding is measured against
+        net.double()
+        images = images.double()
     opt = make_optimizer(net.parameters(), spec["optimizer"])
     net.train()
     losses = []
@@ -350,6 +353,7 @@ def main():
     t.add_argument("--batch", type=int, required=True)
     t.add_argument("--out", required=True)
     t.add_argument("--losses")
+    t.add_argument("--double", action="store_true", help="train in float64 (the tensors are written as float32)")
     t.add_argument("--threads", type=int, default=1)
     b = sub.add_parser("bench")
     b.add_argument("--spec", required=True)

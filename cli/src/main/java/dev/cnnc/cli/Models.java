@@ -1,11 +1,13 @@
 package dev.cnnc.cli;
 
+
 import dev.cnnc.compiler.CheckResult;
 import dev.cnnc.compiler.Frontend;
 import dev.cnnc.compiler.SourceFiles;
 import dev.cnnc.compiler.diag.Diagnostic;
 import dev.cnnc.compiler.diag.DiagnosticRenderer;
 import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.model.Shape;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -51,7 +53,17 @@ final class Models {
         float[] std = norm == null ? new float[0] : toFloats(norm.std());
         int[] in = model.input().flat() ? new int[] {1, 1, (int) model.input().channels()}
                 : new int[] {(int) model.input().channels(), (int) model.input().height(), (int) model.input().width()};
+        if (segmentation(model)) {
+            Shape out = model.output();
+            return new dev.cnnc.runtime.data.IdxDataDir.Spec(in[0], in[1], in[2], (int) out.channels(), scale, mean, std,
+                    (int) out.height(), (int) out.width());
+        }
         return new dev.cnnc.runtime.data.IdxDataDir.Spec(in[0], in[1], in[2], (int) model.output().elements(), scale, mean, std);
+    }
+
+    /** Whether the model classifies each pixel: an HxWxK output trained with a classification loss (cross_entropy, nll). */
+    static boolean segmentation(CheckedModel model) {
+        return !model.output().flat() && model.train() != null && model.train().loss() != null && model.train().loss().classification();
     }
 
     static float[] toFloats(java.util.List<Double> values) {

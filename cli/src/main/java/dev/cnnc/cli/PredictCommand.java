@@ -82,7 +82,7 @@ final class PredictCommand extends ModelCommand {
                 // statistics computed by "normalize auto" travel with the weights
                 if (saved.containsKey("normalize.mean") && saved.containsKey("normalize.std")) {
                     spec = new IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(),
-                            saved.get("normalize.mean").getValue(), saved.get("normalize.std").getValue());
+                            saved.get("normalize.mean").getValue(), saved.get("normalize.std").getValue(), spec.outputHeight(), spec.outputWidth());
                 }
             } catch (IOException e) {
                 throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the weights", weights, e));

@@ -196,7 +196,14 @@ final class TrainCommand extends ModelCommand {
     private int train(CheckedModel model, PrintWriter out, TrainConfig train, int batchSize, long runSeed, TrainConfig.Normalization norm,
                       IdxDataDir.Spec dataSpec, Path metricsDir, Path checkpoints, java.util.Map<String, String> settings)
             throws Models.Stop, InMemoryJavac.Failure {
-        DataLocator.Found found = DataLocator.locate(data, System.getenv(), DataLocator.DEBIAN, DataLocator.shipped());
+        boolean segmentation = Models.segmentation(model);
+        if (segmentation && !train.augment().isEmpty()) {
+            throw new Models.Stop(Main.USAGE, model.name() + ": augment moves the images but not their masks yet; "
+                    + "remove the augment line to train a segmentation model");
+        }
+        // a segmentation model cannot train on Fashion-MNIST: without --data it takes the shipped shapes set
+        DataLocator.Found found = segmentation ? DataLocator.locateMasks(data, System.getenv(), DataLocator.shippedShapes())
+                : DataLocator.locate(data, System.getenv(), DataLocator.DEBIAN, DataLocator.shipped());
         if (found.note() != null) {
             out.println(found.note());
         }
@@ -248,6 +255,11 @@ final class TrainCommand extends ModelCommand {
                     : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
             int epochCount = epochs != null ? epochs : train.epochs() != null ? train.epochs() : 1;
             Loss loss = Loss.valueOf(train.loss().kind().name());
+            if (segmentation && !trainSet.segmentation()) {
+                throw new Models.Stop(Main.FILE_ERRORS, model.name() + " classifies each pixel of its " + model.output()
+                        + " output, so it needs masks (an IDX labels file [N," + model.output().height() + "," + model.output().width()
+                        + "], one class a pixel), but " + data + " has one label an example");
+            }
             if (loss.classification() == trainSet.regression()) {
                 throw new Models.Stop(Main.FILE_ERRORS, "loss " + loss.name().toLowerCase(java.util.Locale.ROOT) + " needs "
                         + (loss.classification() ? "class labels (a ubyte IDX labels file)" : "float targets (a float IDX labels file)")

@@ -22,7 +22,8 @@ public record Softmax() implements LayerSpec {
     @Override
     public Shape outputShape(Shape in, ShapeRules rules) {
         if (!in.flat()) {
-            return rules.fail("add 'flatten' (or a global pool and flatten) before it",
+            return rules.fail("add 'flatten' (or a global pool and flatten) before it; a per-pixel classifier (segmentation) "
+                            + "ends in logits instead, conv K 1x1, and cross_entropy takes the softmax over the K channels of each pixel",
                     DiagnosticKind.NEEDS_FLAT_INPUT, "softmax", in);
         }
         return in;

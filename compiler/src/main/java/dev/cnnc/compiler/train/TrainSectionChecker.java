@@ -169,10 +169,13 @@ public final class TrainSectionChecker {
         }
         TrainConfig.Loss.Kind kind = TrainConfig.Loss.Kind.valueOf(a.shownAs().substring("loss ".length()).toUpperCase(Locale.ROOT));
         TrainConfig.Loss loss = new TrainConfig.Loss(kind, a.real("delta", 1.0));
-        if (loss.classification() && output != null && !output.flat()) {
+        // cross_entropy and nll on an HxWxK output are per-pixel (segmentation): K classes a pixel
+        boolean perPixel = kind == TrainConfig.Loss.Kind.CROSS_ENTROPY || kind == TrainConfig.Loss.Kind.NLL;
+        if (loss.classification() && output != null && !output.flat() && !perPixel) {
             diagnostics.at(s.args().get(0).span(), DiagnosticKind.INCOMPATIBLE_SETTING,
                             "loss " + kind.name().toLowerCase(Locale.ROOT) + " needs one score per class, but the model ends in " + output)
-                    .hint("end the model with flatten and dense N, where N is the number of classes").report();
+                    .hint("end the model with flatten and dense N, where N is the number of classes; for a class a pixel "
+                            + "(segmentation), loss cross_entropy on an HxWxK output").report();
         }
         return loss;
     }

@@ -2,12 +2,24 @@ package dev.cnnc.runtime.data;
 
 /**
  * Examples ready for a network: {@code images} is [count][C][H][W] (PyTorch's order), already
- * normalised. Classification data has {@code labels} (class indices); regression data has
- * {@code targets} ([count][targetWidth]) instead.
+ * normalised. Classification data has {@code labels} (class indices): one an example, or for
+ * segmentation {@code labelWidth} an example (one a pixel of the model's HxWxK output, [H][W]);
+ * regression data has {@code targets} ([count][targetWidth]) instead.
  */
-public record Dataset(String name, float[] images, int[] labels, float[] targets, int targetWidth, int count, int exampleSize) {
+public record Dataset(String name, float[] images, int[] labels, float[] targets, int targetWidth, int count, int exampleSize,
+                      int labelWidth) {
+    /** One label an example (classification) or none (regression). */
+    public Dataset(String name, float[] images, int[] labels, float[] targets, int targetWidth, int count, int exampleSize) {
+        this(name, images, labels, targets, targetWidth, count, exampleSize, 1);
+    }
+
     public boolean regression() {
         return targets != null;
+    }
+
+    /** Whether every example has a class a pixel (per-pixel labels). */
+    public boolean segmentation() {
+        return labelWidth > 1;
     }
 
     /** Copies examples {@code order[from..from+n)} into {@code x}, their labels into {@code y} or targets into {@code t}. */
@@ -18,7 +30,7 @@ public record Dataset(String name, float[] images, int[] labels, float[] targets
             if (targets != null) {
                 System.arraycopy(targets, e * targetWidth, t, i * targetWidth, targetWidth);
             } else {
-                y[i] = labels[e];
+                System.arraycopy(labels, e * labelWidth, y, i * labelWidth, labelWidth);
             }
         }
     }
@@ -46,10 +58,10 @@ public record Dataset(String name, float[] images, int[] labels, float[] targets
     private Dataset subset(String subsetName, int[] order, int from, int to) {
         int n = to - from;
         float[] x = new float[n * exampleSize];
-        int[] y = labels == null ? null : new int[n];
+        int[] y = labels == null ? null : new int[n * labelWidth];
         float[] t = targets == null ? null : new float[n * targetWidth];
         gather(order, from, n, x, y == null ? new int[n] : y, t);
-        return new Dataset(subsetName, x, y, t, targetWidth, n, exampleSize);
+        return new Dataset(subsetName, x, y, t, targetWidth, n, exampleSize, labelWidth);
     }
 
     /** Per-channel mean and standard deviation of the images: {mean[C], std[C]} (population std, as torchvision recipes compute it). */

@@ -10,11 +10,27 @@ import java.util.List;
 /**
  * A folder in the MNIST layout: train-images*, train-labels*, t10k-images*, t10k-labels*
  * (raw or .gz). Images are [N,H,W] (one channel) or [N,H,W,C] (channels last); they are
- * checked against the model's input and converted to [N][C][H][W].
+ * checked against the model's input and converted to [N][C][H][W]. Labels are one byte an
+ * example ([N]), float targets ([N,...], regression), or for a model whose output is HxWxK
+ * (segmentation) one byte a pixel ([N,H,W], each a class of K).
  */
 public final class IdxDataDir {
-    /** What the network expects, and how to normalise: x' = (x * scale - mean[c]) / std[c]. */
-    public record Spec(int channels, int height, int width, int classes, float scale, float[] mean, float[] std) {
+    /**
+     * What the network expects, and how to normalise: x' = (x * scale - mean[c]) / std[c].
+     * {@code classes} is the output's width (a class a value, or K classes a pixel when
+     * {@code pixels} > 1: the outputHeight x outputWidth positions of a segmentation model).
+     */
+    public record Spec(int channels, int height, int width, int classes, float scale, float[] mean, float[] std,
+                       int outputHeight, int outputWidth) {
+        public Spec(int channels, int height, int width, int classes, float scale, float[] mean, float[] std) {
+            this(channels, height, width, classes, scale, mean, std, 1, 1);
+        }
+
+        /** The positions labelled in each example: 1, or outputHeight x outputWidth for segmentation. */
+        public int pixels() {
+            return outputHeight * outputWidth;
+        }
+
         /** mean and std hold one value for every channel, or one for all. */
         public float mean(int channel) {
             return mean.length == 0 ? 0 : mean[mean.length == 1 ? 0 : channel];
@@ -82,16 +98,25 @@ public final class IdxDataDir {
                         + spec.classes() + " outputs");
             }
             targets = labels.values();
+        } else if (spec.pixels() > 1) {
+            int[] ld = labels.dims();
+            if (ld.length != 3 || ld[1] != spec.outputHeight() || ld[2] != spec.outputWidth()) {
+                throw new Idx.BadFile(labelsFile + ": the model's output is a class for each of " + spec.outputHeight() + "x"
+                        + spec.outputWidth() + " pixels, so the labels must be masks [N," + spec.outputHeight() + "," + spec.outputWidth()
+                        + "], one byte a pixel, but the file is " + java.util.Arrays.toString(ld));
+            }
+            y = new int[n * spec.pixels()];
         } else if (labels.dims().length != 1) {
             throw new Idx.BadFile(labelsFile + ": class labels must be one byte per example ([N]), but the file is "
                     + java.util.Arrays.toString(labels.dims()));
         } else {
             y = new int[n];
         }
-        for (int i = 0; y != null && i < n; i++) {
+        for (int i = 0; y != null && i < y.length; i++) {
             float v = labels.values()[i];
             if (v < 0 || v >= spec.classes() || v != Math.rint(v)) {
-                throw new Idx.BadFile(labelsFile + ": label " + v + " of example " + i + " is not a class of this model (0 to "
+                String where = spec.pixels() > 1 ? "pixel " + i % spec.pixels() + " of example " + i / spec.pixels() : "example " + i;
+                throw new Idx.BadFile(labelsFile + ": label " + v + " of " + where + " is not a class of this model (0 to "
                         + (spec.classes() - 1) + ")");
             }
             y[i] = (int) v;
@@ -108,7 +133,7 @@ public final class IdxDataDir {
                 }
             }
         }
-        return new Dataset(prefix, x, y, targets, targets == null ? 0 : spec.classes(), n, size);
+        return new Dataset(prefix, x, y, targets, targets == null ? 0 : spec.classes(), n, size, targets == null ? spec.pixels() : 1);
     }
 
     static Path find(Path dir, String prefix) throws IOException {

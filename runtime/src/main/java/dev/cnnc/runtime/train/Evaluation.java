@@ -13,15 +13,24 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, int c
             return "";
         }
         int k = confusion.length;
-        StringBuilder b = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n      ");
+        long largest = k;
+        for (long[] row : confusion) {
+            for (long v : row) {
+                largest = Math.max(largest, v);
+            }
+        }
+        // columns wide enough for the largest count (a segmentation set counts pixels), at least 6
+        String cell = "%" + Math.max(6, Long.toString(largest).length() + 2) + "d";
+        StringBuilder b = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n")
+                .append(String.format(Locale.ROOT, cell, 0).replaceAll(".", " "));
         for (int j = 0; j < k; j++) {
-            b.append(String.format(Locale.ROOT, "%6d", j));
+            b.append(String.format(Locale.ROOT, cell, j));
         }
         b.append('\n');
         for (int i = 0; i < k; i++) {
-            b.append(String.format(Locale.ROOT, "%6d", i));
+            b.append(String.format(Locale.ROOT, cell, i));
             for (int j = 0; j < k; j++) {
-                b.append(String.format(Locale.ROOT, "%6d", confusion[i][j]));
+                b.append(String.format(Locale.ROOT, cell, confusion[i][j]));
             }
             b.append('\n');
         }

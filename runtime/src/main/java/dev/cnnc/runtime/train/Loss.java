@@ -44,18 +44,34 @@ public enum Loss {
      * {@code labels} (classification) or {@code targets} (regression, [n][width]) start at example {@code first}.
      */
     public double lossAndGradient(float[] output, int[] labels, float[] targets, int first, int n, int width, double delta, float[] grad) {
+        return lossAndGradient(output, labels, targets, first, n, width, 1, delta, grad);
+    }
+
+    /**
+     * The same for a segmentation model, {@code pixels} labels an example: the output is
+     * [n][width / pixels classes][pixels], the labels [n][pixels], and cross_entropy and nll are
+     * means over every pixel (torch's on (N, K, H, W) and (N, H, W)). Only they take pixels.
+     */
+    public double lossAndGradient(float[] output, int[] labels, float[] targets, int first, int n, int width, int pixels, double delta,
+                                  float[] grad) {
+        if (pixels > 1 && this != CROSS_ENTROPY && this != NLL) {
+            throw new IllegalArgumentException(name().toLowerCase(Locale.ROOT) + " does not take per-pixel labels");
+        }
         switch (this) {
             case CROSS_ENTROPY:
-                return SoftmaxCrossEntropy.lossAndGradient(output, labels, first, n, width, grad);
+                return SoftmaxCrossEntropy.lossAndGradient(output, labels, first, n, width / pixels, pixels, grad);
             case NLL: {
                 java.util.Arrays.fill(grad, 0, n * width, 0f);
                 double total = 0;
+                double count = (double) n * pixels;
                 for (int b = 0; b < n; b++) {
-                    int y = labels[first + b];
-                    total -= output[b * width + y];
-                    grad[b * width + y] = -1f / n;
+                    for (int q = 0; q < pixels; q++) {
+                        int at = b * width + labels[(first + b) * pixels + q] * pixels + q;
+                        total -= output[at];
+                        grad[at] = (float) (-1 / count);
+                    }
                 }
-                return total / n;
+                return total / count;
             }
             case HINGE: {
                 double total = 0;

@@ -90,8 +90,10 @@ public final class Trainer {
     public Result train(Dataset train, Dataset validation, Dataset test, Config config, Checkpoints checkpoints, Checkpoint resume) {
         int batch = Math.min(config.batch(), net.maxBatch());
         int width = net.outputSize();
+        // a class for each pixel of a segmentation model's HxWxK output, else one an example
+        int pixels = train.regression() ? 1 : train.labelWidth();
         float[] x = new float[batch * net.inputSize()];
-        int[] y = new int[batch];
+        int[] y = new int[batch * pixels];
         float[] t = new float[batch * width];
         float[] probabilities = new float[batch * width];
         float[] probabilityGradient = new float[batch * width];
@@ -101,7 +103,7 @@ public final class Trainer {
         Loss loss = logits ? Loss.CROSS_ENTROPY : config.loss();
         boolean softmaxInTrainer = net.endsWithSoftmax() && !logits;
         // On a device backend the loss runs where the logits are: labels go in, loss and predictions come out.
-        boolean deviceLoss = loss == Loss.CROSS_ENTROPY && !softmaxInTrainer && !train.regression() && net.lossOnDevice();
+        boolean deviceLoss = loss == Loss.CROSS_ENTROPY && !softmaxInTrainer && !train.regression() && pixels == 1 && net.lossOnDevice();
         int[] predicted = new int[batch];
         Dataset watched = validation != null ? validation : test;
         Rng shuffler = new Rng(config.seed());
@@ -172,7 +174,7 @@ public final class Trainer {
                     value = loss.lossAndGradient(probabilities, y, t, 0, n, width, config.huberDelta(), probabilityGradient);
                     Ops.softmaxBackward(probabilities, probabilityGradient, net.outputGradient(), n, width);
                 } else {
-                    value = loss.lossAndGradient(net.output(), y, t, 0, n, width, config.huberDelta(), net.outputGradient());
+                    value = loss.lossAndGradient(net.output(), y, t, 0, n, width, pixels, config.huberDelta(), net.outputGradient());
                 }
                 step++;
                 if (!Double.isFinite(value)) {
@@ -180,7 +182,7 @@ public final class Trainer {
                             + "or check the data's normalisation", value, step, epoch));
                 }
                 if (!train.regression()) {
-                    epochCorrect += deviceLoss ? matches(predicted, y, n) : correct(net.output(), y, n, width);
+                    epochCorrect += deviceLoss ? matches(predicted, y, n) : correct(net.output(), y, n, width / pixels, pixels);
                 }
                 net.backward(n);
                 if (net.gradientsOnHost()) {
@@ -195,7 +197,7 @@ public final class Trainer {
                 if (terminal && (System.nanoTime() - lastDrawn > 200_000_000L || done == batchesPerEpoch)) {
                     lastDrawn = System.nanoTime();
                     drawProgress(epoch, epochs, done, batchesPerEpoch, epochLoss / epochSeen,
-                            train.regression() ? Double.NaN : epochCorrect / (double) epochSeen, epochSeen, epochStart);
+                            train.regression() ? Double.NaN : epochCorrect / ((double) epochSeen * pixels), epochSeen, epochStart);
                 }
                 if (config.reportEvery() > 0 && step % config.reportEvery() == 0 && !terminal) {
                     double seconds = (System.nanoTime() - started) / 1e9;
@@ -221,7 +223,7 @@ public final class Trainer {
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
             double trainLoss = epochLoss / Math.max(1, epochSeen);
-            double trainAccuracy = train.regression() ? Double.NaN : epochCorrect / (double) Math.max(1, epochSeen);
+            double trainAccuracy = train.regression() ? Double.NaN : epochCorrect / ((double) Math.max(1, epochSeen) * pixels);
             Evaluation val = watched == null || stopped ? null : evaluate(watched, batch, config);
             if (terminal) {
                 out.print("\r\033[K");
@@ -260,9 +262,10 @@ public final class Trainer {
         double seconds = (System.nanoTime() - started) / 1e9;
         Evaluation testResult = test == null ? null : evaluate(test, batch, config);
         if (testResult != null) {
-            out.printf(Locale.ROOT, "test loss %.4f%s (%d images)%n", testResult.loss(),
+            out.printf(Locale.ROOT, "test loss %.4f%s (%d images%s)%n", testResult.loss(),
                     Double.isNaN(testResult.accuracy()) ? "" : String.format(Locale.ROOT, "  test accuracy %.4f", testResult.accuracy()),
-                    testResult.count());
+                    testResult.count(), pixels > 1 ? String.format(Locale.ROOT, "; accuracy and confusion count their %,d pixels",
+                            (long) testResult.count() * pixels) : "");
             out.print(testResult.confusionText());
             if (metrics != null) {
                 try {
@@ -296,12 +299,17 @@ public final class Trainer {
         out.flush();
     }
 
-    /** Loss (and for classification accuracy and confusion) in inference mode. */
+    /**
+     * Loss (and for classification accuracy and confusion) in inference mode; for segmentation
+     * the accuracy and the confusion count pixels.
+     */
     public Evaluation evaluate(Dataset data, int batch, Config config) {
         batch = Math.min(batch, net.maxBatch());
         int width = net.outputSize();
+        int pixels = data.regression() ? 1 : data.labelWidth();
+        int classCount = width / pixels;
         float[] x = new float[batch * net.inputSize()];
-        int[] y = new int[batch];
+        int[] y = new int[batch * pixels];
         float[] t = new float[batch * width];
         float[] scratch = new float[batch * width];
         int[] order = new int[data.count()];
@@ -309,7 +317,7 @@ public final class Trainer {
             order[i] = i;
         }
         boolean classes = !data.regression();
-        long[][] confusion = classes ? new long[width][width] : null;
+        long[][] confusion = classes ? new long[classCount][classCount] : null;
         double total = 0;
         long right = 0;
         for (int from = 0; from < data.count(); from += batch) {
@@ -322,19 +330,22 @@ public final class Trainer {
                     total -= Math.log(Math.max(o[b * width + y[b]], 1e-45f)); // the output is already probabilities
                 }
             } else {
-                total += n * config.loss().lossAndGradient(o, y, t, 0, n, width, config.huberDelta(), scratch);
+                total += n * config.loss().lossAndGradient(o, y, t, 0, n, width, pixels, config.huberDelta(), scratch);
             }
             if (classes) {
                 for (int b = 0; b < n; b++) {
-                    int best = argmax(o, b, width);
-                    confusion[y[b]][best]++;
-                    if (best == y[b]) {
-                        right++;
+                    for (int q = 0; q < pixels; q++) {
+                        int truth = y[b * pixels + q];
+                        int best = argmax(o, b, classCount, pixels, q);
+                        confusion[truth][best]++;
+                        if (best == truth) {
+                            right++;
+                        }
                     }
                 }
             }
         }
-        return new Evaluation(total / data.count(), classes ? right / (double) data.count() : Double.NaN, confusion, data.count());
+        return new Evaluation(total / data.count(), classes ? right / ((double) data.count() * pixels) : Double.NaN, confusion, data.count());
     }
 
     private void save(Checkpoints checkpoints, Checkpoint checkpoint) {
@@ -371,11 +382,14 @@ public final class Trainer {
         return right;
     }
 
-    static int correct(float[] scores, int[] labels, int n, int classes) {
+    /** How many of the n examples' labels (pixels of them, for segmentation) the scores' argmax gets right. */
+    static int correct(float[] scores, int[] labels, int n, int classes, int pixels) {
         int right = 0;
         for (int b = 0; b < n; b++) {
-            if (argmax(scores, b, classes) == labels[b]) {
-                right++;
+            for (int q = 0; q < pixels; q++) {
+                if (argmax(scores, b, classes, pixels, q) == labels[b * pixels + q]) {
+                    right++;
+                }
             }
         }
         return right;
@@ -383,9 +397,15 @@ public final class Trainer {
 
     /** The predicted class of example b: the first of its highest scores. */
     static int argmax(float[] scores, int b, int classes) {
+        return argmax(scores, b, classes, 1, 0);
+    }
+
+    /** The predicted class of pixel q of example b, its scores [classes][pixels] apart by {@code pixels}. */
+    static int argmax(float[] scores, int b, int classes, int pixels, int q) {
+        int base = b * classes * pixels + q;
         int best = 0;
         for (int i = 1; i < classes; i++) {
-            if (scores[b * classes + i] > scores[b * classes + best]) {
+            if (scores[base + i * pixels] > scores[base + best * pixels]) {
                 best = i;
             }
         }
