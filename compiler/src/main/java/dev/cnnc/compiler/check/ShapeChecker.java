@@ -202,7 +202,7 @@ public final class ShapeChecker {
                         .append(" (line ").append(lastLine(j.paths().get(p), j.pathSpans().get(p))).append(")");
             }
             diagnostics.at(j.span(), DiagnosticKind.JOIN_SHAPE_MISMATCH, word, shapes.toString())
-                    .note("shapes so far: " + trailText()).hint(joinHint(j.kind(), ends)).report();
+                    .note("shapes so far: " + trailText()).hint(JoinFixes.of(j.kind(), paths, ends).orElseGet(() -> joinHint(j.kind(), ends))).report();
             return null;
         }
         long own = j.kind() == JoinKind.CONCAT ? 0 : Math.multiplyExact(joined.elements(), ends.size() - 1L);
