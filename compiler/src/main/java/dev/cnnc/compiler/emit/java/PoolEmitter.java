@@ -28,7 +28,7 @@ final class PoolEmitter implements OpEmitter<Op.PoolOp> {
 
     @Override
     public CodeBlock forward(Op.PoolOp op, int k, JavaEmitContext ctx) {
-        return CodeBlock.builder().addStatement("$T.pool(par, $L, $L, $L, arg$L, $L)", JavaEmitContext.OPS, code(op.kind()),
+        return CodeBlock.builder().addStatement("$T.pool(par, $L, $L, $L, arg$L, $L, training)", JavaEmitContext.OPS, code(op.kind()),
                 ctx.value(op.input()), ctx.value(op.output()), k, args(op)).build();
     }
 
