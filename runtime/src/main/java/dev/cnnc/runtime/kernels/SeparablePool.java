@@ -20,40 +20,122 @@ final class SeparablePool {
      */
     static void plane(int op, float[] in, int ib, float[] out, int[] arg, int ob, int h, int w, int kh, int kw, int sh, int sw, int ph,
                       int pw, int pb, int pr, int oh, int ow, float[] rowBest, boolean saveArg) {
-        boolean avg = op == 1, max = op == 0;
+        // the columns whose windows lie inside the row: [xa, xb)
+        int xa = Math.min(ow, (pw + sw - 1) / sw), xb = Math.max(xa, Math.min(ow, (w + pw - kw) / sw + 1));
+        boolean wholePlane = sw == 1 && ow == w && kw <= w;
+        if (wholePlane) {
+            // stride 1 keeping the width: the plane's rows side by side are one run; the positions
+            // whose windows wrap into the next row are edge columns, redone row by row below
+            int lo = pw, hi = h * w - (kw - 1 - pw);
+            System.arraycopy(in, ib + lo - pw, rowBest, lo, hi - lo);
+            for (int j = 1; j < kw; j++) {
+                combineRun(op, rowBest, lo, in, ib + lo - pw + j, 1, hi - lo);
+            }
+        }
         for (int iy = 0; iy < h; iy++) {
-            int row = ib + iy * w;
-            for (int x = 0; x < ow; x++) {
-                int x0 = Math.max(0, x * sw - pw), x1 = Math.min(w, x * sw - pw + kw);
-                float best = in[row + x0];
-                for (int ix = x0 + 1; ix < x1; ix++) {
-                    float v = in[row + ix];
-                    best = avg ? best + v : max ? Math.max(best, v) : Math.min(best, v);
+            int row = ib + iy * w, rb = iy * ow;
+            for (int x = 0; x < ow; x = x == xa - 1 ? Math.max(xb, x + 1) : x + 1) {
+                if (x >= xa && x < xb) {
+                    continue;
                 }
-                rowBest[iy * ow + x] = best;
+                int x0 = Math.max(0, x * sw - pw), x1 = Math.min(w, x * sw - pw + kw);
+                rowBest[rb + x] = in[row + x0];
+                for (int ix = x0 + 1; ix < x1; ix++) {
+                    rowBest[rb + x] = combine(op, rowBest[rb + x], in[row + ix]);
+                }
+            }
+            if (xb > xa && !wholePlane) {
+                int first = row + xa * sw - pw;
+                strided(in, first, sw, rowBest, rb + xa, xb - xa);
+                for (int j = 1; j < kw; j++) {
+                    combineRun(op, rowBest, rb + xa, in, first + j, sw, xb - xa);
+                }
+            }
+        }
+        // stride 1 down: the rows whose windows lie inside the plane, [ya, yb), as one run a tap
+        int ya = sh == 1 ? Math.min(oh, ph) : 0, yb = sh == 1 ? Math.max(ya, Math.min(oh, h - kh + ph + 1)) : 0;
+        if (yb > ya) {
+            System.arraycopy(rowBest, (ya - ph) * ow, out, ob + ya * ow, (yb - ya) * ow);
+            for (int i = 1; i < kh; i++) {
+                combineRun(op, out, ob + ya * ow, rowBest, (ya - ph + i) * ow, 1, (yb - ya) * ow);
             }
         }
         for (int y = 0; y < oh; y++) {
             int y0 = Math.max(0, y * sh - ph), y1 = Math.min(h, y * sh - ph + kh);
-            int rows = Math.min(y * sh - ph + kh, h + pb) - (y * sh - ph);
             int o = ob + y * ow;
-            for (int x = 0; x < ow; x++) {
-                out[o + x] = rowBest[y0 * ow + x];
-            }
-            for (int iy = y0 + 1; iy < y1; iy++) {
-                int r = iy * ow;
-                for (int x = 0; x < ow; x++) {
-                    float v = rowBest[r + x];
-                    out[o + x] = avg ? out[o + x] + v : max ? Math.max(out[o + x], v) : Math.min(out[o + x], v);
+            if (y < ya || y >= yb) {
+                System.arraycopy(rowBest, y0 * ow, out, o, ow);
+                for (int iy = y0 + 1; iy < y1; iy++) {
+                    combineRun(op, out, o, rowBest, iy * ow, 1, ow);
                 }
             }
-            if (avg) {
+            if (op == 1) {
+                int rows = Math.min(y * sh - ph + kh, h + pb) - (y * sh - ph);
                 for (int x = 0; x < ow; x++) {
                     out[o + x] /= rows * (Math.min(x * sw - pw + kw, w + pr) - (x * sw - pw));
                 }
             } else if (saveArg) {
                 for (int x = 0; x < ow; x++) {
                     arg[o + x] = argOf(in, ib, w, rowBest, ow, x, out[o + x], y0, y1, Math.max(0, x * sw - pw), Math.min(w, x * sw - pw + kw));
+                }
+            }
+        }
+    }
+
+    private static float combine(int op, float a, float b) {
+        return op == 0 ? Math.max(a, b) : op == 2 ? Math.min(a, b) : a + b;
+    }
+
+    /** dst[d + i] = src[s + i * stride] for i in [0, count). */
+    private static void strided(float[] src, int s, int stride, float[] dst, int d, int count) {
+        if (stride == 1) {
+            System.arraycopy(src, s, dst, d, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            dst[d + i] = src[s + i * stride];
+        }
+    }
+
+    /**
+     * dst[d + i] = op(dst[d + i], src[s + i * stride]) for i in [0, count): one loop per op and
+     * stride, each plain enough for the JIT to vectorise at stride 1.
+     */
+    private static void combineRun(int op, float[] dst, int d, float[] src, int s, int stride, int count) {
+        if (stride == 1) {
+            switch (op) {
+                case 0 -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[d + i] = Math.max(dst[d + i], src[s + i]);
+                    }
+                }
+                case 2 -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[d + i] = Math.min(dst[d + i], src[s + i]);
+                    }
+                }
+                default -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[d + i] += src[s + i];
+                    }
+                }
+            }
+            return;
+        }
+        switch (op) {
+            case 0 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[d + i] = Math.max(dst[d + i], src[s + i * stride]);
+                }
+            }
+            case 2 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[d + i] = Math.min(dst[d + i], src[s + i * stride]);
+                }
+            }
+            default -> {
+                for (int i = 0; i < count; i++) {
+                    dst[d + i] += src[s + i * stride];
                 }
             }
         }
