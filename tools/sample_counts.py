@@ -76,7 +76,31 @@ class SEBlock(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class UNetSmall(nn.Module):
+    """samples/unet_small.cnn: two levels, each keeping its features for the concat on the way up."""
+
+    @staticmethod
+    def double(cin, n):
+        return nn.Sequential(nn.Conv2d(cin, n, 3, padding=1, bias=False), nn.BatchNorm2d(n), nn.ReLU(),
+                             nn.Conv2d(n, n, 3, padding=1, bias=False), nn.BatchNorm2d(n), nn.ReLU())
+
+    def __init__(self):
+        super().__init__()
+        self.enc1, self.enc2, self.bottom = self.double(1, 16), self.double(16, 32), self.double(32, 64)
+        self.up2, self.dec2 = nn.ConvTranspose2d(64, 32, 2, stride=2), self.double(64, 32)
+        self.up1, self.dec1 = nn.ConvTranspose2d(32, 16, 2, stride=2), self.double(32, 16)
+        self.head = nn.Conv2d(16, 3, 1)
+
+    def forward(self, x):
+        a = self.enc1(x)
+        b = self.enc2(nn.functional.max_pool2d(a, 2))
+        c = self.up2(self.bottom(nn.functional.max_pool2d(b, 2)))
+        d = self.up1(self.dec2(torch.cat([b, c], 1)))
+        return self.head(self.dec1(torch.cat([a, d], 1)))
+
+
 NETS = {
+    "unet_small.cnn": lambda: (UNetSmall(), (1, 32, 32)),
     "zoo/densenet121.cnn": lambda: (torchvision.models.densenet121(), (3, 224, 224)),
     "zoo/resnet50.cnn": lambda: (torchvision.models.resnet50(), (3, 224, 224)),
     "se_resnet_block.cnn": lambda: (SEBlock(), (64, 32, 32)),
