@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A compiler for convolutional neural networks.",
-        subcommands = {CheckCommand.class, CompileCommand.class, TrainCommand.class, GradcheckCommand.class, BenchCommand.class, PredictCommand.class, DevicesCommand.class,
+        subcommands = {CheckCommand.class, CompileCommand.class, TrainCommand.class, GradcheckCommand.class, BenchCommand.class, PredictCommand.class, DevicesCommand.class, VizCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -28,6 +28,8 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams; used by main and by tests. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        // charts and images are drawn off screen: never ask for a display
+        System.setProperty("java.awt.headless", "true");
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);

@@ -300,7 +300,8 @@ final class TrainCommand extends ModelCommand {
             progress.println("run folder: " + metricsDir);
             Trainer.Result result;
             try {
-                result = new Trainer(net, optimizer, progress).metrics(metrics).afterForward(afterTrainingForward)
+                var charts = new dev.cnnc.cli.viz.RunCharts(metricsDir, model.name(), validation != null ? "validation" : "test", data);
+                result = new Trainer(net, optimizer, progress).metrics(metrics).listener(charts).afterForward(afterTrainingForward)
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
                                 train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,
@@ -308,6 +309,8 @@ final class TrainCommand extends ModelCommand {
                         new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename, settings), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+            } catch (java.io.UncheckedIOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("draw the run's charts in", metricsDir, e.getCause()));
             }
             progress.printf("%d steps, %.0f images/s; metrics in %s%n", result.steps(), result.imagesPerSecond(), metricsDir);
             if (save != null) {

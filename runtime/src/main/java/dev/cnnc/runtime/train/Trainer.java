@@ -46,6 +46,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final PrintStream out;
     private Metrics metrics;
+    private EpochListener listener;
     private boolean terminal;
     private java.util.function.Consumer<Network> afterForward;
 
@@ -58,6 +59,12 @@ public final class Trainer {
     /** Writes metrics.csv and metrics.json after every epoch. */
     public Trainer metrics(Metrics m) {
         this.metrics = m;
+        return this;
+    }
+
+    /** Called after every epoch (with the metrics recorded so far) and after the test evaluation. */
+    public Trainer listener(EpochListener l) {
+        this.listener = l;
         return this;
     }
 
@@ -236,6 +243,10 @@ public final class Trainer {
                     seconds, epochSeen / seconds);
             record(new Metrics.Epoch(epoch, trainLoss, trainAccuracy, val == null ? Double.NaN : val.loss(),
                     val == null ? Double.NaN : val.accuracy(), rate, seconds, epochSeen / seconds));
+            if (listener != null && metrics != null) {
+                boolean improves = config.patience() > 0 && val != null && val.loss() < bestLoss;
+                listener.epochEnded(metrics.epochs(), val, config.patience() > 0 && val != null ? (improves ? epoch : bestEpoch) : 0);
+            }
             if (stopped) {
                 break;
             }
@@ -267,6 +278,9 @@ public final class Trainer {
                     testResult.count(), pixels > 1 ? String.format(Locale.ROOT, "; accuracy and confusion count their %,d pixels",
                             (long) testResult.count() * pixels) : "");
             out.print(testResult.confusionText());
+            if (listener != null) {
+                listener.tested(testResult);
+            }
             if (metrics != null) {
                 try {
                     metrics.test(testResult);
