@@ -209,6 +209,8 @@ class Net(nn.Module):
                     x = F.softmax(x, dim=1)
             else:
                 raise ValueError("unknown layer kind " + k)
+            if getattr(self, "captured", None) is not None and l.get("name") in self.wanted:
+                self.captured[l["name"]] = x
         return x
 
     def load(self, tensors):
@@ -244,6 +246,18 @@ def make_optimizer(params, o):
     if o["kind"] == "sgd":
         return torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"], weight_decay=o["weight_decay"])
     return torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+
+
+def activations(args):
+    """The outputs of the named layers in eval mode for one input image ([1][C][H][W] in a safetensors file)."""
+    spec = json.load(open(args.spec))
+    net = Net(spec)
+    net.load({k: v for k, v in read_safetensors(args.weights).items() if not k.startswith("normalize.")})
+    net.eval()
+    net.wanted, net.captured = set(args.layers.split(",")), {}
+    with torch.no_grad():
+        net(read_safetensors(args.input)["input"])
+    write_safetensors(args.out, net.captured)
 
 
 def train(args):
@@ -354,6 +368,12 @@ def main():
     t.add_argument("--out", required=True)
     t.add_argument("--losses")
     t.add_argument("--double", action="store_true", help="train in float64 (the tensors are written as float32)")
+    v = sub.add_parser("activations")
+    v.add_argument("--spec", required=True)
+    v.add_argument("--weights", required=True)
+    v.add_argument("--input", required=True)
+    v.add_argument("--layers", required=True)
+    v.add_argument("--out", required=True)
     t.add_argument("--threads", type=int, default=1)
     b = sub.add_parser("bench")
     b.add_argument("--spec", required=True)
@@ -372,6 +392,8 @@ def main():
         train(args)
     elif args.command == "bench":
         bench(args)
+    elif args.command == "activations":
+        activations(args)
 
 
 if __name__ == "__main__":

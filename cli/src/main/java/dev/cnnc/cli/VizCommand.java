@@ -16,8 +16,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cnnc viz}: pictures of what a trained network holds. */
-@Command(name = "viz", header = "Pictures of a trained network: its filters.", description = "Draw what a trained network holds as PNG images.",
-        subcommands = {VizCommand.Filters.class})
+@Command(name = "viz", header = "Pictures of a trained network: its filters and the feature maps of an image.",
+        description = "Draw what a trained network holds, and what it makes of an image, as PNG images.",
+        subcommands = {VizCommand.Filters.class, VizCommand.Features.class})
 final class VizCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -27,8 +28,115 @@ final class VizCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("cnnc: error: viz needs a picture to draw: filters\n  see: cnnc viz --help");
+        spec.commandLine().getErr().println("cnnc: error: viz needs a picture to draw: filters or features\n  see: cnnc viz --help");
         return Main.USAGE;
+    }
+
+    @Command(name = "features", header = "The activation maps an image produces, layer by layer.", description = {
+        "The activation maps an image produces at each chosen layer (default: every conv and pool output outside branches),",
+        "a labelled band of one tile per channel each. Each layer's maps come from the model cut after that layer and",
+        "compiled on its own, so this works for every model cnnc compiles, on either backend."})
+    static final class Features extends ModelCommand {
+        @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "the trained weights")
+        Path weights;
+
+        @Option(names = "--image", required = true, paramLabel = "IMG", description = "the image (PNG, JPEG...), resized to the model's input")
+        Path image;
+
+        @Option(names = "--layer", paramLabel = "NAME", arity = "1..*", description = "layers outside branches, as cnnc check names them")
+        List<String> layers;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT.png", description = "where to write the image (default: beside the weights, features.png)")
+        Path output;
+
+        @Option(names = "--save-maps", paramLabel = "MAPS.safetensors", description = "also write the maps as numbers, a [C][H][W] tensor named after each layer")
+        Path saveMaps;
+
+        @picocli.CommandLine.Mixin
+        BuildOptions build;
+
+        @Override
+        int run(CheckedModel model, PrintWriter out, PrintWriter err) throws Models.Stop, dev.cnnc.compiler.emit.java.InMemoryJavac.Failure {
+            List<CheckedNode> top = model.nodes();
+            List<Integer> cuts = new java.util.ArrayList<>();
+            java.util.Set<String> named = new java.util.LinkedHashSet<>(layers == null ? List.of() : layers);
+            for (int i = 0; i < top.size(); i++) {
+                if (top.get(i) instanceof CheckedNode.Layer l && !l.output().flat()
+                        && (named.isEmpty() ? l.spec() instanceof Conv || l.spec() instanceof dev.cnnc.compiler.layers.Pool : named.remove(l.name()))) {
+                    cuts.add(i);
+                }
+            }
+            if (!named.isEmpty()) {
+                throw new Models.Stop(Main.USAGE, "--layer " + String.join(", ", named) + ": not a layer of " + model.name()
+                        + " outside branches with an HxWxC output; those are " + String.join(", ", top.stream()
+                        .filter(n -> n instanceof CheckedNode.Layer l && !l.output().flat()).map(n -> ((CheckedNode.Layer) n).name()).toList()));
+            }
+            if (cuts.isEmpty()) {
+                throw new Models.Stop(Main.USAGE, model.name() + " has no conv or pool layer outside branches; name layers with --layer");
+            }
+            dev.cnnc.runtime.data.IdxDataDir.Spec spec = Models.dataSpec(model);
+            float[] x;
+            Map<String, Map.Entry<int[], float[]>> tensors;
+            try {
+                x = dev.cnnc.runtime.data.Images.read(image, spec.channels(), spec.height(), spec.width());
+                tensors = Safetensors.read(weights);
+            } catch (IOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read", image, e));
+            } catch (dev.cnnc.runtime.data.Idx.BadFile | Safetensors.BadFile e) {
+                throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+            }
+            float[] mean = tensors.containsKey("normalize.mean") ? tensors.get("normalize.mean").getValue() : spec.mean();
+            float[] std = tensors.containsKey("normalize.std") ? tensors.get("normalize.std").getValue() : spec.std();
+            spec = new dev.cnnc.runtime.data.IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(), mean, std);
+            int plane = spec.height() * spec.width();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = spec.normalise(x[i], i / plane);
+            }
+            List<dev.cnnc.cli.viz.FeatureGrid.Layer> bands = new java.util.ArrayList<>();
+            for (int cut : cuts) {
+                bands.add(activation(model, cut, x, tensors));
+            }
+            if (saveMaps != null) {
+                Map<String, float[]> data = new java.util.LinkedHashMap<>();
+                Map<String, int[]> shapes = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < cuts.size(); i++) {
+                    var band = bands.get(i);
+                    String name = ((CheckedNode.Layer) top.get(cuts.get(i))).name();
+                    data.put(name, band.maps());
+                    shapes.put(name, new int[] {band.channels(), band.height(), band.width()});
+                }
+                try {
+                    Safetensors.write(saveMaps, data, shapes);
+                } catch (IOException e) {
+                    throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("write", saveMaps, e));
+                }
+            }
+            Path target = output != null ? output : weights.toAbsolutePath().resolveSibling("features.png");
+            try {
+                Png.write(dev.cnnc.cli.viz.FeatureGrid.draw(bands), target);
+            } catch (IOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("write", target, e));
+            }
+            out.println(target);
+            return 0;
+        }
+
+        /** The output of top-level node {@code cut}: the model up to it, compiled and run on x in inference. */
+        private dev.cnnc.cli.viz.FeatureGrid.Layer activation(CheckedModel model, int cut, float[] x, Map<String, Map.Entry<int[], float[]>> tensors)
+                throws Models.Stop, dev.cnnc.compiler.emit.java.InMemoryJavac.Failure {
+            CheckedNode.Layer l = (CheckedNode.Layer) model.nodes().get(cut);
+            CheckedModel prefix = new CheckedModel(model.name() + "Upto" + cut, model.file(), model.input(), model.nodes().subList(0, cut + 1), null,
+                    0, 0, 0, 0);
+            try (dev.cnnc.runtime.Network net = build.build(prefix, 1)) {
+                Safetensors.load(net, weights, tensors);
+                net.forward(x, 1, false);
+                var s = l.output();
+                return new dev.cnnc.cli.viz.FeatureGrid.Layer(l.name() + ": " + l.spec().describe() + ", " + s, java.util.Arrays.copyOf(net.output(),
+                        (int) s.elements()), (int) s.channels(), (int) s.height(), (int) s.width());
+            } catch (Safetensors.BadFile e) {
+                throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
+            }
+        }
     }
 
     @Command(name = "filters", header = "A conv layer's filters as a grid image.", description = {
