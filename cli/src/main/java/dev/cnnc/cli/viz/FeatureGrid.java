@@ -57,22 +57,11 @@ public final class FeatureGrid {
             g.drawString(l.label(), LEFT, top + 18);
             int s = scale(l.height(), l.width()), plane = l.height() * l.width();
             for (int c = 0; c < l.channels(); c++) {
-                float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < plane; i++) {
-                    lo = Math.min(lo, l.maps()[c * plane + i]);
-                    hi = Math.max(hi, l.maps()[c * plane + i]);
-                }
-                float range = hi > lo ? hi - lo : 1;
+                float[] range = Tiles.range(l.maps(), c * plane, plane);
                 int[] o = origin(l, c, top);
                 for (int y = 0; y < l.height(); y++) {
                     for (int x = 0; x < l.width(); x++) {
-                        int v = Math.max(0, Math.min(255, Math.round((l.maps()[c * plane + y * l.width() + x] - lo) / range * 255)));
-                        int rgb = (v << 16) | (v << 8) | v;
-                        for (int dy = 0; dy < s; dy++) {
-                            for (int dx = 0; dx < s; dx++) {
-                                image.setRGB(o[0] + x * s + dx, o[1] + y * s + dy, rgb);
-                            }
-                        }
+                        Tiles.block(image, o[0] + x * s, o[1] + y * s, s, Tiles.grey(Tiles.level(l.maps()[c * plane + y * l.width() + x], range)));
                     }
                 }
             }

@@ -64,12 +64,7 @@ public final class FilterGrid {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         int per = channels * kh * kw;
         for (int f = 0; f < filters; f++) {
-            float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < per; i++) {
-                lo = Math.min(lo, w[f * per + i]);
-                hi = Math.max(hi, w[f * per + i]);
-            }
-            float range = hi > lo ? hi - lo : 1;
+            float[] range = Tiles.range(w, f * per, per);
             int[] o0 = origin(f, 0, channels, kh, kw);
             if (f % perRow(channels) == 0) {
                 g.setColor(Color.BLACK);
@@ -81,28 +76,19 @@ public final class FilterGrid {
                     for (int j = 0; j < kw; j++) {
                         int rgb;
                         if (rgb(channels)) {
-                            int r = level(w[f * per + (0 * kh + i) * kw + j], lo, range);
-                            int gr = level(w[f * per + (kh + i) * kw + j], lo, range);
-                            int b = level(w[f * per + (2 * kh + i) * kw + j], lo, range);
+                            int r = Tiles.level(w[f * per + (0 * kh + i) * kw + j], range);
+                            int gr = Tiles.level(w[f * per + (kh + i) * kw + j], range);
+                            int b = Tiles.level(w[f * per + (2 * kh + i) * kw + j], range);
                             rgb = (r << 16) | (gr << 8) | b;
                         } else {
-                            int v = level(w[f * per + (c * kh + i) * kw + j], lo, range);
-                            rgb = (v << 16) | (v << 8) | v;
+                            rgb = Tiles.grey(Tiles.level(w[f * per + (c * kh + i) * kw + j], range));
                         }
-                        for (int y = 0; y < s; y++) {
-                            for (int x = 0; x < s; x++) {
-                                image.setRGB(o[0] + j * s + x, o[1] + i * s + y, rgb);
-                            }
-                        }
+                        Tiles.block(image, o[0] + j * s, o[1] + i * s, s, rgb);
                     }
                 }
             }
         }
         g.dispose();
         return image;
-    }
-
-    private static int level(float v, float lo, float range) {
-        return Math.max(0, Math.min(255, Math.round((v - lo) / range * 255)));
     }
 }
