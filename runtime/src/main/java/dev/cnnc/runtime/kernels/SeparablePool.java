@@ -34,16 +34,8 @@ final class SeparablePool {
         }
         for (int iy = 0; iy < h; iy++) {
             int row = ib + iy * w, rb = iy * ow;
-            for (int x = 0; x < ow; x = x == xa - 1 ? Math.max(xb, x + 1) : x + 1) {
-                if (x >= xa && x < xb) {
-                    continue;
-                }
-                int x0 = Math.max(0, x * sw - pw), x1 = Math.min(w, x * sw - pw + kw);
-                rowBest[rb + x] = in[row + x0];
-                for (int ix = x0 + 1; ix < x1; ix++) {
-                    rowBest[rb + x] = combine(op, rowBest[rb + x], in[row + ix]);
-                }
-            }
+            clippedColumns(op, in, row, rowBest, rb, 0, xa, w, kw, sw, pw);
+            clippedColumns(op, in, row, rowBest, rb, xb, ow, w, kw, sw, pw);
             if (xb > xa && !wholePlane) {
                 int first = row + xa * sw - pw;
                 strided(in, first, sw, rowBest, rb + xa, xb - xa);
@@ -78,6 +70,17 @@ final class SeparablePool {
                 for (int x = 0; x < ow; x++) {
                     arg[o + x] = argOf(in, ib, w, rowBest, ow, x, out[o + x], y0, y1, Math.max(0, x * sw - pw), Math.min(w, x * sw - pw + kw));
                 }
+            }
+        }
+    }
+
+    /** Output columns [from, to) of one row whose windows reach past the row's ends: each window clipped to it. */
+    private static void clippedColumns(int op, float[] in, int row, float[] rowBest, int rb, int from, int to, int w, int kw, int sw, int pw) {
+        for (int x = from; x < to; x++) {
+            int x0 = Math.max(0, x * sw - pw), x1 = Math.min(w, x * sw - pw + kw);
+            rowBest[rb + x] = in[row + x0];
+            for (int ix = x0 + 1; ix < x1; ix++) {
+                rowBest[rb + x] = combine(op, rowBest[rb + x], in[row + ix]);
             }
         }
     }
