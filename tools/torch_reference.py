@@ -205,11 +205,13 @@ class Net(nn.Module):
                 x = torch.tanh(x)
             elif k == "softmax":
                 # cnnc folds the model's last softmax into cross-entropy when training
-                if not (self.training and l["last"]):
+                if not ((self.training or getattr(self, "logits", False)) and l["last"]):
                     x = F.softmax(x, dim=1)
             else:
                 raise ValueError("unknown layer kind " + k)
             if getattr(self, "captured", None) is not None and l.get("name") in self.wanted:
+                if x.requires_grad:
+                    x.retain_grad()
                 self.captured[l["name"]] = x
         return x
 
@@ -258,6 +260,26 @@ def activations(args):
     with torch.no_grad():
         net(read_safetensors(args.input)["input"])
     write_safetensors(args.out, net.captured)
+
+
+def cam(args):
+    """Grad-CAM at one layer and saliency, in eval mode and float64, for one input image and one class (the predicted one when none is given)."""
+    spec = json.load(open(args.spec))
+    net = Net(spec)
+    net.load({k: v for k, v in read_safetensors(args.weights).items() if not k.startswith("normalize.")})
+    net.double().eval()
+    net.logits = True  # Grad-CAM's score is the class's logit, before a final softmax
+    net.wanted, net.captured = {args.layer}, {}
+    x = read_safetensors(args.input)["input"].double().requires_grad_()
+    scores = net(x)
+    k = args.klass if args.klass is not None else int(scores[0].argmax())
+    scores[0, k].backward()
+    a = net.captured[args.layer]
+    alpha = a.grad.mean(dim=(2, 3), keepdim=True)
+    small = F.relu((alpha * a).sum(dim=1, keepdim=True))
+    big = F.interpolate(small, size=tuple(x.shape[2:]), mode="bilinear", align_corners=False)
+    write_safetensors(args.out, {"cam": big[0, 0].detach().float(), "cam_" + args.layer: small[0, 0].detach().float(),
+                                 "saliency": x.grad.abs().amax(dim=1)[0].float()})
 
 
 def train(args):
@@ -374,6 +396,13 @@ def main():
     v.add_argument("--input", required=True)
     v.add_argument("--layers", required=True)
     v.add_argument("--out", required=True)
+    c = sub.add_parser("cam")
+    c.add_argument("--spec", required=True)
+    c.add_argument("--weights", required=True)
+    c.add_argument("--input", required=True)
+    c.add_argument("--layer", required=True)
+    c.add_argument("--class", dest="klass", type=int)
+    c.add_argument("--out", required=True)
     t.add_argument("--threads", type=int, default=1)
     b = sub.add_parser("bench")
     b.add_argument("--spec", required=True)
@@ -394,6 +423,8 @@ def main():
         bench(args)
     elif args.command == "activations":
         activations(args)
+    elif args.command == "cam":
+        cam(args)
 
 
 if __name__ == "__main__":

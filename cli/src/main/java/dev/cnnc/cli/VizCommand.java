@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cnnc viz}: pictures of what a trained network holds. */
-@Command(name = "viz", header = "Pictures of a trained network: its filters and the feature maps of an image.",
+@Command(name = "viz", header = "Pictures of a trained network: its filters, the feature maps of an image, and what drove a class.",
         description = "Draw what a trained network holds, and what it makes of an image, as PNG images.",
-        subcommands = {VizCommand.Filters.class, VizCommand.Features.class})
+        subcommands = {VizCommand.Filters.class, VizCommand.Features.class, VizCam.class})
 final class VizCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -28,7 +28,7 @@ final class VizCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("cnnc: error: viz needs a picture to draw: filters or features\n  see: cnnc viz --help");
+        spec.commandLine().getErr().println("cnnc: error: viz needs a picture to draw: filters, features or cam\n  see: cnnc viz --help");
         return Main.USAGE;
     }
 
@@ -74,24 +74,9 @@ final class VizCommand implements java.util.concurrent.Callable<Integer> {
             if (cuts.isEmpty()) {
                 throw new Models.Stop(Main.USAGE, model.name() + " has no conv or pool layer outside branches; name layers with --layer");
             }
-            dev.cnnc.runtime.data.IdxDataDir.Spec spec = Models.dataSpec(model);
-            float[] x;
-            Map<String, Map.Entry<int[], float[]>> tensors;
-            try {
-                x = dev.cnnc.runtime.data.Images.read(image, spec.channels(), spec.height(), spec.width());
-                tensors = Safetensors.read(weights);
-            } catch (IOException e) {
-                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read", image, e));
-            } catch (dev.cnnc.runtime.data.Idx.BadFile | Safetensors.BadFile e) {
-                throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
-            }
-            float[] mean = tensors.containsKey("normalize.mean") ? tensors.get("normalize.mean").getValue() : spec.mean();
-            float[] std = tensors.containsKey("normalize.std") ? tensors.get("normalize.std").getValue() : spec.std();
-            spec = new dev.cnnc.runtime.data.IdxDataDir.Spec(spec.channels(), spec.height(), spec.width(), spec.classes(), spec.scale(), mean, std);
-            int plane = spec.height() * spec.width();
-            for (int i = 0; i < x.length; i++) {
-                x[i] = spec.normalise(x[i], i / plane);
-            }
+            VizInput in = VizInput.read(model, image, weights);
+            float[] x = in.normalised();
+            Map<String, Map.Entry<int[], float[]>> tensors = in.tensors();
             List<dev.cnnc.cli.viz.FeatureGrid.Layer> bands = new java.util.ArrayList<>();
             for (int cut : cuts) {
                 bands.add(activation(model, cut, x, tensors));
