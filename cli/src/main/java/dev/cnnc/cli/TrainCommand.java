@@ -299,8 +299,8 @@ final class TrainCommand extends ModelCommand {
             }
             progress.println("run folder: " + metricsDir);
             Trainer.Result result;
+            var charts = new dev.cnnc.cli.viz.RunCharts(metricsDir, model.name(), validation != null ? "validation" : "test", data);
             try {
-                var charts = new dev.cnnc.cli.viz.RunCharts(metricsDir, model.name(), validation != null ? "validation" : "test", data);
                 result = new Trainer(net, optimizer, progress).metrics(metrics).listener(charts).afterForward(afterTrainingForward)
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
@@ -313,6 +313,24 @@ final class TrainCommand extends ModelCommand {
                 throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("draw the run's charts in", metricsDir, e.getCause()));
             }
             progress.printf("%d steps, %.0f images/s; metrics in %s%n", result.steps(), result.imagesPerSecond(), metricsDir);
+            Path reportFile = metricsDir.resolve("report.html");
+            try {
+                List<String[]> rows = reportSettings(model, train, data, trainSet, validation, testSet, batchSize, epochCount, rate, decay,
+                        schedule, patienceEpochs, runSeed);
+                rows.add(new String[] {"result", String.format(java.util.Locale.ROOT, "%,d steps, %.0f images/s", result.steps(), result.imagesPerSecond())});
+                if (charts.test() != null) {
+                    rows.add(new String[] {"test set", String.format(java.util.Locale.ROOT, "loss %.4f", charts.test().loss())
+                            + (Double.isNaN(charts.test().accuracy()) ? "" : String.format(java.util.Locale.ROOT, ", accuracy %.4f (%,d images)",
+                            charts.test().accuracy(), charts.test().count()))});
+                }
+                Dataset shown = testSet != null ? testSet : validation;
+                TrainReport.build(model.name() + ": " + metricsDir, dev.cnnc.compiler.report.Summary.render(model), rows, Files.readString(file),
+                        charts, net, trainSet, shown, testSet != null ? "test" : "validation", augmenter(train, dataSpec, runSeed),
+                        augmentText(train), dataSpec.channels(), dataSpec.height(), dataSpec.width()).write(reportFile);
+            } catch (IOException e) {
+                throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("write the run's report", reportFile, e));
+            }
+            progress.println("report: " + reportFile);
             if (save != null) {
                 try {
                     Safetensors.save(net, save, extras);
@@ -323,6 +341,38 @@ final class TrainCommand extends ModelCommand {
             }
         }
         return Main.OK;
+    }
+
+    /** The run's settings as report.html lists them: what the file and the flags made of them. */
+    private List<String[]> reportSettings(CheckedModel model, TrainConfig train, Path data, Dataset trainSet, Dataset validation, Dataset testSet,
+                                          int batchSize, int epochCount, double rate, double decay, Schedule schedule, int patience, long seed) {
+        List<String[]> rows = new java.util.ArrayList<>();
+        java.util.function.BiConsumer<String, String> row = (k, v) -> rows.add(new String[] {k, v});
+        row.accept("model", model.name() + " (" + file + ")");
+        row.accept("data", String.format(java.util.Locale.ROOT, "%s: %,d training images%s%s", data, trainSet.count(),
+                validation == null ? "" : String.format(java.util.Locale.ROOT, ", %,d validation", validation.count()),
+                testSet == null ? "" : String.format(java.util.Locale.ROOT, ", %,d test", testSet.count())));
+        row.accept("batch", Integer.toString(batchSize));
+        row.accept(steps != null ? "steps" : "epochs", steps != null ? Long.toString(steps) : Integer.toString(epochCount));
+        TrainConfig.Optimizer o = train.optimizer();
+        row.accept("optimizer", o.kind() == TrainConfig.Optimizer.Kind.SGD
+                ? "sgd, momentum " + dev.cnnc.compiler.model.Numbers.plain(o.momentum()) + (o.nesterov() ? ", nesterov" : "")
+                : "adam, betas " + dev.cnnc.compiler.model.Numbers.plain(o.beta1()) + " " + dev.cnnc.compiler.model.Numbers.plain(o.beta2())
+                + ", eps " + new java.math.BigDecimal(Double.toString(o.eps())).stripTrailingZeros().toString().toLowerCase(java.util.Locale.ROOT));
+        row.accept("learning rate", dev.cnnc.compiler.model.Numbers.plain(rate) + (schedule.kind() == Schedule.Kind.CONSTANT ? ", constant" : ", " + schedule.kind().name().toLowerCase(java.util.Locale.ROOT)
+                + " schedule"));
+        row.accept("weight decay", dev.cnnc.compiler.model.Numbers.plain(decay));
+        row.accept("loss", train.loss().kind().name().toLowerCase(java.util.Locale.ROOT));
+        row.accept("augment", train.augment().isEmpty() ? "none" : augmentText(train));
+        row.accept("early stopping", patience > 0 ? "patience " + patience + " epochs" : "off");
+        row.accept("seed", Long.toString(seed));
+        row.accept("backend", build.backend + ", " + build.threads() + " thread" + (build.threads() == 1 ? "" : "s"));
+        return rows;
+    }
+
+    private static String augmentText(TrainConfig train) {
+        return String.join(", ", train.augment().stream().map(a -> a.kind().name().toLowerCase(java.util.Locale.ROOT)
+                + (a.kind() == TrainConfig.Augmentation.Kind.FLIP ? "" : " " + dev.cnnc.compiler.model.Numbers.plain(a.amount()))).toList());
     }
 
     /** The file's augment list, or null; padding takes the normalised value of a black pixel. */

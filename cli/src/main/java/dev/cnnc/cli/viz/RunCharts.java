@@ -20,6 +20,9 @@ public final class RunCharts implements EpochListener {
     private final String model;
     private final String watchedName;
     private final Path dataDir;
+    private java.awt.image.BufferedImage curvesImage;
+    private java.awt.image.BufferedImage confusionImage;
+    private Evaluation test;
 
     /** {@code watchedName}: "validation" or "test"; {@code dataDir}'s classes.txt, if any, names the classes. */
     public RunCharts(Path dir, String model, String watchedName, Path dataDir) {
@@ -40,10 +43,12 @@ public final class RunCharts implements EpochListener {
     @Override
     public void epochEnded(List<Metrics.Epoch> epochs, Evaluation watched, int bestEpoch) {
         try {
-            Png.write(Curves.draw(model, epochs, watchedName, bestEpoch), curves());
+            curvesImage = Curves.draw(model, epochs, watchedName, bestEpoch);
+            Png.write(curvesImage, curves());
             if (watched != null && watched.confusion() != null) {
-                Png.write(ConfusionImage.draw(model + ": " + watchedName + " set, epoch " + epochs.get(epochs.size() - 1).epoch(),
-                        watched.confusion(), classNames(watched.confusion().length)), confusion());
+                confusionImage = ConfusionImage.draw(model + ": " + watchedName + " set, epoch " + epochs.get(epochs.size() - 1).epoch(),
+                        watched.confusion(), classNames(watched.confusion().length));
+                Png.write(confusionImage, confusion());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -52,19 +57,36 @@ public final class RunCharts implements EpochListener {
 
     @Override
     public void tested(Evaluation test) {
+        this.test = test;
         if (test.confusion() == null) {
             return;
         }
         try {
-            Png.write(ConfusionImage.draw(model + ": test set, " + test.count() + " images", test.confusion(),
-                    classNames(test.confusion().length)), confusion());
+            confusionImage = ConfusionImage.draw(model + ": test set, " + test.count() + " images", test.confusion(),
+                    classNames(test.confusion().length));
+            Png.write(confusionImage, confusion());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** The curves last drawn, or null before the first epoch's end. */
+    public java.awt.image.BufferedImage curvesImage() {
+        return curvesImage;
+    }
+
+    /** The confusion matrix last drawn (the test set's once the run has ended), or null. */
+    public java.awt.image.BufferedImage confusionImage() {
+        return confusionImage;
+    }
+
+    /** The test set's evaluation once the run has ended, or null (no test set). */
+    public Evaluation test() {
+        return test;
+    }
+
     /** The names in the data folder's classes.txt when it has one a class, else the class numbers. */
-    List<String> classNames(int k) {
+    public List<String> classNames(int k) {
         Path file = dataDir == null ? null : dataDir.resolve("classes.txt");
         try {
             if (file != null && Files.isRegularFile(file)) {

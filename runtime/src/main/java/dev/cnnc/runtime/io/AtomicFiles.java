@@ -36,6 +36,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         boolean moved = false;
         try {
+            readableLikeAnyFile(tmp, file);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 while (data.hasRemaining()) {
                     ch.write(data);
@@ -57,6 +58,18 @@ public final class AtomicFiles {
         } catch (IOException ignored) {
             // some file systems cannot sync a directory; the rename is still atomic
         }
+    }
+
+    /**
+     * A temporary file is made readable by its owner only; what it becomes should not be: the
+     * permissions of the file it replaces, or rw-r--r-- (what a umask of 022 gives) for a new one.
+     */
+    private static void readableLikeAnyFile(Path tmp, Path file) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            return;
+        }
+        Files.setPosixFilePermissions(tmp, Files.exists(file) ? Files.getPosixFilePermissions(file)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /**

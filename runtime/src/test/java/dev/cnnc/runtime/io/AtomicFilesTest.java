@@ -16,6 +16,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** A write that fails part way leaves the old file whole and no temporary file behind; errors read well. */
 class AtomicFilesTest {
     @Test
+    void aNewFileIsReadableByAllAndAReplacedOneKeepsItsPermissions(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("report.html");
+        AtomicFiles.write(file, "one");
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.write(file, "two");
+        assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("two", Files.readString(file));
+    }
+
+    @Test
     void aFailedWriteLeavesTheOldFileAndNoTemporaryOne(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.java");
         AtomicFiles.write(file, "old");
