@@ -37,13 +37,27 @@ public final class OnnxExport {
     private OnnxExport() {
     }
 
+    /** x' = (x * scale - mean[c]) / std[c], what training applied to the data (mean and std empty: scale only). */
+    public record Normalization(float scale, float[] mean, float[] std) {
+    }
+
     public static ModelProto export(CheckedModel model, Map<String, Map.Entry<int[], float[]>> tensors, int opset) throws BadWeights {
+        return export(model, tensors, opset, null);
+    }
+
+    /**
+     * With {@code normalization}, the model's first nodes apply it, so that the file takes raw pixel
+     * values (0..255) as the images cnnc trained on were read.
+     */
+    public static ModelProto export(CheckedModel model, Map<String, Map.Entry<int[], float[]>> tensors, int opset, Normalization normalization)
+            throws BadWeights {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException("opset " + opset + ": export writes opsets " + MIN_OPSET + " to " + MAX_OPSET);
         }
         check(model, tensors);
         GraphBuilder g = new GraphBuilder(model.name(), opset);
-        String out = nodes(model.nodes(), "input", g, tensors);
+        String x = normalization == null ? "input" : normalise(normalization, model.input(), g);
+        String out = nodes(model.nodes(), x, g, tensors);
         g.graph.addNode(onnx.Onnx.NodeProto.newBuilder().setOpType("Identity").setName("output").addInput(out).addOutput("output"));
         g.graph.addInput(value("input", model.input()));
         g.graph.addOutput(value("output", model.output()));
@@ -75,6 +89,21 @@ public final class OnnxExport {
             }
         }
         return x;
+    }
+
+    private static String normalise(Normalization n, Shape input, GraphBuilder g) {
+        String x = g.node("Mul", "normalize/scaled", List.of("input", g.scalar("normalize.scale", n.scale())));
+        if (n.mean().length == 0) {
+            return x;
+        }
+        x = g.node("Sub", "normalize/centred", List.of(x, g.floats("normalize.mean", channelDims(n.mean().length, input), n.mean())));
+        float[] std = n.std().length == 0 ? new float[] {1} : n.std();
+        return g.node("Div", "normalize", List.of(x, g.floats("normalize.std", channelDims(std.length, input), std)));
+    }
+
+    /** One value a channel broadcasts over NCHW as [C, 1, 1]; one for all as [1]. */
+    private static long[] channelDims(int values, Shape input) {
+        return input.flat() || values == 1 ? new long[] {values} : new long[] {values, 1, 1};
     }
 
     private static String join(CheckedNode.Join j, List<String> ends, GraphBuilder g) {

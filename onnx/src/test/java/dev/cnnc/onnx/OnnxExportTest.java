@@ -92,7 +92,27 @@ class OnnxExportTest {
         assertEquals(List.of(), missing, "what no model exports: draw more models or another seed");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"../samples/fashion_mnist.cnn", "../samples/cifar10_simple.cnn"})
+    void rawInputIsNormalisedInTheFile(String file) throws Exception {
+        CheckedModel model = Frontend.check(SourceFiles.read(Path.of(file))).model();
+        var n = model.train().normalize();
+        float[] mean = new float[n.mean().size()], std = new float[n.std().size()];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = n.mean().get(i).floatValue();
+        }
+        for (int i = 0; i < std.length; i++) {
+            std[i] = n.std().get(i).floatValue();
+        }
+        compare(model, file, new OnnxExport.Normalization(n.scale() == null ? 1f : n.scale().floatValue(), mean, std));
+    }
+
     private static void compare(CheckedModel model, String file) throws Exception {
+        compare(model, file, null);
+    }
+
+    /** With a normalization, ONNX Runtime gets raw pixel values 0..255 and cnnc the same normalised. */
+    private static void compare(CheckedModel model, String file, OnnxExport.Normalization norm) throws Exception {
         int batch = 2;
         float[] ours;
         Map<String, Map.Entry<int[], float[]>> tensors = new LinkedHashMap<>();
@@ -111,14 +131,27 @@ class OnnxExportTest {
                 tensors.put(t.name(), Map.entry(t.shape(), Arrays.copyOfRange(a, t.offset(), t.offset() + t.size())));
             }
             x = new float[batch * net.inputSize()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) r.nextGaussian();
+            float[] normalised = x;
+            if (norm == null) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextGaussian();
+                }
+            } else {
+                normalised = new float[x.length];
+                int plane = (int) (model.input().height() * model.input().width()), channels = (int) model.input().channels();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = r.nextInt(256);
+                    int c = i / plane % channels;
+                    float m = norm.mean().length == 0 ? 0 : norm.mean()[norm.mean().length == 1 ? 0 : c];
+                    float sd = norm.std().length == 0 ? 1 : norm.std()[norm.std().length == 1 ? 0 : c];
+                    normalised[i] = (x[i] * norm.scale() - m) / sd;
+                }
             }
-            net.forward(x, batch, false);
+            net.forward(normalised, batch, false);
             ours = Arrays.copyOf(net.output(), batch * net.outputSize());
         }
-        byte[] onnx = OnnxExport.export(model, tensors, OnnxExport.DEFAULT_OPSET).toByteArray();
-        Path written = OUT.resolve(model.name() + ".onnx");
+        byte[] onnx = OnnxExport.export(model, tensors, OnnxExport.DEFAULT_OPSET, norm).toByteArray();
+        Path written = OUT.resolve(model.name() + (norm == null ? "" : "Raw") + ".onnx");
         Files.createDirectories(OUT);
         Files.write(written, onnx);
 
