@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A compiler for convolutional neural networks.",
-        subcommands = {CheckCommand.class, CompileCommand.class, TrainCommand.class, GradcheckCommand.class, BenchCommand.class, PredictCommand.class, ExportCommand.class, DevicesCommand.class, VizCommand.class,
+        subcommands = {CheckCommand.class, CompileCommand.class, TrainCommand.class, GradcheckCommand.class, BenchCommand.class, PredictCommand.class, ExportCommand.class, ImportCommand.class, DevicesCommand.class, VizCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
