@@ -58,6 +58,9 @@ final class ImportCommand implements Callable<Integer> {
         }
         try {
             r = OnnxImport.read(Files.readAllBytes(file), model, file.getFileName().toString());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            err.println("cnnc: error: " + file + ": not an ONNX model (" + e.getMessage() + ")");
+            return Main.FILE_ERRORS;
         } catch (IOException e) {
             err.println("cnnc: error: " + IoMessages.cannot("read", file, e));
             return Main.FILE_ERRORS;
