@@ -76,6 +76,9 @@ final class BenchCommand extends ModelCommand {
     @Option(names = "--compare", paramLabel = "torch", description = "also run the same model in PyTorch (/usr/bin/python3 with python3-torch) and print the ratio")
     String compare;
 
+    @Option(names = "--freeze", paramLabel = "NAME", description = "train with every layer up to and including NAME frozen (as cnnc train --freeze)")
+    String freeze;
+
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
 
@@ -220,6 +223,11 @@ final class BenchCommand extends ModelCommand {
                 labels[i] = random.nextInt(net.outputSize());
             }
             Optimizer adam = Optimizer.adam(net.parameters().length, 1e-4, 0.9, 0.999, 1e-8, 0);
+            if (freeze != null && mode == Mode.train) {
+                Frozen frozen = Frozen.of(model, Frozen.through(model, freeze, "--freeze"), net.parameters().length, false);
+                adam.setTrainable(frozen.trainable());
+                net.setFrozenPrefix(frozen.prefix());
+            }
             Runnable step = mode == Mode.infer ? () -> net.forward(x, batch, false) : () -> {
                 net.forward(x, batch, true);
                 SoftmaxCrossEntropy.lossAndGradient(net.output(), labels, 0, batch, net.outputSize(), net.outputGradient());
@@ -273,8 +281,15 @@ final class BenchCommand extends ModelCommand {
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
-        // a training step is about three forwards' worth of operations: forward, and two products per product backward
-        double modelFlops = (mode == Mode.train ? 3.0 : 1.0) * model.flops() * median;
+        // a training step is about three forwards' worth of operations: forward, and two products per
+        // product backward; only for the ops whose backward ran (a frozen prefix skips its own)
+        long allFlops = 0, backwardFlops = 0;
+        for (int k = 0; k < flops.length; k++) {
+            allFlops += flops[k];
+            backwardFlops += bwd[k] > 0 ? flops[k] : 0;
+        }
+        double trainFactor = 1 + 2.0 * (allFlops == 0 ? 1 : (double) backwardFlops / allFlops);
+        double modelFlops = (mode == Mode.train ? trainFactor : 1.0) * model.flops() * median;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("engine", "cnnc");
         result.put("mode", mode.name());

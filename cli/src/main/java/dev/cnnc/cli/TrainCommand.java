@@ -40,6 +40,18 @@ final class TrainCommand extends ModelCommand {
     @Option(names = "--init", paramLabel = "W.safetensors", description = "start from these weights (default: PyTorch's initialisation, seeded)")
     Path init;
 
+    @Option(names = "--init-skip", paramLabel = "NAME", split = ",", description = "layers --init leaves out, initialised afresh (a new head of the old one's shape), a comma list")
+    java.util.List<String> initSkip;
+
+    @Option(names = "--freeze", paramLabel = "NAME", description = "keep the parameters of every layer up to and including NAME (instead of the file's freeze)")
+    String freeze;
+
+    @Option(names = "--freeze-only", paramLabel = "NAME", split = ",", description = "keep the parameters of exactly these layers, a comma list")
+    java.util.List<String> freezeOnly;
+
+    @Option(names = "--bn-eval", description = "keep the frozen layers' batchnorms in inference mode: their running statistics normalise and stay as they are (as the file's freeze ... bn eval)")
+    boolean bnEval;
+
     @Option(names = "--save", paramLabel = "W.safetensors", description = "write the trained weights here (atomically)")
     Path save;
 
@@ -236,16 +248,33 @@ final class TrainCommand extends ModelCommand {
                     java.util.Arrays.toString(stats[0]), java.util.Arrays.toString(stats[1]));
         }
         try (Network net = build.build(model, batchSize)) {
+            Initializer.pytorchDefault(net, runSeed);
             if (init != null) {
+                java.util.List<String> left;
                 try {
-                    Checkpoint.loadWeights(init, net);
+                    left = Checkpoint.loadMatchingWeights(init, net, java.util.Set.copyOf(initSkip == null ? List.of()
+                            : Frozen.only(model, initSkip, "--init-skip")));
                 } catch (IOException e) {
                     throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("read the initial weights (--init)", init, e));
                 } catch (Safetensors.BadFile | Checkpoint.Corrupt e) {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
-            } else {
-                Initializer.pytorchDefault(net, runSeed);
+                int loaded = net.tensors().size() - left.size();
+                if (loaded == 0) {
+                    throw new Models.Stop(Main.FILE_ERRORS, "--init " + init + ": no tensor of " + model.name() + " is in it with its shape: "
+                            + "are these weights of another model?");
+                }
+                progress.printf("init: %d of %d tensors from %s%s%n", loaded, net.tensors().size(), init,
+                        left.isEmpty() ? "" : "; initialised afresh: " + String.join(", ", left));
+            } else if (initSkip != null) {
+                throw new Models.Stop(Main.USAGE, "--init-skip leaves layers out of the weights --init loads: give --init too");
+            }
+            Frozen frozen = frozen(model, train, net);
+            if (frozen != null) {
+                if (build.backend != CompileCommand.Backend.java) {
+                    throw new Models.Stop(Main.USAGE, "freeze trains on the Java backend for now (the OpenCL update has no frozen ranges yet); drop --backend opencl");
+                }
+                progress.println(frozen.describe());
             }
             TrainConfig.Optimizer o = train.optimizer();
             double rate = lr != null ? lr : o.lr();
@@ -253,6 +282,13 @@ final class TrainCommand extends ModelCommand {
             Optimizer optimizer = o.kind() == TrainConfig.Optimizer.Kind.SGD
                     ? Optimizer.sgd(net.parameters().length, rate, o.momentum(), o.nesterov(), decay)
                     : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
+            if (frozen != null) {
+                optimizer.setTrainable(frozen.trainable());
+                net.setFrozenPrefix(frozen.prefix());
+                if (frozen.batchNormEval()) {
+                    net.setEvalInTraining(java.util.Set.copyOf(frozen.layers()));
+                }
+            }
             int epochCount = epochs != null ? epochs : train.epochs() != null ? train.epochs() : 1;
             Loss loss = Loss.valueOf(train.loss().kind().name());
             if (segmentation && !trainSet.segmentation()) {
@@ -341,6 +377,26 @@ final class TrainCommand extends ModelCommand {
             }
         }
         return Main.OK;
+    }
+
+    /** What --freeze, --freeze-only or the file's freeze keep, or null. */
+    private Frozen frozen(CheckedModel model, TrainConfig train, Network net) throws Models.Stop {
+        java.util.List<String> chosen;
+        boolean batchNormEval = bnEval;
+        if (freeze != null) {
+            chosen = Frozen.through(model, freeze, "--freeze");
+        } else if (freezeOnly != null) {
+            chosen = Frozen.only(model, freezeOnly, "--freeze-only");
+        } else if (train.freeze() != null) {
+            TrainConfig.Freeze f = train.freeze();
+            chosen = f.through() ? Frozen.through(model, f.layers().get(0), "freeze") : f.layers();
+            batchNormEval |= f.batchNormEval();
+        } else if (bnEval) {
+            throw new Models.Stop(Main.USAGE, "--bn-eval keeps the batchnorms of frozen layers in inference mode: name them with --freeze or --freeze-only");
+        } else {
+            return null;
+        }
+        return Frozen.of(model, chosen, net.parameters().length, batchNormEval);
     }
 
     /** The run's settings as report.html lists them: what the file and the flags made of them. */

@@ -9,6 +9,7 @@ import dev.cnnc.compiler.diag.SourceFile;
 import dev.cnnc.compiler.diag.Span;
 import dev.cnnc.compiler.expand.Expander;
 import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.model.CheckedNode;
 import dev.cnnc.compiler.model.Header;
 import dev.cnnc.compiler.model.LayerNode;
 import dev.cnnc.compiler.parse.SourceParser;
@@ -71,7 +72,11 @@ public final class Frontend {
         }
         ShapeChecker.Result shapes = ShapeChecker.check(header.input(), layers, diagnostics);
         var output = shapes.nodes() == null || shapes.nodes().isEmpty() ? null : shapes.nodes().get(shapes.nodes().size() - 1).output();
-        TrainConfig train = TrainSectionChecker.check(file.trainSections(), header.input(), output, diagnostics);
+        List<String> names = null;
+        if (shapes.nodes() != null) {
+            names = new CheckedModel("", "", header.input(), shapes.nodes(), null, 0, 0, 0, 0).layers().stream().map(CheckedNode.Layer::name).toList();
+        }
+        TrainConfig train = TrainSectionChecker.check(file.trainSections(), header.input(), output, header.name(), names, diagnostics);
         if (diagnostics.hasErrors() || shapes.nodes() == null || header.name() == null) {
             return null;
         }

@@ -52,6 +52,28 @@ public interface Network extends AutoCloseable {
 
     void setInputGradientEnabled(boolean enabled);
 
+    /**
+     * Tells backward that parameters [0, count) are frozen (a fine-tuned network's leading layers):
+     * the leading ops that own no other parameters skip their backward entirely (no weight
+     * gradients, and no gradient flows back through them), so their entries of {@link #gradients()}
+     * keep old values and {@link #inputGradient()} is not computed. A backend that cannot skip
+     * ignores it; the optimizer's trainable ranges are what keep frozen parameters unchanged.
+     */
+    default void setFrozenPrefix(int count) {
+    }
+
+    /**
+     * Layers that compute in inference mode while training: a batchnorm among them normalises with
+     * its running statistics and leaves them as they are (PyTorch's {@code module.eval()} on a
+     * frozen batchnorm while fine-tuning), and its backward is that of the fixed affine map. Empty
+     * by default; a backend without it refuses a non-empty set.
+     */
+    default void setEvalInTraining(java.util.Set<String> layers) {
+        if (!layers.isEmpty()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot keep layers in eval mode while training");
+        }
+    }
+
     /** [n][inputSize] after backward, when enabled. */
     float[] inputGradient();
 

@@ -73,6 +73,7 @@ public enum DiagnosticKind {
     UNKNOWN_CHOICE("E404", Severity.ERROR, "unknown %s '%s'"),
     DUPLICATE_TRAIN_SECTION("E405", Severity.ERROR, "a second train section; the first is at line %d"),
     INCOMPATIBLE_SETTING("E406", Severity.ERROR, "%s"),
+    UNKNOWN_FROZEN_LAYER("E407", Severity.ERROR, "freeze: %s has no layer named '%s'"),
 
     // 9xx: internal
     INTERNAL("E900", Severity.ERROR, "internal compiler error: %s");

@@ -17,10 +17,28 @@ public record TrainConfig(
         Integer earlyStoppingPatience,
         List<Augmentation> augment,
         Normalization normalize,
-        Schedule schedule) {
+        Schedule schedule,
+        Freeze freeze) {
 
     public TrainConfig {
         augment = augment == null ? List.of() : List.copyOf(augment);
+    }
+
+    /** The same settings without freezing (a model read without a train section's freeze). */
+    public TrainConfig(Loss loss, Optimizer optimizer, Double weightDecay, Double l1, Integer batch, Integer epochs, Long seed,
+                       Integer earlyStoppingPatience, List<Augmentation> augment, Normalization normalize, Schedule schedule) {
+        this(loss, optimizer, weightDecay, l1, batch, epochs, seed, earlyStoppingPatience, augment, normalize, schedule, null);
+    }
+
+    /**
+     * {@code freeze NAME}: every layer up to and including NAME keeps its parameters (through is
+     * true); {@code freeze only A, B}: exactly those layers do. Layers as cnnc check names them.
+     * A trailing {@code bn eval} (batchNormEval) keeps the frozen batchnorms in inference mode.
+     */
+    public record Freeze(List<String> layers, boolean through, boolean batchNormEval) {
+        public Freeze {
+            layers = List.copyOf(layers);
+        }
     }
 
     public record Loss(Kind kind, double delta) {

@@ -32,7 +32,7 @@ public final class TrainSectionChecker {
             .flag("auto")
             .build();
     private static final List<String> KEYS = List.of("loss", "optimizer", "weight_decay", "l1", "batch", "epochs", "seed",
-            "early_stopping", "augment", "normalize", "schedule");
+            "early_stopping", "augment", "normalize", "schedule", "freeze");
 
     static {
         for (TrainConfig.Loss.Kind k : TrainConfig.Loss.Kind.values()) {
@@ -65,6 +65,8 @@ public final class TrainSectionChecker {
     }
 
     private final Diagnostics diagnostics;
+    private String model;
+    private List<String> layerNames;
 
     private TrainSectionChecker(Diagnostics diagnostics) {
         this.diagnostics = diagnostics;
@@ -72,6 +74,12 @@ public final class TrainSectionChecker {
 
     /** The checked section, or null when the file has none (or it has errors). */
     public static TrainConfig check(List<ModelFile.TrainSection> sections, Shape input, Shape output, Diagnostics diagnostics) {
+        return check(sections, input, output, null, null, diagnostics);
+    }
+
+    /** {@code layers}: the model's layer names (null when its layers did not check), which freeze must name. */
+    public static TrainConfig check(List<ModelFile.TrainSection> sections, Shape input, Shape output, String model, List<String> layers,
+                                    Diagnostics diagnostics) {
         if (sections.isEmpty()) {
             return null;
         }
@@ -79,7 +87,10 @@ public final class TrainSectionChecker {
             diagnostics.at(extra.span(), DiagnosticKind.DUPLICATE_TRAIN_SECTION, sections.get(0).span().line())
                     .hint("merge the two sections").report();
         }
-        return new TrainSectionChecker(diagnostics).section(sections.get(0), input, output);
+        TrainSectionChecker c = new TrainSectionChecker(diagnostics);
+        c.model = model;
+        c.layerNames = layers;
+        return c.section(sections.get(0), input, output);
     }
 
     private TrainConfig section(ModelFile.TrainSection section, Shape input, Shape output) {
@@ -124,6 +135,7 @@ public final class TrainSectionChecker {
         List<TrainConfig.Augmentation> augment = byKey.containsKey("augment") ? augment(byKey.get("augment")) : List.of();
         TrainConfig.Normalization normalize = byKey.containsKey("normalize") ? normalize(byKey.get("normalize"), input) : null;
         TrainConfig.Schedule schedule = byKey.containsKey("schedule") ? schedule(byKey.get("schedule")) : null;
+        TrainConfig.Freeze freeze = byKey.containsKey("freeze") ? freeze(byKey.get("freeze")) : null;
         if (diagnostics.errorCount() > errorsBefore) {
             return null;
         }
@@ -134,7 +146,47 @@ public final class TrainSectionChecker {
                 epochs == null ? null : epochs.count("count", 0),
                 seed == null ? null : seed.longValue("value", 0),
                 early == null ? null : early.count("patience", 0),
-                augment, normalize, schedule);
+                augment, normalize, schedule, freeze);
+    }
+
+    /** {@code freeze NAME} or {@code freeze only NAME, NAME...}, every name a layer of the model, then optionally {@code bn eval}. */
+    private TrainConfig.Freeze freeze(Node.Statement s) {
+        List<Value> args = s.args();
+        int n = args.size();
+        boolean batchNormEval = n >= 2 && args.get(n - 2) instanceof Value.Word b && b.text().equals("bn")
+                && args.get(n - 1) instanceof Value.Word e && e.text().equals("eval");
+        if (batchNormEval) {
+            args = args.subList(0, n - 2);
+        }
+        boolean only = !args.isEmpty() && args.get(0) instanceof Value.Word w && w.text().equals("only");
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        for (Value v : only ? args.subList(1, args.size()) : args) {
+            if (v instanceof Value.Comma) {
+                continue;
+            }
+            if (!(v instanceof Value.Word w)) {
+                diagnostics.at(v.span(), DiagnosticKind.INCOMPATIBLE_SETTING, "freeze takes layer names, as cnnc check lists them")
+                        .hint("e.g. freeze conv5, or freeze only conv1, batchnorm1, then bn eval to keep their batchnorms in inference mode").report();
+                ok = false;
+                continue;
+            }
+            if (layerNames != null && !layerNames.contains(w.text())) {
+                Diagnostics.Builder d = diagnostics.at(w.span(), DiagnosticKind.UNKNOWN_FROZEN_LAYER, model, w.text());
+                Suggestions.closest(w.text(), layerNames).ifPresentOrElse(near -> d.hint("did you mean " + near + "?"),
+                        () -> d.hint("cnnc check lists the layers' names"));
+                d.report();
+                ok = false;
+            }
+            names.add(w.text());
+        }
+        if (names.isEmpty() || (!only && names.size() > 1)) {
+            diagnostics.at(s.name().span(), DiagnosticKind.INCOMPATIBLE_SETTING, names.isEmpty() ? "freeze names no layer"
+                    : "freeze NAME freezes every layer up to NAME; a list needs 'only'")
+                    .hint("e.g. freeze conv5, or freeze only " + (names.isEmpty() ? "conv1, batchnorm1" : String.join(", ", names))).report();
+            return null;
+        }
+        return ok ? new TrainConfig.Freeze(names, !only, batchNormEval) : null;
     }
 
     private Args scalar(Map<String, Node.Statement> byKey, String key) {

@@ -203,6 +203,36 @@ public final class Safetensors {
         load(net, file, read(file));
     }
 
+    /**
+     * Loads every tensor of {@code net} that {@code tensors} holds under the same name and shape,
+     * but those of {@code skippedLayers}, and leaves the others as they are (a new head on a
+     * pretrained body). Returns, for each one
+     * left, why: missing, or both shapes. Non-finite values are refused as by {@link #load}.
+     */
+    public static java.util.List<String> loadMatching(Network net, Path file, Map<String, Map.Entry<int[], float[]>> tensors,
+                                                      java.util.Set<String> skippedLayers) throws BadFile {
+        java.util.List<String> left = new java.util.ArrayList<>();
+        for (TensorInfo t : net.tensors()) {
+            if (skippedLayers.contains(t.name().substring(0, Math.max(0, t.name().lastIndexOf('.'))))) {
+                left.add(t.name() + " (its layer is left out)");
+                continue;
+            }
+            Map.Entry<int[], float[]> found = tensors.get(t.name());
+            if (found == null) {
+                left.add(t.name() + " (not in the file)");
+                continue;
+            }
+            if (!java.util.Arrays.equals(found.getKey(), t.shape())) {
+                left.add(t.name() + " (" + java.util.Arrays.toString(t.shape()) + " here, " + java.util.Arrays.toString(found.getKey()) + " in the file)");
+                continue;
+            }
+            requireFinite(file, t.name(), found.getValue());
+            float[] dst = t.trainable() ? net.parameters() : net.state();
+            System.arraycopy(found.getValue(), 0, dst, t.offset(), t.size());
+        }
+        return left;
+    }
+
     /** The same from tensors already read from {@code file} (named in errors). */
     public static void load(Network net, Path file, Map<String, Map.Entry<int[], float[]>> tensors) throws BadFile {
         for (TensorInfo t : net.tensors()) {

@@ -537,6 +537,39 @@ public final class Ops {
         });
     }
 
+    /**
+     * Backward of a batchnorm that ran in inference mode while training (a frozen batchnorm kept in
+     * eval, as {@code module.eval()} on it in PyTorch): the running statistics are constants, so
+     * dx = dy * gamma / sqrt(var + eps); dgamma and dbeta as usual with xhat from the running
+     * statistics. A fused clamp ({@code y} not null) zeroes dy first where it was flat.
+     */
+    public static void batchNormEvalBackward(Parallel par, Gemm gemm, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
+                                             float[] params, int gammaOff, float[] grads, int betaOff, float[] state, int meanOff, int varOff,
+                                             float eps, float[] y, float lo, float hi) {
+        Runs runs = gemm == null ? ScalarRuns.INSTANCE : Runs.of(gemm);
+        run(par, channels, count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int base = flat ? c : c * count;
+                int step = flat ? channels : 1;
+                double mean = state[meanOff + c];
+                double inv = 1 / Math.sqrt(state[varOff + c] + (double) eps);
+                double[] sums = gradientSums(runs, dy, x, y, lo, hi, base, step, count, mean);
+                grads[gammaOff + c] = (float) ((sums[1] - mean * sums[0]) * inv);
+                grads[betaOff + c] = (float) sums[0];
+                float p = (float) (params[gammaOff + c] * inv);
+                if (step == 1) {
+                    for (int k = base; k < base + count; k++) {
+                        dx[k] = dy[k] * p;
+                    }
+                } else {
+                    for (int i = 0, k = base; i < count; i++, k += step) {
+                        dx[k] = dy[k] * p;
+                    }
+                }
+            }
+        });
+    }
+
     /** Softmax over each row of [n][k], in place-safe (src may equal dst). */
     public static void softmax(float[] src, float[] dst, int n, int k) {
         for (int b = 0; b < n; b++) {

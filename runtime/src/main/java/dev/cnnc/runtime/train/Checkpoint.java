@@ -152,6 +152,17 @@ public record Checkpoint(int epoch, int batch, long step, long shuffleState, lon
     }
 
     /**
+     * Like {@link #loadWeights}, but loads only the tensors whose name and shape match, and none of
+     * {@code skippedLayers}; returns the ones left as they were, and why.
+     */
+    public static java.util.List<String> loadMatchingWeights(Path file, Network net, java.util.Set<String> skippedLayers)
+            throws IOException, Safetensors.BadFile, Corrupt {
+        Map<String, Map.Entry<int[], float[]>> tensors = Safetensors.read(file);
+        verify(file, tensors, Safetensors.metadata(file));
+        return Safetensors.loadMatching(net, file, tensors, skippedLayers);
+    }
+
+    /**
      * Loads the weights of a weights file or a checkpoint into the network, a checkpoint's
      * SHA-256 verified first; returns the tensors read (extras such as normalisation statistics too).
      */

@@ -19,6 +19,25 @@ public interface Optimizer {
     /** Elementwise updates of ~10 operations an element: parts of at least {@link dev.cnnc.runtime.kernels.Parallel#MIN_WORK} operations. */
     int GRAIN = dev.cnnc.runtime.kernels.Parallel.grain(10);
 
+    /**
+     * Restricts the updates to {@code ranges} ([from, to) of the parameter array, in order): the
+     * others are frozen, neither changed nor given optimizer state (weight decay and momentum skip
+     * them too), as parameters with requires_grad=False in PyTorch.
+     */
+    void setTrainable(int[][] ranges);
+
+    /** body over [0, length), or over the trainable ranges when some are frozen, split across parallel's threads. */
+    static void forTrainable(dev.cnnc.runtime.kernels.Parallel parallel, int length, int[][] trainable, dev.cnnc.runtime.kernels.Parallel.Range body) {
+        if (trainable == null) {
+            parallel.forRange(length, GRAIN, body);
+            return;
+        }
+        for (int[] r : trainable) {
+            int start = r[0];
+            parallel.forRange(r[1] - r[0], GRAIN, (from, to) -> body.run(start + from, start + to));
+        }
+    }
+
     /** Changes the learning rate (schedules call this once per epoch). */
     void setLearningRate(double lr);
 
@@ -59,6 +78,13 @@ public interface Optimizer {
     }
 
     final class Sgd implements Optimizer {
+        private int[][] trainable;
+
+        @Override
+        public void setTrainable(int[][] ranges) {
+            trainable = ranges == null ? null : ranges.clone();
+        }
+
         private final float[] velocity;
         private float lr;
         private final float momentum;
@@ -77,7 +103,7 @@ public interface Optimizer {
         @Override
         public void step(float[] params, float[] grads, dev.cnnc.runtime.kernels.Parallel parallel) {
             boolean firstStep = first;
-            parallel.forRange(params.length, GRAIN, (from, to) -> update(params, grads, from, to, firstStep));
+            Optimizer.forTrainable(parallel, params.length, trainable, (from, to) -> update(params, grads, from, to, firstStep));
             first = false;
         }
 
@@ -124,6 +150,13 @@ public interface Optimizer {
     }
 
     final class Adam implements Optimizer {
+        private int[][] trainable;
+
+        @Override
+        public void setTrainable(int[][] ranges) {
+            trainable = ranges == null ? null : ranges.clone();
+        }
+
         private final float[] m;
         private final float[] v;
         private double lr;
@@ -150,7 +183,7 @@ public interface Optimizer {
             double bc2 = 1 - Math.pow(beta2, t);
             float stepSize = (float) (lr / bc1);
             float bc2Sqrt = (float) Math.sqrt(bc2);
-            parallel.forRange(params.length, GRAIN, (from, to) -> update(params, grads, from, to, stepSize, bc2Sqrt));
+            Optimizer.forTrainable(parallel, params.length, trainable, (from, to) -> update(params, grads, from, to, stepSize, bc2Sqrt));
         }
 
         private void update(float[] params, float[] grads, int from, int to, float stepSize, float bc2Sqrt) {

@@ -6,7 +6,11 @@ import dev.cnnc.compiler.lower.ParamLayout;
 import dev.cnnc.compiler.model.Shape;
 import java.util.Map;
 
-/** batchnorm: batch statistics while training (updating the running ones as PyTorch), running statistics in inference. */
+/**
+ * batchnorm: batch statistics while training (updating the running ones as PyTorch), running
+ * statistics in inference, and in training too for a layer set to eval ({@code evalInTraining[k]}:
+ * a frozen batchnorm kept in inference mode while the rest fine-tunes).
+ */
 final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
     @Override
     public void declare(Op.BatchNormOp op, int k, JavaEmitContext ctx) {
@@ -26,9 +30,12 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
                 + p.get("running_var").offset();
         String clamp = clamp(op);
         return CodeBlock.builder()
-                .beginControlFlow("if (training)")
+                .beginControlFlow("if (training && !evalInTraining[$L])", k)
                 .addStatement("$T.batchNormTrain(par, gemm, $L, $L, $L, mean$L, invStd$L$L)", JavaEmitContext.OPS, common,
                         JavaEmitContext.f(op.norm().momentum()), JavaEmitContext.f(op.norm().eps()), k, k, clamp)
+                .nextControlFlow("else if (training)")
+                .add("// eval while training: the conv before ran unfolded\n")
+                .addStatement("$T.batchNormInfer(par, $L, $L$L)", JavaEmitContext.OPS, common, JavaEmitContext.f(op.norm().eps()), clamp)
                 .nextControlFlow("else")
                 .add(BatchNormFold.folded(ctx.plan, op)
                         ? CodeBlock.of("// in inference the conv before computes this batchnorm too (BatchNormFold)\n")
@@ -52,10 +59,17 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         if (!inputGradient) {
             ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
         }
+        String clamp = op.activation() == null ? "null, 0f, 0f" : ctx.value(op.output()) + clamp(op);
         return CodeBlock.builder()
+                .beginControlFlow("if (evalInTraining[$L])", k)
+                .addStatement("$T.batchNormEvalBackward(par, gemm, $L, $L, $L, $L, params, $L, grads, $L, state, $L, $L, $L, $L)", JavaEmitContext.OPS,
+                        ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
+                        p.get("bias").offset(), p.get("running_mean").offset(), p.get("running_var").offset(), JavaEmitContext.f(op.norm().eps()), clamp)
+                .nextControlFlow("else")
                 .addStatement("$T.batchNormBackward(par, gemm, $L, $L, $L, $L, params, $L, grads, $L, mean$L, invStd$L, $L)", JavaEmitContext.OPS,
                         ctx.value(op.input()), ctx.grad(op.output()), dx, layout(op.input().shape()), p.get("weight").offset(),
-                        p.get("bias").offset(), k, k, op.activation() == null ? "null, 0f, 0f" : ctx.value(op.output()) + clamp(op))
+                        p.get("bias").offset(), k, k, clamp)
+                .endControlFlow()
                 .build();
     }
 }

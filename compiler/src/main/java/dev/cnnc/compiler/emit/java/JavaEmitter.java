@@ -125,14 +125,52 @@ public final class JavaEmitter {
             }
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
                     .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(body.build()).build());
+            backward.beginControlFlow("if ($L >= frozenOps)", k);
             backward.addStatement("long start$L = System.nanoTime()", k);
             backward.addStatement("$L(n)", name);
             backward.addStatement("backwardNanos[$L] += System.nanoTime() - start$L", k, k);
+            backward.endControlFlow();
         }
         backward.beginControlFlow("if (inputGradientEnabled)")
                 .addCode(sumSlots(plan.input(), plan, ctx))
                 .addStatement(toExternal(plan.input(), ctx.grad(plan.input()), "inputGradient", "0"))
                 .endControlFlow();
+
+        // Freezing: op k's backward is skipped while every op up to k owns only frozen parameters.
+        int[] paramsEnd = new int[plan.ops().size()];
+        for (int k = 0, end = 0; k < paramsEnd.length; k++) {
+            String owner = plan.ops().get(k).name();
+            if (owner != null) {
+                for (var e : plan.params().of(owner).values()) {
+                    if (e.trainable()) {
+                        end = Math.max(end, e.offset() + e.size());
+                    }
+                }
+            }
+            paramsEnd[k] = end;
+        }
+        type.addField(FieldSpec.builder(int[].class, "OP_PARAMETERS_END", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The end of the trainable parameters ops 0..k own, for {@link #setFrozenPrefix}.\n")
+                .initializer("{$L}", String.join(", ", java.util.Arrays.stream(paramsEnd).mapToObj(Integer::toString).toList())).build());
+        type.addField(FieldSpec.builder(int.class, "frozenOps", Modifier.PRIVATE).build());
+        type.addMethod(MethodSpec.methodBuilder("setFrozenPrefix").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(int.class, "count")
+                .addStatement("int k = 0")
+                .addStatement("while (k < OP_PARAMETERS_END.length && OP_PARAMETERS_END[k] <= count) k++")
+                .addStatement("frozenOps = count == 0 ? 0 : k").build());
+
+        // Layers in inference mode while training (frozen batchnorms kept in eval): the op emitters read evalInTraining[k].
+        type.addField(FieldSpec.builder(String[].class, "OP_LAYERS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The layer each op computes (null for ops of no layer).\n")
+                .initializer("{$L}", String.join(", ", plan.ops().stream().map(op -> op.name() == null ? "null" : '"' + op.name() + '"').toList()))
+                .build());
+        type.addField(FieldSpec.builder(boolean[].class, "evalInTraining", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new boolean[$L]", plan.ops().size()).build());
+        type.addMethod(MethodSpec.methodBuilder("setEvalInTraining").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(ParameterizedTypeName.get(java.util.Set.class, String.class), "layers")
+                .beginControlFlow("for (int k = 0; k < OP_LAYERS.length; k++)")
+                .addStatement("evalInTraining[k] = OP_LAYERS[k] != null && layers.contains(OP_LAYERS[k])")
+                .endControlFlow().build());
 
         // Fields last: emitting the ops may declare buffers.
         type.addField(int.class, "maxBatch", Modifier.PRIVATE, Modifier.FINAL);
