@@ -312,8 +312,10 @@ def train(args):
 def bench(args):
     """Images per second on random data, timed like cnnc bench: warm-up, then the median of timed runs."""
     import time
+    import resource
     spec = json.load(open(args.spec))
     torch.set_num_threads(args.threads)
+    rss_before = resident_mib()
     net = Net(spec)
     shape = [args.batch] + list(spec["input"])
     x = torch.rand(shape)
@@ -346,7 +348,17 @@ def bench(args):
         rates.append(n * args.batch / (time.time() - start))
     rates.sort()
     print(json.dumps({"images_per_second": rates[len(rates) // 2], "min": rates[0], "max": rates[-1], "torch": torch.__version__,
-                      "threads": args.threads}))
+                      "threads": args.threads, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "rss_before_mib": rss_before}))
+
+
+def resident_mib():
+    """This process's resident memory now (VmRSS), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def losses(args):

@@ -141,6 +141,14 @@ final class BenchCommand extends ModelCommand {
                 if (!json) {
                     out.printf(Locale.ROOT, "PyTorch %s, %s, batch %d: %.0f images/s; cnnc / PyTorch = %.2f%n", torch.get("torch"), mode, batch,
                             theirs, ours / theirs);
+                    Map<?, ?> mine = (Map<?, ?>) results.get(modes.indexOf(mode) * variants.size());
+                    if (mine.get("peakRssMiB") != null) {
+                        double cnncStep = (Double) mine.get("peakRssMiB") - (Double) mine.get("rssBeforeMiB");
+                        double torchStep = (Double) torch.get("peakRssMiB") - (Double) torch.get("rssBeforeMiB");
+                        out.printf(Locale.ROOT, "memory, %s: the network and its steps raised peak RSS by %.0f MiB in cnnc, %.0f MiB in PyTorch "
+                                + "(cnnc / PyTorch = %.2f; peaks %.0f and %.0f MiB, each process's own)%n", mode, cnncStep, torchStep,
+                                cnncStep / torchStep, (Double) mine.get("peakRssMiB"), (Double) torch.get("peakRssMiB"));
+                    }
                 }
             }
         }
@@ -210,6 +218,10 @@ final class BenchCommand extends ModelCommand {
             throws InMemoryJavac.Failure, Models.Stop {
         CompileCommand.Backend backend = v.backend();
         BuildOptions.Simd simd = v.simd();
+        // The process's peak resident memory from here on (Linux: writing 5 to clear_refs resets VmHWM).
+        System.gc();
+        boolean peakReset = ResidentMemory.resetPeak();
+        double rssBefore = ResidentMemory.currentMiB();
         try (Network net = BuildOptions.build(model, batch, backend, device, threadCount,
                 new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse, JavaEmitter.GROUP_BYTES, v.conv() != Conv.direct))) {
             Initializer.pytorchDefault(net, 1);
@@ -252,6 +264,13 @@ final class BenchCommand extends ModelCommand {
                     + " convolutions, " + threadCount + " thread" + (threadCount == 1 ? "" : "s")
                     : "OpenCL on " + ((dev.cnnc.runtime.opencl.OpenClNetwork) net).device().name();
             Map<String, Object> result = report(out, model, mode, backend, simd, engine, net, rates, steps, nanos, peak);
+            if (peakReset) {
+                result.put("peakRssMiB", ResidentMemory.peakMiB());
+                result.put("rssBeforeMiB", rssBefore);
+                if (!json) {
+                    out.printf(Locale.ROOT, "memory: peak RSS %.0f MiB, %.0f MiB before the network was built%n", ResidentMemory.peakMiB(), rssBefore);
+                }
+            }
             result.put("conv", v.conv() == null ? null : v.conv().name());
             return result;
         }
@@ -366,6 +385,8 @@ final class BenchCommand extends ModelCommand {
             result.put("imagesPerSecond", ((Number) r.get("images_per_second")).doubleValue());
             result.put("min", ((Number) r.get("min")).doubleValue());
             result.put("max", ((Number) r.get("max")).doubleValue());
+            result.put("peakRssMiB", ((Number) r.get("peak_rss_mib")).doubleValue());
+            result.put("rssBeforeMiB", ((Number) r.get("rss_before_mib")).doubleValue());
             return result;
         } finally {
             Files.deleteIfExists(spec);

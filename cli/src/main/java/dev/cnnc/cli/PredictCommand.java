@@ -76,7 +76,15 @@ final class PredictCommand extends ModelCommand {
             throw new Models.Stop(Main.USAGE, "--top " + top + " is more than the model's " + outputs + " classes: use 1 to " + outputs);
         }
         int shown = top != null ? top : Math.min(3, outputs);
-        try (Network net = build.build(model, 64)) {
+        // Inference holds no gradients, and images go through one at a time; a data set's batch is
+        // the largest up to 64 that fits this heap (ResNet-18 at 224x224 is 32 MiB an example).
+        int batch = 1;
+        if (source.data != null) {
+            long budget = (long) (Runtime.getRuntime().maxMemory() * MemoryCheck.HEAP_SHARE / MemoryCheck.RUN_FACTOR);
+            batch = Math.max(1, Math.min(64, dev.cnnc.compiler.report.MemoryEstimate.largestBatch(model, build.threads(), false, budget)));
+        }
+        MemoryCheck.require(model, batch, build.threads(), "batch", false, false, Runtime.getRuntime().maxMemory());
+        try (Network net = build.build(model, batch)) {
             try {
                 var saved = Checkpoint.loadWeights(weights, net);
                 // statistics computed by "normalize auto" travel with the weights
@@ -104,7 +112,7 @@ final class PredictCommand extends ModelCommand {
                     throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
                 }
                 Loss loss = model.train() == null ? Loss.CROSS_ENTROPY : Loss.valueOf(model.train().loss().kind().name());
-                Evaluation e = new Trainer(net, null, System.out).evaluate(data, 64, new Trainer.Config(64, 1, 0, false, 0, 0, loss,
+                Evaluation e = new Trainer(net, null, System.out).evaluate(data, batch, new Trainer.Config(batch, 1, 0, false, 0, 0, loss,
                         model.train() == null ? 1 : model.train().loss().delta(), Schedule.CONSTANT, 0, 0, 0, null));
                 out.printf(Locale.ROOT, "%s on %s: %,d examples, loss %.4f%s%n", model.name(), source.data, e.count(), e.loss(),
                         Double.isNaN(e.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", e.accuracy()));

@@ -67,12 +67,16 @@ public final class JavaEmitter {
         type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO), "TENSORS",
                 Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(PlanText.tensorTable(plan.params())).build());
 
+        // Gradient buffers are allocated by the first backward: a network built to infer never holds them.
+        java.util.Set<String> gradientBuffers = new java.util.LinkedHashSet<>();
         for (Tensor t : plan.tensors()) {
             ctx.floats(ctx.value(t), JavaEmitContext.size(t));
             ctx.floats(ctx.grad(t), JavaEmitContext.size(t));
+            gradientBuffers.add(ctx.grad(t));
             List<int[]> readers = plan.consumers(t);
             for (int r = 1; r < readers.size(); r++) {
                 ctx.floats(ctx.grad(t) + "_" + r, JavaEmitContext.size(t));
+                gradientBuffers.add(ctx.grad(t) + "_" + r);
             }
         }
         for (int k = 0; k < plan.ops().size(); k++) {
@@ -110,6 +114,7 @@ public final class JavaEmitter {
                 .addStatement("throw new IllegalStateException(lastBatch == 0 ? \"backward needs a training forward first\" "
                         + ": \"backward(\" + n + \") after forward(\" + lastBatch + \")\")")
                 .endControlFlow();
+        backward.addStatement("allocateGradients()");
         backward.addStatement(toInternal(plan.output(), "outputGradient", "0", ctx.grad(plan.output())));
         for (int k = plan.ops().size() - 1; k >= 0; k--) {
             Op op = plan.ops().get(k);
@@ -212,15 +217,25 @@ public final class JavaEmitter {
                 .addStatement("this.output = new float[maxBatch * OUTPUT_SIZE]")
                 .addStatement("this.outputGradient = new float[maxBatch * OUTPUT_SIZE]")
                 .addStatement("this.inputGradient = new float[maxBatch * INPUT_SIZE]");
+        MethodSpec.Builder allocateGradients = MethodSpec.methodBuilder("allocateGradients").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("The gradient buffers, at the first backward.\n")
+                .beginControlFlow("if (gradientsAllocated)").addStatement("return").endControlFlow();
+        type.addField(boolean.class, "gradientsAllocated", Modifier.PRIVATE);
         for (Map.Entry<String, String[]> b : ctx.buffers.entrySet()) {
             TypeName t = switch (b.getValue()[0]) {
                 case "int[]" -> TypeName.get(int[].class);
                 case "double[]" -> TypeName.get(double[].class);
                 default -> TypeName.get(float[].class);
             };
-            type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
-            ctor.addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
+            boolean gradient = gradientBuffers.contains(b.getKey());
+            if (gradient) {
+                type.addField(t, b.getKey(), Modifier.PRIVATE);
+            } else {
+                type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
+            }
+            (gradient ? allocateGradients : ctor).addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
         }
+        type.addMethod(allocateGradients.addStatement("gradientsAllocated = true").build());
         for (Map.Entry<String, JavaEmitContext.Kernel> k : ctx.kernels.entrySet()) {
             type.addField(k.getValue().type(), k.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             ctor.addStatement("this.$L = $L", k.getKey(), k.getValue().init());

@@ -1,0 +1,62 @@
+package dev.cnnc.compiler.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnnc.compiler.emit.JavaBackend;
+import dev.cnnc.compiler.model.CheckedModel;
+import dev.cnnc.compiler.report.MemoryEstimate;
+import dev.cnnc.runtime.Network;
+import java.lang.reflect.Field;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A network that only infers holds no gradient buffers (they are as large as the activations, so
+ * inference took twice the memory it needs: ResNet-18 at 224x224 did not fit the default heap for
+ * cnnc predict); its first backward allocates them, and then trains as before.
+ */
+class InferenceMemoryTest {
+    @Test
+    void gradientBuffersComeWithTheFirstBackward() throws Exception {
+        CheckedModel model = RandomModels.check("I", "input 12x12x3\nresidual {\n conv 3 3x3 pad same; batchnorm; relu\n}\nconv 4 3x3\nflatten\ndense 5");
+        int n = 3;
+        try (Network net = JavaBackend.build(model, n, 1, JavaBackend.Options.DEFAULT)) {
+            float[] x = new float[n * net.inputSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(i);
+            }
+            net.forward(x, n, false);
+            long inferenceFloats = gradientFloats(net);
+            assertEquals(0, inferenceFloats, "inference allocated gradient buffers");
+            net.forward(x, n, true);
+            assertEquals(0, gradientFloats(net), "a training forward needs no gradient buffer either");
+            Arrays.fill(net.outputGradient(), 0.1f);
+            net.backward(n);
+            long trainingFloats = gradientFloats(net);
+            // every tensor's gradient, at least as large as its activations (an example each)
+            long activations = model.activationElements() * n;
+            assertTrue(trainingFloats >= activations - (long) n * net.inputSize(), trainingFloats + " gradient floats for " + activations + " activations");
+            for (float g : net.gradients()) {
+                assertTrue(Float.isFinite(g));
+            }
+            assertTrue(MemoryEstimate.of(model, n, 1, false).activationBytes() * 2 == MemoryEstimate.of(model, n, 1, true).activationBytes());
+        }
+    }
+
+    /** The floats in the generated class's gradient buffers (fields d0, d3, d3_1 ...), null ones counting 0. */
+    private static long gradientFloats(Network net) throws IllegalAccessException {
+        long total = 0;
+        int fields = 0;
+        for (Field f : net.getClass().getDeclaredFields()) {
+            if (f.getType() == float[].class && f.getName().matches("d\\d+(_\\d+)?")) {
+                fields++;
+                f.setAccessible(true);
+                float[] a = (float[]) f.get(net);
+                total += a == null ? 0 : a.length;
+            }
+        }
+        assertTrue(fields > 0, "no gradient buffer fields in " + net.getClass());
+        return total;
+    }
+}
