@@ -99,7 +99,44 @@ class UNetSmall(nn.Module):
         return self.head(self.dec1(torch.cat([a, d], 1)))
 
 
+class BasicCifar(nn.Module):
+    """ResNet-20's basic block (He et al. 2015, 4.2), with a strided 1x1 conv and batchnorm as the shortcut where the shape changes."""
+
+    def __init__(self, cin, n, stride):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(cin, n, 3, stride, 1, bias=False), nn.BatchNorm2d(n), nn.ReLU(),
+                                  nn.Conv2d(n, n, 3, 1, 1, bias=False), nn.BatchNorm2d(n))
+        self.shortcut = nn.Identity() if stride == 1 and cin == n else nn.Sequential(nn.Conv2d(cin, n, 1, stride, bias=False), nn.BatchNorm2d(n))
+
+    def forward(self, x):
+        return torch.relu(self.main(x) + self.shortcut(x))
+
+
+def resnet20_cifar():
+    layers, cin = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
+    for n, stride in [(16, 1), (32, 2), (64, 2)]:
+        for b in range(3):
+            layers.append(BasicCifar(cin, n, stride if b == 0 else 1))
+            cin = n
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers), (3, 32, 32)
+
+
+def vgg_cifar():
+    layers, cin = [], 3
+    for n in [64, 64, "M", 128, 128, "M", 256, 256, "M"]:
+        if n == "M":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(cin, n, 3, padding=1, bias=False), nn.BatchNorm2d(n), nn.ReLU()]
+            cin = n
+    layers += [nn.Flatten(), nn.Linear(4096, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10)]
+    return nn.Sequential(*layers), (3, 32, 32)
+
+
 NETS = {
+    "resnet20_cifar.cnn": resnet20_cifar,
+    "vgg_cifar.cnn": vgg_cifar,
     "unet_small.cnn": lambda: (UNetSmall(), (1, 32, 32)),
     "zoo/densenet121.cnn": lambda: (torchvision.models.densenet121(), (3, 224, 224)),
     "zoo/resnet50.cnn": lambda: (torchvision.models.resnet50(), (3, 224, 224)),

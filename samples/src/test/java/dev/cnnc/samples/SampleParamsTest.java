@@ -47,7 +47,8 @@ class SampleParamsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"fashion_mnist.cnn", "cifar10_simple.cnn", "dogs_vs_cats.cnn", "lenet5.cnn", "vgg16.cnn", "resnet18.cnn",
-        "vgg_stage.cnn", "resnet_block.cnn", "se_resnet_block.cnn", "zoo/densenet121.cnn", "zoo/resnet50.cnn", "unet_small.cnn"})
+        "vgg_stage.cnn", "resnet_block.cnn", "se_resnet_block.cnn", "zoo/densenet121.cnn", "zoo/resnet50.cnn", "unet_small.cnn",
+        "resnet20_cifar.cnn", "vgg_cifar.cnn"})
     void parameterCountsMatchPyTorch(String file) throws Exception {
         CheckResult r = Frontend.check(SourceFiles.read(Path.of(file)));
         assertTrue(r.ok(), () -> file + ": " + r.diagnostics());

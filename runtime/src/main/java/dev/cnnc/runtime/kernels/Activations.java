@@ -5,6 +5,14 @@ public final class Activations {
     private Activations() {
     }
 
+    /**
+     * The gradient through a relu or relu6 over [from, to): dx = dy where lo < y < hi, else 0, y
+     * the activation's output; dx may be dy. On {@code gemm}'s Vector API when it has one.
+     */
+    public static void clampGradient(Gemm gemm, float[] dy, float[] y, float lo, float hi, float[] dx, int from, int to) {
+        Runs.of(gemm).clampGradient(dy, y, lo, hi, dx, from, to - from);
+    }
+
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     private static final double GELU_CUBIC = 0.044715;
 

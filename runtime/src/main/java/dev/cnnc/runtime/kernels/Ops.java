@@ -270,6 +270,24 @@ public final class Ops {
      */
     public static void pool(Parallel par, int op, float[] in, float[] out, int[] argIndex, int planes, int h, int w,
                             int kh, int kw, int sh, int sw, int ph, int pw, int pb, int pr, int oh, int ow, boolean training) {
+        if (op == 1 && kh == h && kw == w && oh == 1 && ow == 1 && ph == 0 && pw == 0) {
+            // a global average (ResNet's head): one plain sum a plane, in the order the two passes add
+            int area = h * w;
+            par.forRange(planes, Parallel.grain(area), (from, to) -> {
+                for (int p = from; p < to; p++) {
+                    float sum = 0f;
+                    for (int y = 0; y < h; y++) {
+                        float row = 0f;
+                        for (int x = 0; x < w; x++) {
+                            row += in[p * area + y * w + x];
+                        }
+                        sum += row;
+                    }
+                    out[p] = sum / area;
+                }
+            });
+            return;
+        }
         par.forRange(planes, Parallel.grain((long) oh * ow * (kh + kw) + (long) h * ow * kw), (from, to) -> {
             float[] rowBest = new float[h * ow];
             int[] rowArg = training && op != 1 ? new int[h * ow] : null;

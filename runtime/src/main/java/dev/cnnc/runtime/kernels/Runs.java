@@ -35,6 +35,13 @@ interface Runs {
      */
     void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out);
 
+    /**
+     * dx[off + i] = dy[off + i] where lo < y[off + i] < hi, else 0 (the derivative torch's relu and
+     * hardtanh take at a clamp's output y), for i in [0, len); dx may be dy. Branch-free: the
+     * plain-Java ternary is a branch per element, mispredicted half the time on a relu's output.
+     */
+    void clampGradient(float[] dy, float[] y, float lo, float hi, float[] dx, int off, int len);
+
     static Runs of(Gemm gemm) {
         return gemm instanceof VectorGemm ? VectorRuns.INSTANCE : ScalarRuns.INSTANCE;
     }

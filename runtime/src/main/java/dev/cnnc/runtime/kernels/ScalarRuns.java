@@ -82,6 +82,14 @@ final class ScalarRuns implements Runs {
     }
 
     @Override
+    public void clampGradient(float[] dy, float[] y, float lo, float hi, float[] dx, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            float v = y[i];
+            dx[i] = v > lo && v < hi ? dy[i] : 0f;
+        }
+    }
+
+    @Override
     public void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out) {
         gradientSums(dy, x, y, lo, hi, off, 1, len, shift, out);
     }

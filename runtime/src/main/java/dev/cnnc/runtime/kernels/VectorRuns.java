@@ -17,6 +17,21 @@ final class VectorRuns implements Runs {
     }
 
     @Override
+    public void clampGradient(float[] dy, float[] y, float lo, float hi, float[] dx, int off, int len) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i + VL <= len; i += VL) {
+            FloatVector yv = FloatVector.fromArray(S, y, off + i);
+            VectorMask<Float> flat = yv.compare(VectorOperators.GT, lo).and(yv.compare(VectorOperators.LT, hi)).not();
+            FloatVector.fromArray(S, dy, off + i).blend(zero, flat).intoArray(dx, off + i);
+        }
+        for (; i < len; i++) {
+            float v = y[off + i];
+            dx[off + i] = v > lo && v < hi ? dy[off + i] : 0f;
+        }
+    }
+
+    @Override
     public void axpy(float[] y, int yOff, float a, float[] x, int xOff, int len) {
         FloatVector av = FloatVector.broadcast(S, a);
         int i = 0;

@@ -8,6 +8,7 @@ import dev.cnnc.compiler.lower.Op;
 final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
     /** Elements per part: a part below this costs more to hand over than to compute. */
     private static final int GRAIN = dev.cnnc.runtime.kernels.Parallel.MIN_WORK;
+    private static final com.palantir.javapoet.ClassName ACTIVATIONS = com.palantir.javapoet.ClassName.get("dev.cnnc.runtime.kernels", "Activations");
 
     @Override
     public void declare(Op.ActivationOp op, int k, JavaEmitContext ctx) {
@@ -34,6 +35,14 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
      */
     static CodeBlock derivativePass(Activation a, String v, String dy, String dx, long perExample) {
         boolean fromOutput = a.function().fromOutput();
+        if (a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6) {
+            // a clamp's derivative as a vector blend: the ternary below is a mispredicted branch on half the elements
+            return CodeBlock.builder()
+                    .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
+                    .addStatement("$T.clampGradient(gemm, $L, $L, 0f, $L, $L, from, to)", ACTIVATIONS, dy, v,
+                            a.function() == Activation.Function.RELU ? "Float.POSITIVE_INFINITY" : "6f", dx)
+                    .unindent().add("});\n").build();
+        }
         return CodeBlock.builder()
                 .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
                 .beginControlFlow("for (int i = from; i < to; i++)")

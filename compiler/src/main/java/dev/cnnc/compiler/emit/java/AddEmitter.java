@@ -5,6 +5,9 @@ import dev.cnnc.compiler.lower.Op;
 
 /** The join of a residual: y = a + b; both inputs receive the output's gradient. */
 final class AddEmitter implements OpEmitter<Op.AddOp> {
+    /** Elements per part: a part below this costs more to hand over than to compute. */
+    private static final int GRAIN = dev.cnnc.runtime.kernels.Parallel.MIN_WORK;
+
     @Override
     public void declare(Op.AddOp op, int k, JavaEmitContext ctx) {
     }
@@ -12,9 +15,10 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
     @Override
     public CodeBlock forward(Op.AddOp op, int k, JavaEmitContext ctx) {
         return CodeBlock.builder()
-                .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.output().perExample())
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), GRAIN)
+                .beginControlFlow("for (int i = from; i < to; i++)")
                 .addStatement("$L[i] = $L[i] + $L[i]", ctx.value(op.output()), ctx.value(op.a()), ctx.value(op.b()))
-                .endControlFlow().build();
+                .endControlFlow().unindent().add("});\n").build();
     }
 
     @Override
@@ -26,11 +30,18 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
         // The same tensor on both sides (a residual with two empty paths) has one slot per side.
         String slotA = ctx.gradSlotAt(op, 0);
         String slotB = ctx.gradSlotAt(op, 1);
-        if (!aIsInput || inputGradient) {
-            b.addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.grad(op.output()), slotA, e);
-        }
-        if (!bIsInput || inputGradient) {
-            b.addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.grad(op.output()), slotB, e);
+        boolean toA = !aIsInput || inputGradient;
+        boolean toB = !bIsInput || inputGradient;
+        if (toA || toB) {
+            // both copies in one pass over the gradient, split across the threads
+            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", e, GRAIN);
+            if (toA) {
+                b.addStatement("System.arraycopy($L, from, $L, from, to - from)", ctx.grad(op.output()), slotA);
+            }
+            if (toB) {
+                b.addStatement("System.arraycopy($L, from, $L, from, to - from)", ctx.grad(op.output()), slotB);
+            }
+            b.unindent().add("});\n");
         }
         return b.build();
     }

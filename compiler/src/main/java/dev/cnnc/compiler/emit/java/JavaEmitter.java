@@ -279,13 +279,15 @@ public final class JavaEmitter {
         if (readers < 2) {
             return CodeBlock.of("");
         }
+        // split across the threads: a residual's fork is a whole activation tensor, which one thread adds at a fraction of memory speed
         CodeBlock.Builder b = CodeBlock.builder().add("// $L is read by $L ops: add up their gradients\n", ctx.value(t), readers)
-                .beginControlFlow("for (int i = 0; i < n * $L; i++)", t.perExample());
+                .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", t.perExample(), dev.cnnc.runtime.kernels.Parallel.MIN_WORK)
+                .beginControlFlow("for (int i = from; i < to; i++)");
         StringBuilder sum = new StringBuilder();
         for (int r = 1; r < readers; r++) {
             sum.append(" + ").append(ctx.grad(t)).append('_').append(r).append("[i]");
         }
-        return b.addStatement("$L[i] = $L[i]$L", ctx.grad(t), ctx.grad(t), sum).endControlFlow().build();
+        return b.addStatement("$L[i] = $L[i]$L", ctx.grad(t), ctx.grad(t), sum).endControlFlow().unindent().add("});\n").build();
     }
 
     private static String label(Op op) {
