@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Folds what follows a conv (an activation, a pool, an activation, in the order written) or a
- * dense or grouped conv (an activation) or a batchnorm (a relu or relu6) into that op, so bias, activation and pooling happen in one pass over
+ * dense, grouped conv or residual add (an activation) or a batchnorm (a relu or relu6) into that op, so bias, activation and pooling happen in one pass over
  * the product's output instead of one pass each; the backward is fused the same way. A tensor
  * read by two ops (a residual's fork) is never folded away.
  */
@@ -70,6 +70,14 @@ final class FuseEpilogues implements Pass {
                 Op.ActivationOp a = followingActivation(plan, i, bn.output(), f -> f == Activation.Function.RELU || f == Activation.Function.RELU6);
                 if (a != null) {
                     out.add(new Op.BatchNormOp(bn.norm(), bn.name(), bn.input(), a.activation(), a.output(), spans(bn, a), bn.flops() + a.flops()));
+                    i++;
+                    continue;
+                }
+            } else if (op instanceof Op.AddOp add && add.activation() == null) {
+                // a residual's add and the relu after it: one pass each way instead of two
+                Op.ActivationOp a = followingActivation(plan, i, add.output(), f -> f.fromOutput());
+                if (a != null) {
+                    out.add(new Op.AddOp(add.a(), add.b(), a.activation(), a.output(), spans(add, a), add.flops() + a.flops()));
                     i++;
                     continue;
                 }

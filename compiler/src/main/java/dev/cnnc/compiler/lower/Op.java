@@ -273,14 +273,21 @@ public sealed interface Op {
         }
     }
 
-    /** The join of a residual: output = a + b. */
-    record AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) implements Op {
+    /**
+     * The join of a residual: output = a + b, or f(a + b) with the activation that followed it
+     * fused in (null: none; one whose derivative follows from its output).
+     */
+    record AddOp(Tensor a, Tensor b, Activation activation, Tensor output, List<Span> spans, long flops) implements Op {
+        public AddOp(Tensor a, Tensor b, Tensor output, List<Span> spans, long flops) {
+            this(a, b, null, output, spans, flops);
+        }
+
         public List<Tensor> inputs() {
             return List.of(a, b);
         }
 
         public String describe() {
-            return "residual add";
+            return activation == null ? "residual add" : "residual add + " + activation.describe();
         }
     }
 }

@@ -63,6 +63,8 @@ final class RandomModels {
         out.add("input 7x5x9\nconv 4 3x3 nobias; sigmoid");
         out.add("input 5x6x10\nconv 3 3x3 pad 2; avgpool 2 stride 1; leakyrelu 0.1");
         out.add("input 6x6x8\nresidual { conv 8 3x3 pad same nobias; batchnorm; relu; conv 8 3x3 pad same }; relu; minpool 2");
+        // the activation after a residual's add fused into it: relu6 and elu too, and a fork of the fused output
+        out.add("input 5x5x3\nresidual { conv 3 3x3 pad same; batchnorm }; relu6; residual { conv 3 3x3 pad same }; elu; flatten; dense 2");
         // 2x2 max pools that tile the plane exactly, relu or nothing around them (the window-major
         // epilogue): relu before, none and no bias, strided and padded convs, Winograd with both relus
         out.add("input 8x6x2\nconv 3 3x3 pad same; relu; maxpool 2");

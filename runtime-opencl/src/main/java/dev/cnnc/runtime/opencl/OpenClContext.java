@@ -213,6 +213,12 @@ public final class OpenClContext implements AutoCloseable {
      * device cannot hold it (the largest single allocation is checked first, then the driver's answer).
      */
     public cl_mem buffer(String name, long bytes) {
+        if (bytes / 4 > MAX_INDEXED_VALUES) {
+            // the kernels index with 32-bit ints: a larger buffer would be addressed past 2^31 by wrapped indices
+            throw new DeviceMemoryError(String.format(java.util.Locale.ROOT, "buffer %s needs %,d values, more than the %,d the kernels "
+                    + "index with 32-bit ints; use a smaller --batch (at most %.0f%% of this one)", name, bytes / 4, MAX_INDEXED_VALUES,
+                    Math.floor(100.0 * MAX_INDEXED_VALUES / (bytes / 4.0))));
+        }
         long[] max = new long[1];
         clGetDeviceInfo(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, Sizeof.cl_long, Pointer.to(max), null);
         if (bytes > max[0]) {
@@ -228,6 +234,12 @@ public final class OpenClContext implements AutoCloseable {
                     + mib(device.globalMemory()) + " of memory: " + e.getMessage() + "; use a smaller --batch");
         }
     }
+
+    /**
+     * The most 4-byte values one buffer may hold: the generated kernels compute indices in int,
+     * so every element of every buffer must be reachable below 2^31.
+     */
+    public static final long MAX_INDEXED_VALUES = Integer.MAX_VALUE;
 
     /** The device ran out of memory; the message names the buffer. */
     public static final class DeviceMemoryError extends RuntimeException {

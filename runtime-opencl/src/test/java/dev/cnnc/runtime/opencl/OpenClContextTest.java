@@ -41,6 +41,17 @@ class OpenClContextTest {
         assertTrue(e.getMessage().contains("no OpenCL device 99"), e.getMessage());
     }
 
+    /** A buffer past 2^31 - 1 values would be reached by wrapped 32-bit indices on a GPU that could hold it: refused, whatever the device's memory. */
+    @Test
+    void aBufferPastThirtyTwoBitIndicesIsRefused() throws Exception {
+        try (OpenClContext cl = OpenClContext.open(0)) {
+            OpenClContext.DeviceMemoryError e = assertThrows(OpenClContext.DeviceMemoryError.class,
+                    () -> cl.buffer("col4 (conv4 columns)", 4L * (OpenClContext.MAX_INDEXED_VALUES + 1)));
+            assertTrue(e.getMessage().equals("buffer col4 (conv4 columns) needs 2,147,483,648 values, more than the 2,147,483,647 the kernels index "
+                    + "with 32-bit ints; use a smaller --batch (at most 99% of this one)"), e.getMessage());
+        }
+    }
+
     @Test
     void aBufferTheDeviceCannotHoldIsNamed() throws Exception {
         try (OpenClContext cl = OpenClContext.open(0)) {

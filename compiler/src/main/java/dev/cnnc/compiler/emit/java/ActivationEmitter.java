@@ -34,21 +34,25 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
      * and hardswish, its input); dx may be dy.
      */
     static CodeBlock derivativePass(Activation a, String v, String dy, String dx, long perExample) {
-        boolean fromOutput = a.function().fromOutput();
-        if (a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6) {
-            // a clamp's derivative as a vector blend: the ternary below is a mispredicted branch on half the elements
-            return CodeBlock.builder()
-                    .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
-                    .addStatement("$T.clampGradient(gemm, $L, $L, 0f, $L, $L, from, to)", ACTIVATIONS, dy, v,
-                            a.function() == Activation.Function.RELU ? "Float.POSITIVE_INFINITY" : "6f", dx)
-                    .unindent().add("});\n").build();
-        }
         return CodeBlock.builder()
                 .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", perExample, GRAIN)
+                .add(derivativeRange(a, v, dy, dx))
+                .unindent().add("});\n").build();
+    }
+
+    /** The statements of {@link #derivativePass} over [from, to), for a caller's own split. */
+    static CodeBlock derivativeRange(Activation a, String v, String dy, String dx) {
+        if (a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6) {
+            // a clamp's derivative as a vector blend: the ternary below is a mispredicted branch on half the elements
+            return CodeBlock.of("$T.clampGradient(gemm, $L, $L, 0f, $L, $L, from, to);\n", ACTIVATIONS, dy, v,
+                    a.function() == Activation.Function.RELU ? "Float.POSITIVE_INFINITY" : "6f", dx);
+        }
+        boolean fromOutput = a.function().fromOutput();
+        return CodeBlock.builder()
                 .beginControlFlow("for (int i = from; i < to; i++)")
                 .addStatement("final float $L = $L[i]", fromOutput ? "y" : "x", v)
                 .addStatement("$L[i] = $L[i] * $L", dx, dy, fromOutput ? ActivationCode.derivative(a, "y") : ActivationCode.inputDerivative(a, "x"))
-                .endControlFlow().unindent().add("});\n").build();
+                .endControlFlow().build();
     }
 
     @Override

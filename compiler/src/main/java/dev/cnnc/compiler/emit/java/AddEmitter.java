@@ -3,7 +3,7 @@ package dev.cnnc.compiler.emit.java;
 import com.palantir.javapoet.CodeBlock;
 import dev.cnnc.compiler.lower.Op;
 
-/** The join of a residual: y = a + b; both inputs receive the output's gradient. */
+/** The join of a residual: y = a + b, or f(a + b) with a fused activation; both inputs receive the gradient of the sum. */
 final class AddEmitter implements OpEmitter<Op.AddOp> {
     /** Elements per part: a part below this costs more to hand over than to compute. */
     private static final int GRAIN = dev.cnnc.runtime.kernels.Parallel.MIN_WORK;
@@ -14,11 +14,16 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
 
     @Override
     public CodeBlock forward(Op.AddOp op, int k, JavaEmitContext ctx) {
-        return CodeBlock.builder()
+        CodeBlock.Builder b = CodeBlock.builder()
                 .beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", op.output().perExample(), GRAIN)
-                .beginControlFlow("for (int i = from; i < to; i++)")
-                .addStatement("$L[i] = $L[i] + $L[i]", ctx.value(op.output()), ctx.value(op.a()), ctx.value(op.b()))
-                .endControlFlow().unindent().add("});\n").build();
+                .beginControlFlow("for (int i = from; i < to; i++)");
+        if (op.activation() == null) {
+            b.addStatement("$L[i] = $L[i] + $L[i]", ctx.value(op.output()), ctx.value(op.a()), ctx.value(op.b()));
+        } else {
+            b.addStatement("final float v = $L[i] + $L[i]", ctx.value(op.a()), ctx.value(op.b()));
+            b.addStatement("$L[i] = $L", ctx.value(op.output()), ActivationCode.apply(op.activation(), "v"));
+        }
+        return b.endControlFlow().unindent().add("});\n").build();
     }
 
     @Override
@@ -32,17 +37,23 @@ final class AddEmitter implements OpEmitter<Op.AddOp> {
         String slotB = ctx.gradSlotAt(op, 1);
         boolean toA = !aIsInput || inputGradient;
         boolean toB = !bIsInput || inputGradient;
-        if (toA || toB) {
-            // both copies in one pass over the gradient, split across the threads
-            b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", e, GRAIN);
-            if (toA) {
-                b.addStatement("System.arraycopy($L, from, $L, from, to - from)", ctx.grad(op.output()), slotA);
-            }
-            if (toB) {
-                b.addStatement("System.arraycopy($L, from, $L, from, to - from)", ctx.grad(op.output()), slotB);
-            }
-            b.unindent().add("});\n");
+        String dy = ctx.grad(op.output());
+        if (!toA && !toB) {
+            return b.build();
         }
+        // one pass over the gradient, split across the threads: a fused activation's derivative
+        // into the first slot, then copies of it
+        String first = toA ? slotA : slotB;
+        b.beginControlFlow("par.forRange(n * $L, $L, (from, to) ->", e, GRAIN);
+        if (op.activation() != null) {
+            b.add(ActivationEmitter.derivativeRange(op.activation(), ctx.value(op.output()), dy, first));
+        } else {
+            b.addStatement("System.arraycopy($L, from, $L, from, to - from)", dy, first);
+        }
+        if (toA && toB) {
+            b.addStatement("System.arraycopy($L, from, $L, from, to - from)", first, slotB);
+        }
+        b.unindent().add("});\n");
         return b.build();
     }
 }
