@@ -79,6 +79,9 @@ final class BenchCommand extends ModelCommand {
     @Option(names = "--freeze", paramLabel = "NAME", description = "train with every layer up to and including NAME frozen (as cnnc train --freeze)")
     String freeze;
 
+    /** Whether a measurement of this process already took the resident-memory peak (see measure). */
+    private boolean residentMeasured;
+
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
 
@@ -220,7 +223,9 @@ final class BenchCommand extends ModelCommand {
         BuildOptions.Simd simd = v.simd();
         // The process's peak resident memory from here on (Linux: writing 5 to clear_refs resets VmHWM).
         System.gc();
-        boolean peakReset = ResidentMemory.resetPeak();
+        // only the first measurement of the process: the JVM keeps the memory it has taken, so a later one's peak says nothing
+        boolean peakReset = !residentMeasured && ResidentMemory.resetPeak();
+        residentMeasured = true;
         double rssBefore = ResidentMemory.currentMiB();
         try (Network net = BuildOptions.build(model, batch, backend, device, threadCount,
                 new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse, JavaEmitter.GROUP_BYTES, v.conv() != Conv.direct))) {
