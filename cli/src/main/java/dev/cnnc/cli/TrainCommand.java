@@ -172,6 +172,7 @@ final class TrainCommand extends ModelCommand {
         s.put("seed", Long.toString(runSeed));
         s.put("shuffle", Boolean.toString(!noShuffle));
         s.put("val_split", valSplit == null ? "none" : Double.toString(valSplit));
+        s.put("freeze", freezeSetting());
         return s;
     }
 
@@ -195,11 +196,12 @@ final class TrainCommand extends ModelCommand {
                     case "batch" -> "--batch";
                     case "seed" -> "--seed";
                     case "shuffle" -> "--no-shuffle";
+                    case "freeze" -> "--freeze, --freeze-only or --bn-eval";
                     default -> "--val-split";
                 };
                 throw new Models.Stop(Main.USAGE, "--resume " + file + ": the checkpoint's run used " + want.getKey().replace('_', ' ') + " "
                         + had + ", this one asks for " + want.getValue() + "; an exact resume needs the same (" + flag
-                        + (want.getKey().equals("shuffle") ? " as the first run had it" : " " + had) + ")");
+                        + (want.getKey().equals("shuffle") || want.getKey().equals("freeze") ? " as the first run had it" : " " + had) + ")");
             }
         }
         return out;
@@ -377,6 +379,15 @@ final class TrainCommand extends ModelCommand {
             }
         }
         return Main.OK;
+    }
+
+    /**
+     * The freeze this run asks for, as a resume compares it: the flags' ("--freeze relu2", with
+     * " bn eval"), else "file" (the train section's, which the file itself carries), else "none".
+     */
+    private String freezeSetting() {
+        String layers = freeze != null ? "through " + freeze : freezeOnly != null ? "only " + String.join(",", freezeOnly) : null;
+        return layers == null ? "none or the file's" : layers + (bnEval ? " bn eval" : "");
     }
 
     /** What --freeze, --freeze-only or the file's freeze keep, or null. */

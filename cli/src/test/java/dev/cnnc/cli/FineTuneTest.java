@@ -95,6 +95,15 @@ class FineTuneTest {
             assertTrue(!java.util.Arrays.equals(before.get("batchnorm2.running_mean").getValue(), after.get("batchnorm2.running_mean").getValue()),
                     "batchnorm2 trains and tracks its statistics");
         }
+        // a resume asks for the freeze its run had: another is refused, naming the flags
+        CheckCommandTest.Run other = CheckCommandTest.run("train", dir.resolve("frozentrue.cnn").toString(), "--data", data.toString(), "--steps", "7",
+                "--resume", dir.resolve("rtrue").toString(), "--freeze", "conv2");
+        assertEquals(2, other.exit(), other.out() + other.err());
+        assertTrue(other.err().contains("the checkpoint's run used freeze none or the file's, this one asks for through conv2; an exact resume needs the same"
+                + " (--freeze, --freeze-only or --bn-eval as the first run had it)"), other.err());
+        CheckCommandTest.Run same = CheckCommandTest.run("train", dir.resolve("frozentrue.cnn").toString(), "--data", data.toString(), "--steps", "7",
+                "--resume", dir.resolve("rtrue").toString());
+        assertEquals(0, same.exit(), same.out() + same.err());
     }
 
     private static CheckCommandTest.Run run(String... args) {

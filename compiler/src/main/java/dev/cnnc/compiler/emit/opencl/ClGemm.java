@@ -41,6 +41,13 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
     // scalar operations, and PoCL took twice as long to compile a program for no measured gain.
     private static final String K_UNROLL = "#if VW >= 4\n#pragma unroll 4\n#endif\n";
     /**
+     * Full unrolling of every loop over the accumulators on GPUs (CNNC_LOCAL_TILES), whatever the
+     * product's size: a loop left rolled indexes acc[r][v] by a variable, which puts the whole
+     * array in per-item stack memory (clang for NVPTX: 608 bytes of .local an item, hundreds of
+     * ld.local/st.local a kernel) instead of registers. CPUs (PoCL) keep their faster compiles.
+     */
+    private static final String GPU_UNROLL = "#ifdef CNNC_LOCAL_TILES\n#pragma unroll\n#endif\n";
+    /**
      * Unrolling costs compile time (PoCL: a program took ~1.7x as long to build) and pays only
      * where a product is big enough for its speed to show, so products smaller than this many
      * multiply-adds (one of the batch, n taken as 64 where a size depends on it) go without.
@@ -89,7 +96,7 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
         }
         String bLd = b.rowStride();
         boolean large = work() >= UNROLL_WORK;
-        String unroll = large ? UNROLL : "", kUnroll = large ? K_UNROLL : "";
+        String unroll = large ? UNROLL : GPU_UNROLL, kUnroll = large ? K_UNROLL : "";
         StringBuilder s = ctx.src;
         s.append("// ").append(name).append(": C[").append(m.expression()).append(" x ").append(n.expression()).append("] = ")
                 .append(bias == null ? "" : "bias + ").append("A x B over k < ").append(k.expression())
@@ -106,10 +113,13 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("    if (i0 >= M || j0 >= N) return;\n")
                 .append("#endif\n")
                 .append("    int ar[").append(ROWS).append("]; // A's rows, the last repeated past M\n")
+                .append(GPU_UNROLL)
                 .append("    for (int r = 0; r < ").append(ROWS).append("; r++) ar[r] = min(i0 + r, M - 1) * ").append(a.rowStride()).append(";\n")
                 .append("    floatv acc[").append(ROWS).append("][").append(COLS).append(" / VW];\n")
-                .append("    for (int r = 0; r < ").append(ROWS).append("; r++) for (int v = 0; v < ").append(COLS)
-                .append(" / VW; v++) acc[r][v] = (floatv) (0.0f);\n")
+                .append(GPU_UNROLL)
+                .append("    for (int r = 0; r < ").append(ROWS).append("; r++)\n")
+                .append(GPU_UNROLL)
+                .append("    for (int v = 0; v < ").append(COLS).append(" / VW; v++) acc[r][v] = (floatv) (0.0f);\n")
                 .append(sumBatches ? "    for (int bt = z; bt < " + batches.expression() + "; bt += " + parts + ") { // every " + parts + "th batch\n"
                         : "    { const int bt = z;\n")
                 .append("        const __global float* ab = A + ").append(a.offset()).append(" + bt * ").append(a.batchStride()).append(";\n")
@@ -126,23 +136,30 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("        } else { // the last columns: B read as zeros past N\n")
                 .append("            for (int p = 0; p < K; p++) {\n")
                 .append("                float row[").append(COLS).append("];\n")
+                .append(GPU_UNROLL)
                 .append("                for (int x = 0; x < ").append(COLS).append("; x++) row[x] = j0 + x < N ? bb[p * ").append(bLd).append(" + x] : 0.0f;\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
+                .append(GPU_UNROLL)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, row);\n")
-                .append(step(aFromGlobal(a), ""))
+                .append(step(aFromGlobal(a), GPU_UNROLL))
                 .append("            }\n")
                 .append("        }\n")
                 .append("#endif\n")
                 .append("    }\n")
                 .append("    __global float* cb = C + ").append(sumBatches ? "z * " + m.fixed() * n.fixed() : c.offset() + " + z * " + c.batchStride()).append(";\n")
-                .append("    for (int r = 0; r < ").append(ROWS).append(" && i0 + r < M; r++) {\n")
-                .append("        float out[").append(COLS).append("];\n")
-                .append("        for (int v = 0; v < ").append(COLS).append(" / VW; v++) vstorev(acc[r][v], v, out);\n")
-                .append("        for (int x = 0; x < ").append(COLS).append(" && j0 + x < N; x++) {\n")
-                .append("            const float t = ").append(bias == null ? "" : "P[" + bias + " + i0 + r] + ").append("out[x];\n")
+                // fixed counts with the bounds as ifs inside: loops that exit early are not unrolled (finding 1)
+                .append(GPU_UNROLL)
+                .append("    for (int r = 0; r < ").append(ROWS).append("; r++) {\n")
+                .append("        if (i0 + r < M) {\n")
+                .append(GPU_UNROLL)
+                .append("        for (int x = 0; x < ").append(COLS).append("; x++) {\n")
+                .append("          if (j0 + x < N) {\n")
+                .append("            const float t = ").append(bias == null ? "" : "P[" + bias + " + i0 + r] + ").append("((const float*) &acc[r][x / VW])[x % VW];\n")
                 .append("            cb[(i0 + r) * ").append(sumBatches ? Long.toString(n.fixed()) : c.rowStride()).append(" + (j0 + x) * ")
                 .append(sumBatches ? "1" : c.colStride()).append("] = ")
                 .append(ClActivation.apply(activation, "t")).append(";\n")
+                .append("          }\n")
+                .append("        }\n")
                 .append("        }\n")
                 .append("    }\n")
                 .append("}\n\n");
