@@ -221,11 +221,14 @@ final class BenchCommand extends ModelCommand {
             throws InMemoryJavac.Failure, Models.Stop {
         CompileCommand.Backend backend = v.backend();
         BuildOptions.Simd simd = v.simd();
-        // The process's peak resident memory from here on (Linux: writing 5 to clear_refs resets VmHWM).
-        System.gc();
-        // only the first measurement of the process: the JVM keeps the memory it has taken, so a later one's peak says nothing
-        boolean peakReset = !residentMeasured && ResidentMemory.resetPeak();
-        residentMeasured = true;
+        // The process's peak resident memory from here on (Linux: writing 5 to clear_refs resets VmHWM), for
+        // the first measurement of the process only: the JVM keeps the memory it has taken, so a later one's peak says nothing
+        boolean peakReset = false;
+        if (!residentMeasured) {
+            residentMeasured = true;
+            System.gc();
+            peakReset = ResidentMemory.resetPeak();
+        }
         double rssBefore = ResidentMemory.currentMiB();
         try (Network net = BuildOptions.build(model, batch, backend, device, threadCount,
                 new JavaBackend.Options(simd != BuildOptions.Simd.none, !noFuse, JavaEmitter.GROUP_BYTES, v.conv() != Conv.direct))) {

@@ -18,20 +18,23 @@ record Frozen(List<String> layers, int[][] trainable, int prefix, long frozenPar
     /** Every layer up to and including {@code name}, refused naming {@code what} when the model has none of that name. */
     static List<String> through(CheckedModel model, String name, String what) throws Models.Stop {
         List<String> names = names(model);
-        if (!names.contains(name)) {
-            throw new Models.Stop(Main.USAGE, what + " " + name + ": " + model.name() + " has no layer of that name (cnnc check lists them)");
-        }
+        requireLayer(model, names, name, what);
         return names.subList(0, names.indexOf(name) + 1);
     }
 
+    /** Exactly {@code chosen}, each refused naming {@code what} when the model has no layer of that name. */
     static List<String> only(CheckedModel model, List<String> chosen, String what) throws Models.Stop {
         List<String> names = names(model);
         for (String c : chosen) {
-            if (!names.contains(c)) {
-                throw new Models.Stop(Main.USAGE, what + " " + c + ": " + model.name() + " has no layer of that name (cnnc check lists them)");
-            }
+            requireLayer(model, names, c, what);
         }
         return List.copyOf(chosen);
+    }
+
+    private static void requireLayer(CheckedModel model, List<String> names, String name, String what) throws Models.Stop {
+        if (!names.contains(name)) {
+            throw new Models.Stop(Main.USAGE, what + " " + name + ": " + model.name() + " has no layer of that name (cnnc check lists them)");
+        }
     }
 
     private static List<String> names(CheckedModel model) {

@@ -382,8 +382,8 @@ final class TrainCommand extends ModelCommand {
     }
 
     /**
-     * The freeze this run asks for, as a resume compares it: the flags' ("--freeze relu2", with
-     * " bn eval"), else "file" (the train section's, which the file itself carries), else "none".
+     * The freeze this run's flags ask for, as a resume compares it ("through relu2", "only conv1,conv2",
+     * with " bn eval"); without flags "none or the file's" (a train section's freeze travels with the file).
      */
     private String freezeSetting() {
         String layers = freeze != null ? "through " + freeze : freezeOnly != null ? "only " + String.join(",", freezeOnly) : null;

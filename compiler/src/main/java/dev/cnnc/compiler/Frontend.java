@@ -72,10 +72,7 @@ public final class Frontend {
         }
         ShapeChecker.Result shapes = ShapeChecker.check(header.input(), layers, diagnostics);
         var output = shapes.nodes() == null || shapes.nodes().isEmpty() ? null : shapes.nodes().get(shapes.nodes().size() - 1).output();
-        List<String> names = null;
-        if (shapes.nodes() != null) {
-            names = new CheckedModel("", "", header.input(), shapes.nodes(), null, 0, 0, 0, 0).layers().stream().map(CheckedNode.Layer::name).toList();
-        }
+        List<String> names = shapes.nodes() == null ? null : CheckedModel.layersOf(shapes.nodes()).stream().map(CheckedNode.Layer::name).toList();
         TrainConfig train = TrainSectionChecker.check(file.trainSections(), header.input(), output, header.name(), names, diagnostics);
         if (diagnostics.hasErrors() || shapes.nodes() == null || header.name() == null) {
             return null;

@@ -25,6 +25,11 @@ public record CheckedModel(String name, String file, Shape input, List<CheckedNo
 
     /** Every layer in order of appearance (main path before shortcut), residuals descended into. */
     public List<CheckedNode.Layer> layers() {
+        return layersOf(nodes);
+    }
+
+    /** The layers of {@code nodes}, in order, inside joins and residuals too. */
+    public static List<CheckedNode.Layer> layersOf(List<CheckedNode> nodes) {
         List<CheckedNode.Layer> out = new ArrayList<>();
         visit(nodes, out::add);
         return out;

@@ -206,8 +206,8 @@ public final class Safetensors {
     /**
      * Loads every tensor of {@code net} that {@code tensors} holds under the same name and shape,
      * but those of {@code skippedLayers}, and leaves the others as they are (a new head on a
-     * pretrained body). Returns, for each one
-     * left, why: missing, or both shapes. Non-finite values are refused as by {@link #load}.
+     * pretrained body). Returns, for each one left, why: skipped, missing, or both shapes.
+     * Non-finite values are refused as by {@link #load}.
      */
     public static java.util.List<String> loadMatching(Network net, Path file, Map<String, Map.Entry<int[], float[]>> tensors,
                                                       java.util.Set<String> skippedLayers) throws BadFile {
@@ -226,11 +226,15 @@ public final class Safetensors {
                 left.add(t.name() + " (" + java.util.Arrays.toString(t.shape()) + " here, " + java.util.Arrays.toString(found.getKey()) + " in the file)");
                 continue;
             }
-            requireFinite(file, t.name(), found.getValue());
-            float[] dst = t.trainable() ? net.parameters() : net.state();
-            System.arraycopy(found.getValue(), 0, dst, t.offset(), t.size());
+            put(net, file, t, found.getValue());
         }
         return left;
+    }
+
+    /** Copies a tensor read from {@code file} into the network's parameters or state, refusing non-finite values. */
+    private static void put(Network net, Path file, TensorInfo t, float[] values) throws BadFile {
+        requireFinite(file, t.name(), values);
+        System.arraycopy(values, 0, t.trainable() ? net.parameters() : net.state(), t.offset(), t.size());
     }
 
     /** The same from tensors already read from {@code file} (named in errors). */
@@ -244,9 +248,7 @@ public final class Safetensors {
                 throw new BadFile(file + ": tensor " + t.name() + " has shape " + java.util.Arrays.toString(found.getKey())
                         + ", but the model needs " + java.util.Arrays.toString(t.shape()));
             }
-            requireFinite(file, t.name(), found.getValue());
-            float[] dst = t.trainable() ? net.parameters() : net.state();
-            System.arraycopy(found.getValue(), 0, dst, t.offset(), t.size());
+            put(net, file, t, found.getValue());
         }
     }
 }

@@ -56,6 +56,18 @@ final class ActivationCode {
         };
     }
 
+    /** "lo, hi": the bounds of a relu or relu6, or infinite ones for no activation (no clamp). */
+    static String clampBounds(Activation a) {
+        if (a == null) {
+            return "Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY";
+        }
+        return switch (a.function()) {
+            case RELU -> "0f, Float.POSITIVE_INFINITY";
+            case RELU6 -> "0f, 6f";
+            default -> throw new IllegalArgumentException(a.kind() + " is not a clamp");
+        };
+    }
+
     /** relu or relu6 of an expression (evaluated once): Math.max and min, which keep a NaN. */
     static String clampOf(Activation a, String expression) {
         return switch (a.function()) {

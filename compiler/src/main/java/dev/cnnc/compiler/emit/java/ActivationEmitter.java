@@ -44,8 +44,7 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
     static CodeBlock derivativeRange(Activation a, String v, String dy, String dx) {
         if (a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6) {
             // a clamp's derivative as a vector blend: the ternary below is a mispredicted branch on half the elements
-            return CodeBlock.of("$T.clampGradient(gemm, $L, $L, 0f, $L, $L, from, to);\n", ACTIVATIONS, dy, v,
-                    a.function() == Activation.Function.RELU ? "Float.POSITIVE_INFINITY" : "6f", dx);
+            return CodeBlock.of("$T.clampGradient(gemm, $L, $L, $L, $L, from, to);\n", ACTIVATIONS, dy, v, ActivationCode.clampBounds(a), dx);
         }
         boolean fromOutput = a.function().fromOutput();
         return CodeBlock.builder()

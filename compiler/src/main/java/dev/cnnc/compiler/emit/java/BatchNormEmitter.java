@@ -45,10 +45,7 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
 
     /** ", lo, hi": the bounds of a fused relu or relu6, or infinite ones (no clamp). */
     static String clamp(Op.BatchNormOp op) {
-        if (op.activation() == null) {
-            return ", Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY";
-        }
-        return ", 0f, " + (op.activation().function() == dev.cnnc.compiler.layers.Activation.Function.RELU6 ? "6f" : "Float.POSITIVE_INFINITY");
+        return ", " + ActivationCode.clampBounds(op.activation());
     }
 
     @Override
