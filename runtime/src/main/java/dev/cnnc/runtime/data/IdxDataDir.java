@@ -136,7 +136,8 @@ public final class IdxDataDir {
         return new Dataset(prefix, x, y, targets, targets == null ? 0 : spec.classes(), n, size, targets == null ? spec.pixels() : 1);
     }
 
-    static Path find(Path dir, String prefix) throws IOException {
+    /** The first file (by name) in dir whose name starts with prefix, raw or .gz, or null. */
+    public static Path find(Path dir, String prefix) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a folder");
         }

@@ -62,7 +62,7 @@ public final class InMemoryJavac {
             }
         };
         List<String> options = List.of("--release", "17", "--add-modules", "jdk.incubator.vector", "-proc:none", "-nowarn",
-                "-Xlint:none", "-classpath", System.getProperty("java.class.path"));
+                "-Xlint:none", "-classpath", classPath());
         StringWriter out = new StringWriter();
         boolean ok = javac.getTask(out, manager, diagnostics, options, null, sources).call();
         if (!ok) {
@@ -93,6 +93,27 @@ public final class InMemoryJavac {
             }
         }
         return loaded;
+    }
+
+    /**
+     * The running class path, and the jars of the runtime and the compiler where they were loaded
+     * from elsewhere: a Spark executor loads an application's jars in a class loader of its own,
+     * outside java.class.path, and the generated code compiles against the runtime's classes.
+     */
+    static String classPath() {
+        java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+        for (Class<?> c : List.of(dev.cnnc.runtime.Network.class, InMemoryJavac.class)) {
+            java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null && "file".equals(source.getLocation().getProtocol())) {
+                try {
+                    entries.add(java.nio.file.Path.of(source.getLocation().toURI()).toString());
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                    // a location that is not a plain file adds nothing; javac then reports what it misses
+                }
+            }
+        }
+        entries.remove("");
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static final class Source extends SimpleJavaFileObject {
