@@ -47,8 +47,12 @@ public final class SparkTrainer {
         }
     }
 
-    /** What a run did: its steps, the loss of each (from this run's first step), the last checkpoint, the run folder. */
-    public record Result(long steps, float[] stepLosses, double imagesPerSecond, double exchangeShare, double testLoss, double testAccuracy,
+    /**
+     * What a run did: the step it trained to, the loss of each step from {@code firstStep} on (a
+     * resumed run or a retried stage leaves out the steps before its checkpoint), the last
+     * checkpoint, the run folder.
+     */
+    public record Result(long steps, long firstStep, float[] stepLosses, double imagesPerSecond, double exchangeShare, double testLoss, double testAccuracy,
                          Path checkpointDir, Path runDir) {
     }
 
@@ -135,19 +139,27 @@ public final class SparkTrainer {
         double exchangeSeconds = 0;
         long started = System.nanoTime();
         boolean finished = false;
+        long lastStep = 0;
         try {
             for (int epoch = firstEpoch; epoch <= (steps > 0 ? Integer.MAX_VALUE : epochs) && !finished; epoch++) {
                 long epochStarted = System.nanoTime();
                 JavaPairRDD<Long, Example> placed = examples.mapPartitionsToPair(new EpochOrder(plan, plan.shuffleStateAt(epoch)))
                         .repartitionAndSortWithinPartitions(new SlicePartitioner(plan));
+                // The shuffle after the barrier stage makes it a map stage, which Spark retries whole when a task or an
+                // executor is lost (a failed barrier result stage is not retried); the reports are a few kilobytes.
                 List<EpochReport> reports = JavaRDD.fromRDD(placed.rdd().barrier().mapPartitions(new ReplicaEpoch(job, epoch), false, REPORT), REPORT)
-                        .collect();
+                        .repartition(1).collect();
+                reports = reports.stream().sorted(java.util.Comparator.comparingInt(EpochReport::rank)).toList();
                 EpochReport first = reports.get(0);
                 finished = reports.stream().anyMatch(EpochReport::finished);
                 if (first.upToDate()) {
                     out.printf(Locale.ROOT, "epoch %d  finished before its stage was retried (its checkpoint was written)%n", epoch);
                     continue;
                 }
+                if (first.firstStep() != lastStep) {
+                    losses.clear(); // a retried stage resumed from a checkpoint before this epoch's end: its losses continue from there
+                }
+                lastStep = first.lastStep();
                 for (float l : first.stepLosses()) {
                     losses.add(l);
                 }
@@ -192,9 +204,9 @@ public final class SparkTrainer {
             stepLosses[i] = losses.get(i);
         }
         double share = exchangeSeconds / Math.max(1e-12, computeSeconds + exchangeSeconds);
-        out.printf(Locale.ROOT, "%d steps, %.0f images/s on %d workers; exchange %.0f%% of a step; metrics in %s%s%n", stepLosses.length,
-                images / seconds, workers, 100 * share, runDir, settings.save() == null ? "" : "; weights in " + settings.save());
-        return new Result(stepLosses.length, stepLosses, images / seconds, share, testLoss, testAccuracy, checkpoints, runDir);
+        out.printf(Locale.ROOT, "trained to step %d (%d steps in this run), %.0f images/s on %d workers; exchange %.0f%% of a step; metrics in %s%s%n",
+                lastStep, stepLosses.length, images / seconds, workers, 100 * share, runDir, settings.save() == null ? "" : "; weights in " + settings.save());
+        return new Result(lastStep, lastStep - stepLosses.length, stepLosses, images / seconds, share, testLoss, testAccuracy, checkpoints, runDir);
     }
 
     /** Loss sum and right count of the test split with the last checkpoint's weights, a task a range. */
