@@ -120,8 +120,8 @@ public final class SparkTrainer {
         EpochPlan plan = new EpochPlan(trainData.count(), batch, workers, settings.shuffle(), seed);
         Job job = new Job(model.name(), text, trainData, plan, epochs, steps, rate, settings.threads(), checkpoints.toString(),
                 settings.checkpointEvery(), settings.save() == null ? null : settings.save().toAbsolutePath().toString(), resumeSettings);
-        out.printf(Locale.ROOT, "training %s on %s: %,d examples, global batch %d on %d workers (%s each), %s; checkpoints in %s%n", model.name(),
-                settings.data(), trainData.count(), batch, workers, slices(plan), steps > 0 ? steps + " steps" : epochs + " epoch"
+        out.printf(Locale.ROOT, "training %s on %s: %,d examples, global batch %d on %d worker%s (%s each), %s; checkpoints in %s%n", model.name(),
+                settings.data(), trainData.count(), batch, workers, workers == 1 ? "" : "s", slices(plan), steps > 0 ? steps + " steps" : epochs + " epoch"
                         + (epochs == 1 ? "" : "s"), checkpoints);
         List<int[]> ranges = trainData.ranges(10_000, workers);
         JavaRDD<Example> examples = sc.parallelize(ranges, ranges.size())
@@ -204,8 +204,8 @@ public final class SparkTrainer {
             stepLosses[i] = losses.get(i);
         }
         double share = exchangeSeconds / Math.max(1e-12, computeSeconds + exchangeSeconds);
-        out.printf(Locale.ROOT, "trained to step %d (%d steps in this run), %.0f images/s on %d workers; exchange %.0f%% of a step; metrics in %s%s%n",
-                lastStep, stepLosses.length, images / seconds, workers, 100 * share, runDir, settings.save() == null ? "" : "; weights in " + settings.save());
+        out.printf(Locale.ROOT, "trained to step %d (%d steps in this run), %.0f images/s on %d worker%s; exchange %.0f%% of a step; metrics in %s%s%n",
+                lastStep, stepLosses.length, images / seconds, workers, workers == 1 ? "" : "s", 100 * share, runDir, settings.save() == null ? "" : "; weights in " + settings.save());
         return new Result(lastStep, lastStep - stepLosses.length, stepLosses, images / seconds, share, testLoss, testAccuracy, checkpoints, runDir);
     }
 

@@ -35,7 +35,10 @@ class ClusterTest {
         }
     }
 
-    /** 200 Fashion steps on the two workers: the weights bit for bit those of two replicas stepped in one JVM (which LocalTrainingTest holds to one machine's run). */
+    /**
+     * 200 Fashion steps, global batch 64, on the two workers: the weights bit for bit those of two
+     * replicas stepped in one JVM, and within the summation-order drift of one machine's run.
+     */
     @Test
     void trainsOnTheClusterAsTheReplicasDo() throws Exception {
         Path weights = dir.resolve("equal.safetensors");
@@ -44,7 +47,9 @@ class ClusterTest {
         String log = cluster.read("equal");
         assertEquals(0, job.exitValue(), log);
         assertTrue(log.contains("trained to step 200 (200 steps in this run)") && log.contains("per worker)") && log.contains("test accuracy"), log);
-        assertArrayEquals(TestData.replicas(2, 64, 200, 5, false).parameters(), LocalTrainingTest.flat(weights));
+        float[] trained = LocalTrainingTest.flat(weights);
+        assertArrayEquals(TestData.replicas(2, 64, 200, 5, false).parameters(), trained);
+        TestData.drift().assertClose(null, trained);
     }
 
     /**
@@ -75,8 +80,46 @@ class ClusterTest {
         assertEquals(0, job.exitValue(), log);
         assertTrue(log.contains("Lost executor"), "Spark saw the executor go:\n" + log);
         assertTrue(log.contains("trained to step 300 ("), log);
-        assertArrayEquals(TestData.replicas(2, 64, 300, 5, false).parameters(), LocalTrainingTest.flat(weights),
-                "the weights of an uninterrupted run");
+        assertArrayEquals(uninterrupted300(), LocalTrainingTest.flat(weights), "the weights of an uninterrupted run");
+    }
+
+    /**
+     * A whole worker machine lost mid-run (its daemon JVM and its executor killed with SIGKILL) and
+     * a new one started in its place: the master drops the old worker, gives the application an
+     * executor on the new one, and the run ends with an uninterrupted run's weights.
+     */
+    @Test
+    void survivesAKilledWorkerReplacedByANewOne() throws Exception {
+        Path weights = dir.resolve("worker.safetensors");
+        Path checkpoints = dir.resolve("worker-checkpoints");
+        Process job = cluster.submit("worker", args("worker", 300, 25, weights));
+        long killedAt = -1;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (killedAt < 0 && job.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long step = checkpointStep(checkpoints.resolve("checkpoint.safetensors"));
+            if (step >= 50) {
+                cluster.killWorker(2);
+                killedAt = step;
+                cluster.startWorker(3);
+            }
+        }
+        assertTrue(killedAt >= 50 && killedAt < 300, "killed mid-run, at the checkpoint of step " + killedAt);
+        assertTrue(job.waitFor(5, TimeUnit.MINUTES), "the job ends");
+        String log = cluster.read("worker");
+        assertEquals(0, job.exitValue(), log);
+        assertTrue(log.contains("trained to step 300 ("), log);
+        assertArrayEquals(uninterrupted300(), LocalTrainingTest.flat(weights), "the weights of an uninterrupted run");
+    }
+
+    private static float[] reference300;
+
+    /** Two replicas stepped 300 times in this JVM: what an uninterrupted run ends with. */
+    private static synchronized float[] uninterrupted300() throws Exception {
+        if (reference300 == null) {
+            reference300 = TestData.replicas(2, 64, 300, 5, false).parameters();
+        }
+        return reference300;
     }
 
     /** More workers than the cluster has cores: a clear error on the driver once the wait is over, not a hang. */

@@ -71,21 +71,9 @@ class LocalTrainingTest {
         assertArrayEquals(twoInProcess.losses(), spark.stepLosses(), "Spark's losses are the in-process replicas' bits");
         assertArrayEquals(twoInProcess.parameters(), sparkWeights, "Spark's weights are the in-process replicas' bits");
 
-        TestData.Run one = TestData.replicas(1, BATCH, STEPS, SEED, false);
-        TestData.Run oneReordered = TestData.replicas(1, BATCH, STEPS, SEED, true);
-        float[] trainer = cnncTrain();
-        assertArrayEquals(trainer, one.parameters(), "one replica steps exactly as cnnc train's trainer");
-
-        double lossDrift = TestData.maxDifference(one.losses(), oneReordered.losses());
-        double weightDrift = TestData.maxDifference(one.parameters(), oneReordered.parameters());
-        double lossGap = TestData.maxDifference(one.losses(), spark.stepLosses());
-        double weightGap = TestData.maxDifference(one.parameters(), sparkWeights);
-        System.out.printf("summation-order drift over %d steps: loss %.3g, weights %.3g; 2 workers vs 1 machine: loss %.3g, weights %.3g%n",
-                STEPS, lossDrift, weightDrift, lossGap, weightGap);
-        assertTrue(lossDrift > 0 && weightDrift > 0, "reordering a batch's sums moves the bits");
-        // the bound: four times the drift reordering alone causes, with a floor for runs where that drift is tiny
-        assertTrue(lossGap <= 4 * Math.max(lossDrift, 1e-4), "loss " + lossGap + " vs drift " + lossDrift);
-        assertTrue(weightGap <= 4 * Math.max(weightDrift, 1e-5), "weights " + weightGap + " vs drift " + weightDrift);
+        TestData.Drift drift = TestData.drift();
+        assertArrayEquals(cnncTrain(), drift.one().parameters(), "one replica steps exactly as cnnc train's trainer");
+        drift.assertClose(spark.stepLosses(), sparkWeights);
     }
 
     @Test

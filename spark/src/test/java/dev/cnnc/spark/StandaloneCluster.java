@@ -27,9 +27,12 @@ final class StandaloneCluster implements AutoCloseable {
             "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
+    private static final String WORKER_TIMEOUT = "-Dspark.worker.timeout=15";
     private final Path home;
     private final Path logs;
     private final List<Process> daemons = new ArrayList<>();
+    private final java.util.Map<Integer, Process> workerProcesses = new java.util.HashMap<>();
+    private final Path dir;
     final String master;
     private final List<String> applicationJars;
     private final Path applicationJar;
@@ -52,16 +55,34 @@ final class StandaloneCluster implements AutoCloseable {
         applicationJar = asJar(Path.of("target", "classes"), dir);
         int port = freePort();
         master = "spark://127.0.0.1:" + port;
-        daemons.add(start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                "--webui-port", Integer.toString(freePort()))));
+        this.dir = dir;
+        // a worker that stops sending heartbeats counts as lost after 15 s (Spark's default: 60); the workers, told the
+        // same, send one every 15/4 s
+        daemons.add(start("master", List.of(WORKER_TIMEOUT, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()))));
         awaitLog("master", "I have been elected leader", 60);
         for (int w = 1; w <= workers; w++) {
-            daemons.add(start("worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory",
-                    "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", dir.resolve("work" + w).toAbsolutePath().toString(), master)));
+            startWorker(w);
         }
         for (int w = 1; w <= workers; w++) {
             awaitLog("worker" + w, "Successfully registered with master", 60);
         }
+    }
+
+    /** Starts worker number w (one core), its log in logs/workerW.log; returns without waiting for it to register. */
+    void startWorker(int w) throws IOException {
+        Process p = start("worker" + w, List.of(WORKER_TIMEOUT, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory",
+                "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", dir.resolve("work" + w).toAbsolutePath().toString(), master));
+        daemons.add(p);
+        workerProcesses.put(w, p);
+    }
+
+    /** Kills worker w's daemon JVM and the executors it started, with SIGKILL: a machine that dies. */
+    void killWorker(int w) {
+        Process p = workerProcesses.get(w);
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
     }
 
     /** Submits cnnc-spark's Main with these arguments (client mode: the driver is the submitting JVM); its output goes to logs/NAME.log. */
@@ -92,6 +113,8 @@ final class StandaloneCluster implements AutoCloseable {
     private Process start(String name, List<String> arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         command.addAll(OPENS);
+        arguments.stream().takeWhile(a -> a.startsWith("-D")).forEach(command::add);
+        arguments = arguments.stream().dropWhile(a -> a.startsWith("-D")).toList();
         command.add("-cp");
         command.add(home.resolve("jars").toAbsolutePath() + "/*");
         command.addAll(arguments);
