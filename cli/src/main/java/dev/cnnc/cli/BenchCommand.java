@@ -248,9 +248,18 @@ final class BenchCommand extends ModelCommand {
                 adam.setTrainable(frozen.trainable());
                 net.setFrozenPrefix(frozen.prefix());
             }
-            Runnable step = mode == Mode.infer ? () -> net.forward(x, batch, false) : () -> {
+            int[] predicted = new int[batch];
+            // as the trainer does: where the network computes the loss on its device, only labels go in and the loss comes out
+            Runnable step = mode == Mode.infer ? () -> {
+                net.forward(x, batch, false);
+                net.output();
+            } : () -> {
                 net.forward(x, batch, true);
-                SoftmaxCrossEntropy.lossAndGradient(net.output(), labels, 0, batch, net.outputSize(), net.outputGradient());
+                if (net.lossOnDevice()) {
+                    net.crossEntropy(labels, 0, batch, predicted);
+                } else {
+                    SoftmaxCrossEntropy.lossAndGradient(net.output(), labels, 0, batch, net.outputSize(), net.outputGradient());
+                }
                 net.backward(batch);
                 net.step(adam, 0);
             };
@@ -267,11 +276,36 @@ final class BenchCommand extends ModelCommand {
                 steps += s;
                 nanos += d;
             }
+            dev.cnnc.runtime.opencl.OpenClContext.Traffic traffic = null;
+            if (net instanceof dev.cnnc.runtime.opencl.OpenClNetwork device) {
+                // what one step asks of the device, then a profile pass for the per-op table: timing an op waits for it,
+                // so the images/s above ran without
+                device.resetTraffic();
+                step.run();
+                traffic = device.traffic();
+                net.setOpTiming(true);
+                net.resetTimes();
+                long t = System.nanoTime();
+                steps = run(step, Math.min(seconds, 2.0));
+                nanos = System.nanoTime() - t;
+            }
             String engine = backend == CompileCommand.Backend.java
                     ? (simd == BuildOptions.Simd.vector ? "Vector API" : "plain Java") + ", " + (v.conv() == Conv.direct ? "direct" : "Winograd")
                     + " convolutions, " + threadCount + " thread" + (threadCount == 1 ? "" : "s")
                     : "OpenCL on " + ((dev.cnnc.runtime.opencl.OpenClNetwork) net).device().name();
             Map<String, Object> result = report(out, model, mode, backend, simd, engine, net, rates, steps, nanos, peak);
+            if (traffic != null) {
+                result.put("launchesPerStep", traffic.launches());
+                result.put("writesPerStep", traffic.writes());
+                result.put("readsPerStep", traffic.reads());
+                result.put("hostWaitsPerStep", traffic.waits());
+                if (!json) {
+                    out.printf(Locale.ROOT, "device traffic per %s step: %d kernel launches, %d copies in (%.1f KiB), %d copies out (%.1f KiB), "
+                                    + "%d host waits (%d queue finishes); the per-op times above come from a pass that waits after every op%n",
+                            mode == Mode.train ? "training" : "inference", traffic.launches(), traffic.writes(), traffic.writeBytes() / 1024.0,
+                            traffic.reads(), traffic.readBytes() / 1024.0, traffic.waits(), traffic.finishes());
+                }
+            }
             if (peakReset) {
                 result.put("peakRssMiB", ResidentMemory.peakMiB());
                 result.put("rssBeforeMiB", rssBefore);

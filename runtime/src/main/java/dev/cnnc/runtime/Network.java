@@ -111,6 +111,14 @@ public interface Network extends AutoCloseable {
     void resetTimes();
 
     /**
+     * Whether {@link #forwardNanos()} and {@link #backwardNanos()} are kept. A device backend must
+     * wait for the device after every op to time it, so it keeps them only when asked; the Java
+     * backend always does (a clock read an op).
+     */
+    default void setOpTiming(boolean on) {
+    }
+
+    /**
      * One update of the parameters by {@code optimizer} (after an L1 term {@code l1 * sign(p)} is
      * added to the gradients, when {@code l1 > 0}). Here: on the arrays. A device backend runs the
      * same update on the device and keeps the optimizer's state there (see {@link #syncOptimizerState}).

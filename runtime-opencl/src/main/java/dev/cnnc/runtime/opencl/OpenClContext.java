@@ -63,6 +63,19 @@ public final class OpenClContext implements AutoCloseable {
     /** Decided once, so that the programs this context builds and the launches of their products agree. */
     private final int[] localTiles;
 
+    /**
+     * What the host asked of the device since {@link #resetTraffic()}: kernel launches, copies each
+     * way (calls and bytes), and the calls that made the host wait for the device (blocking copies,
+     * finishes, and a staging buffer still in flight).
+     */
+    public record Traffic(long launches, long writes, long writeBytes, long reads, long readBytes, long waits, long finishes) {
+    }
+
+    private long launches, writes, writeBytes, reads, readBytes, waits, finishes;
+    /** Direct (pinned) host memory each asynchronous write copies from, and the write still reading it. */
+    private final java.util.Map<cl_mem, java.nio.ByteBuffer> staging = new java.util.IdentityHashMap<>();
+    private final java.util.Map<cl_mem, org.jocl.cl_event> inFlight = new java.util.IdentityHashMap<>();
+
     private OpenClContext(OpenClDevices.Device device, cl_device_id id, cl_context context, cl_command_queue queue) {
         this.device = device;
         this.id = id;
@@ -252,9 +265,71 @@ public final class OpenClContext implements AutoCloseable {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
+    public Traffic traffic() {
+        return new Traffic(launches, writes, writeBytes, reads, readBytes, waits, finishes);
+    }
+
+    public void resetTraffic() {
+        launches = writes = writeBytes = reads = readBytes = waits = finishes = 0;
+    }
+
+    /**
+     * Copies {@code count} floats of {@code from} to the start of {@code buffer} without waiting:
+     * they go through direct host memory kept for that buffer (a Java array may move while the
+     * device reads it), and the host goes on enqueueing while the copy runs.
+     */
+    public void writeAsync(cl_mem buffer, float[] from, int count) {
+        if (count > 0) {
+            java.nio.ByteBuffer stage = stage(buffer, (long) Sizeof.cl_float * count);
+            stage.asFloatBuffer().put(from, 0, count);
+            enqueueStaged(buffer, stage, (long) Sizeof.cl_float * count);
+        }
+    }
+
+    /** Copies {@code count} ints as {@link #writeAsync(cl_mem, float[], int)} copies floats. */
+    public void writeAsync(cl_mem buffer, int[] from, int count) {
+        if (count > 0) {
+            java.nio.ByteBuffer stage = stage(buffer, (long) Sizeof.cl_int * count);
+            stage.asIntBuffer().put(from, 0, count);
+            enqueueStaged(buffer, stage, (long) Sizeof.cl_int * count);
+        }
+    }
+
+    /** The staging memory of a buffer, once the device has finished reading its previous contents. */
+    private java.nio.ByteBuffer stage(cl_mem buffer, long bytes) {
+        org.jocl.cl_event pending = inFlight.remove(buffer);
+        if (pending != null) {
+            int[] status = new int[1];
+            CL.clGetEventInfo(pending, CL.CL_EVENT_COMMAND_EXECUTION_STATUS, Sizeof.cl_int, Pointer.to(status), null);
+            if (status[0] != CL.CL_COMPLETE) {
+                waits++;
+                CL.clWaitForEvents(1, new org.jocl.cl_event[] {pending});
+            }
+            CL.clReleaseEvent(pending);
+        }
+        java.nio.ByteBuffer stage = staging.get(buffer);
+        if (stage == null || stage.capacity() < bytes) {
+            stage = java.nio.ByteBuffer.allocateDirect((int) bytes).order(java.nio.ByteOrder.nativeOrder());
+            staging.put(buffer, stage);
+        }
+        stage.clear();
+        return stage;
+    }
+
+    private void enqueueStaged(cl_mem buffer, java.nio.ByteBuffer stage, long bytes) {
+        org.jocl.cl_event done = new org.jocl.cl_event();
+        clEnqueueWriteBuffer(queue, buffer, CL.CL_FALSE, 0, bytes, Pointer.to(stage), 0, null, done);
+        inFlight.put(buffer, done);
+        writes++;
+        writeBytes += bytes;
+    }
+
     /** Copies {@code count} floats of {@code from} to the start of {@code buffer} (blocking). */
     public void write(cl_mem buffer, float[] from, int count) {
         if (count > 0) {
+            writes++;
+            writeBytes += (long) Sizeof.cl_float * count;
+            waits++;
             clEnqueueWriteBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * count, Pointer.to(from), 0, null, null);
         }
     }
@@ -262,6 +337,9 @@ public final class OpenClContext implements AutoCloseable {
     /** Copies {@code count} ints of {@code from} to the start of {@code buffer} (blocking). */
     public void write(cl_mem buffer, int[] from, int count) {
         if (count > 0) {
+            writes++;
+            writeBytes += (long) Sizeof.cl_int * count;
+            waits++;
             clEnqueueWriteBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_int * count, Pointer.to(from), 0, null, null);
         }
     }
@@ -269,6 +347,9 @@ public final class OpenClContext implements AutoCloseable {
     /** Copies {@code count} ints from the start of {@code buffer} into {@code into} (blocking). */
     public void read(cl_mem buffer, int[] into, int count) {
         if (count > 0) {
+            reads++;
+            readBytes += (long) Sizeof.cl_int * count;
+            waits++;
             clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_int * count, Pointer.to(into), 0, null, null);
         }
     }
@@ -276,6 +357,9 @@ public final class OpenClContext implements AutoCloseable {
     /** Copies {@code count} floats from the start of {@code buffer} into {@code into} (blocking). */
     public void read(cl_mem buffer, float[] into, int count) {
         if (count > 0) {
+            reads++;
+            readBytes += (long) Sizeof.cl_float * count;
+            waits++;
             clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * count, Pointer.to(into), 0, null, null);
         }
     }
@@ -300,6 +384,7 @@ public final class OpenClContext implements AutoCloseable {
     public void enqueue(cl_kernel kernel, long global, long local, Object... args) {
         setArgs(kernel, args);
         long rounded = (global + local - 1) / local * local;
+        launches++;
         clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {rounded}, new long[] {local}, 0, null, null);
     }
 
@@ -307,21 +392,30 @@ public final class OpenClContext implements AutoCloseable {
     /** Enqueues a kernel over a grid; {@code local} null leaves the work groups to the runtime. */
     public void enqueueGrid(cl_kernel kernel, long[] global, long[] local, Object... args) {
         setArgs(kernel, args);
+        launches++;
         clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
     }
 
     /** Waits for everything enqueued. */
     public void finish() {
+        finishes++;
+        waits++;
         clFinish(queue);
     }
 
     public void read(cl_mem buffer, float[] into) {
+        reads++;
+        readBytes += (long) Sizeof.cl_float * into.length;
+        waits++;
         clEnqueueReadBuffer(queue, buffer, CL_TRUE, 0, (long) Sizeof.cl_float * into.length, Pointer.to(into), 0, null, null);
     }
 
     /** Runs a one-dimensional kernel over {@code global} items; arguments are cl_mem, Integer or Float. */
     public void run(cl_kernel kernel, long global, Object... args) {
         setArgs(kernel, args);
+        launches++;
+        finishes++;
+        waits++;
         clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {global}, null, 0, null, null);
         clFinish(queue);
     }
@@ -350,6 +444,9 @@ public final class OpenClContext implements AutoCloseable {
     @Override
     public void close() {
         clFinish(queue);
+        inFlight.values().forEach(CL::clReleaseEvent);
+        inFlight.clear();
+        staging.clear();
         kernels.forEach(CL::clReleaseKernel);
         kernels.clear();
         programs.forEach(CL::clReleaseProgram);

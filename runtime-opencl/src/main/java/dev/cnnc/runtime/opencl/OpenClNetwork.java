@@ -135,6 +135,7 @@ public abstract class OpenClNetwork implements Network {
     private boolean hostParamsChanged = true;   // host copies must go to the device before the next run
     private boolean deviceParamsNewer;          // the device changed parameters or state since the last fetch
     private boolean inputGradientEnabled;
+    private boolean opTiming;
     private int lastBatch;
     private final Rng random = new Rng(0);
 
@@ -286,12 +287,34 @@ public abstract class OpenClNetwork implements Network {
         return m;
     }
 
-    /** Runs op {@code index}'s launches, timed (the queue is drained so the time is the op's own). */
+    /**
+     * Runs op {@code index}'s launches; with op timing on, drains the queue after them so that the
+     * time booked is the op's own (a wait the host does not make otherwise).
+     */
     protected final void timed(int index, boolean forward, Runnable launches) {
+        if (!opTiming) {
+            launches.run();
+            return;
+        }
         long t = System.nanoTime();
         launches.run();
         cl.finish();
         (forward ? forwardNanos : backwardNanos)[index] += System.nanoTime() - t;
+    }
+
+    /** Per-op times cost a drained queue after every op: off unless asked for (cnnc bench's profile pass). */
+    @Override
+    public void setOpTiming(boolean on) {
+        opTiming = on;
+    }
+
+    /** What the host asked of the device since the last {@link OpenClContext#resetTraffic()} (launches, copies, waits). */
+    public OpenClContext.Traffic traffic() {
+        return cl.traffic();
+    }
+
+    public void resetTraffic() {
+        cl.resetTraffic();
     }
 
     /** Sends host-side parameter and state changes to the device (a no-op when there are none). */
@@ -378,7 +401,7 @@ public abstract class OpenClNetwork implements Network {
                 deviceParamsNewer = true; // running statistics move
             }
         }
-        cl.write(inputBuffer, input, n * model.inputSize());
+        cl.writeAsync(inputBuffer, input, n * model.inputSize());
         forwardOps(n, training);
         outputStale = n; // read when asked for: a device loss never needs it
         outputGradientOnDevice = false;
@@ -400,7 +423,7 @@ public abstract class OpenClNetwork implements Network {
             predictedBuffer = cl.buffer("predicted classes", 4L * maxBatch);
         }
         int[] batchLabels = from == 0 ? labels : java.util.Arrays.copyOfRange(labels, from, from + n);
-        cl.write(labelBuffer, batchLabels, n);
+        cl.writeAsync(labelBuffer, batchLabels, n);
         run(optimizers, "softmax_xent", n, outputBuffer,
                 labelBuffer, outputGradientBuffer, rowLossBuffer, predictedBuffer, model.outputSize(), n);
         cl.read(rowLossBuffer, rowLoss, n);
