@@ -106,6 +106,8 @@ final class BenchCommand extends ModelCommand {
                     threadCount == 1 ? "" : "s", peak);
             out.printf(Locale.ROOT, "memory bandwidth of this machine (64 MiB copied, read and write counted): %.1f GB/s%n", bandwidth);
         }
+        // a device is measured against its own peak and bandwidth, in the same run
+        double[] devicePeak = backends.contains(CompileCommand.Backend.opencl) ? devicePeak(device, json ? null : out) : null;
         List<Variant> variants = new ArrayList<>();
         for (CompileCommand.Backend backend : backends) {
             if (backend == CompileCommand.Backend.java) {
@@ -117,7 +119,7 @@ final class BenchCommand extends ModelCommand {
         for (Mode mode : modes) {
             Double javaRate = null;
             for (Variant v : variants) {
-                Map<String, Object> r = measure(model, mode, v, threadCount, peak, out);
+                Map<String, Object> r = measure(model, mode, v, threadCount, v.backend() == CompileCommand.Backend.java ? peak : devicePeak[0], out);
                 results.add(r);
                 double rate = ((Number) r.get("imagesPerSecond")).doubleValue();
                 if (v.backend() == CompileCommand.Backend.java && javaRate == null) {
@@ -161,6 +163,10 @@ final class BenchCommand extends ModelCommand {
             all.put("batch", batch);
             all.put("threads", threadCount);
             all.put("peakGflops", peak);
+            if (devicePeak != null) {
+                all.put("devicePeakGflops", devicePeak[0]);
+                all.put("deviceBandwidthGBps", devicePeak[1]);
+            }
             all.put("bandwidthGBps", bandwidth);
             all.put("results", results);
             out.print(Json.write(all));
@@ -186,6 +192,40 @@ final class BenchCommand extends ModelCommand {
             }
         }
         return best;
+    }
+
+    /**
+     * An OpenCL device's practical peak, {GFLOP/s, GB/s}: cnnc's own product kernel on the device
+     * (a dense layer of 1024 by 1024, batch 512: a 512x1024 by 1024x1024 product), the best of a few
+     * rounds, and its device-to-device copy bandwidth.
+     */
+    static double[] devicePeak(int device, PrintWriter out) throws Exception {
+        CheckedModel probe = dev.cnnc.compiler.Frontend.check(new dev.cnnc.compiler.diag.SourceFile("device-peak.cnn",
+                "model DevicePeak\ninput 1024\ndense 1024\n")).model();
+        int batch = 512;
+        double best = 0;
+        double bandwidth;
+        try (Network net = BuildOptions.build(probe, batch, CompileCommand.Backend.opencl, device, 1, JavaBackend.Options.DEFAULT)) {
+            Initializer.pytorchDefault(net, 1);
+            float[] x = new float[batch * 1024];
+            java.util.Arrays.fill(x, 0.5f);
+            net.forward(x, batch, false);
+            net.output();
+            for (int round = 0; round < 8; round++) {
+                long t = System.nanoTime();
+                for (int i = 0; i < 4; i++) {
+                    net.forward(x, batch, false);
+                }
+                net.output(); // waits for the four
+                best = Math.max(best, 4 * 2.0 * batch * 1024 * 1024 / (System.nanoTime() - t));
+            }
+            bandwidth = ((dev.cnnc.runtime.opencl.OpenClNetwork) net).copyBandwidth(64L << 20);
+        }
+        if (out != null) {
+            out.printf(Locale.ROOT, "peak of the OpenCL device (cnnc's product kernel, 512x1024 by 1024x1024): %.1f GFLOP/s; "
+                    + "its copy bandwidth (64 MiB, read and write counted): %.1f GB/s%n", best, bandwidth);
+        }
+        return new double[] {best, bandwidth};
     }
 
     /** The machine's practical peak: a large product on the tuned kernel, measured now, with the same threads. */

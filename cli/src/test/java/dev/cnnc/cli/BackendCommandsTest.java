@@ -162,6 +162,12 @@ class BackendCommandsTest {
         assertTrue(((String) cl.get("device")).startsWith("OpenCL on "), cl.toString());
         assertTrue(((Number) cl.get("ratioToJava")).doubleValue() > 0, cl.toString());
         assertEquals(3, ((java.util.List<?>) cl.get("ops")).size());
+        // the device against its own peak, and what a step asks of it: the batch and labels in, the loss and predictions out
+        assertTrue(((Number) json.get("devicePeakGflops")).doubleValue() > 0, json.toString());
+        assertTrue(((Number) json.get("deviceBandwidthGBps")).doubleValue() > 0, json.toString());
+        assertEquals(2, ((Number) cl.get("writesPerStep")).intValue(), cl.toString());
+        assertEquals(2, ((Number) cl.get("readsPerStep")).intValue(), cl.toString());
+        assertEquals(2, ((Number) cl.get("hostWaitsPerStep")).intValue(), cl.toString());
     }
 
     @Test

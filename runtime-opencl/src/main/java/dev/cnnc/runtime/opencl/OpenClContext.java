@@ -396,6 +396,29 @@ public final class OpenClContext implements AutoCloseable {
         clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
     }
 
+    /**
+     * The device's copy bandwidth in GB/s (bytes read plus bytes written, as the host's figure
+     * counts them): the best of several device-to-device copies of {@code bytes}.
+     */
+    public double copyBandwidth(long bytes) {
+        cl_mem from = buffer("bandwidth source", bytes);
+        cl_mem to = buffer("bandwidth target", bytes);
+        double best = 0;
+        for (int round = 0; round < 8; round++) {
+            long t = System.nanoTime();
+            for (int i = 0; i < 4; i++) {
+                CL.clEnqueueCopyBuffer(queue, from, to, 0, 0, bytes, 0, null, null);
+            }
+            clFinish(queue);
+            best = Math.max(best, 4 * 2.0 * bytes / (System.nanoTime() - t));
+        }
+        CL.clReleaseMemObject(from);
+        CL.clReleaseMemObject(to);
+        buffers.remove(from);
+        buffers.remove(to);
+        return best;
+    }
+
     /** Waits for everything enqueued. */
     public void finish() {
         finishes++;

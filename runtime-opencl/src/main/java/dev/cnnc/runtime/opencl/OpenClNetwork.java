@@ -317,6 +317,11 @@ public abstract class OpenClNetwork implements Network {
         cl.resetTraffic();
     }
 
+    /** The device's copy bandwidth in GB/s (see {@link OpenClContext#copyBandwidth}). */
+    public double copyBandwidth(long bytes) {
+        return cl.copyBandwidth(bytes);
+    }
+
     /** Sends host-side parameter and state changes to the device (a no-op when there are none). */
     public final void pushParameters() {
         if (hostParamsChanged) {
