@@ -40,9 +40,14 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
                 .unindent().add("});\n").build();
     }
 
+    /** relu and relu6: a derivative of 0 or 1 from the output alone, a blend. */
+    static boolean isClamp(Activation a) {
+        return a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6;
+    }
+
     /** The statements of {@link #derivativePass} over [from, to), for a caller's own split. */
     static CodeBlock derivativeRange(Activation a, String v, String dy, String dx) {
-        if (a.function() == Activation.Function.RELU || a.function() == Activation.Function.RELU6) {
+        if (isClamp(a)) {
             // a clamp's derivative as a vector blend: the ternary below is a mispredicted branch on half the elements
             return CodeBlock.of("$T.clampGradient(gemm, $L, $L, $L, $L, from, to);\n", ACTIVATIONS, dy, v, ActivationCode.clampBounds(a), dx);
         }

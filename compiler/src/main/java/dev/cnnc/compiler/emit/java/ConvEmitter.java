@@ -443,9 +443,18 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                 openFilters(b, d);
                 b.beginControlFlow("for (int e = e0; e < e1; e++)");
                 b.addStatement("final int plane = f * n + e");
+                boolean clamp = e.before() != null && ActivationEmitter.isClamp(e.before());
+                if (clamp) {
+                    // a clamp's derivative in place over the plane as a vector blend (a ternary is a branch mispredicted on
+                    // half the elements), then the bias sum
+                    b.beginControlFlow("");
+                    b.addStatement("final int from = plane * $L, to = from + $L", d.plane(), d.plane());
+                    b.add(ActivationEmitter.derivativeRange(e.before(), y, dy, dy));
+                    b.endControlFlow();
+                }
                 b.addStatement("double sum = 0");
                 b.beginControlFlow("for (int i = plane * $L; i < (plane + 1) * $L; i++)", d.plane(), d.plane());
-                if (e.before() != null) {
+                if (e.before() != null && !clamp) {
                     b.addStatement("final float y = $L[i]", y);
                     b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(e.before(), "y"));
                 }

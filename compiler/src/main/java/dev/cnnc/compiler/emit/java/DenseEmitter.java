@@ -43,7 +43,12 @@ final class DenseEmitter implements OpEmitter<Op.DenseOp> {
         Map<String, ParamLayout.Entry> p = ctx.plan.params().of(op.name());
         String dy = ctx.grad(op.output());
         CodeBlock.Builder b = CodeBlock.builder();
-        if (op.activation() != null) {
+        if (op.activation() != null && ActivationEmitter.isClamp(op.activation())) {
+            b.beginControlFlow("");
+            b.addStatement("final int from = 0, to = n * $L", out);
+            b.add(ActivationEmitter.derivativeRange(op.activation(), ctx.value(op.output()), dy, dy));
+            b.endControlFlow();
+        } else if (op.activation() != null) {
             b.beginControlFlow("for (int i = 0; i < n * $L; i++)", out);
             b.addStatement("final float y = $L[i]", ctx.value(op.output()));
             b.addStatement("$L[i] *= $L", dy, ActivationCode.derivative(op.activation(), "y"));
