@@ -116,6 +116,9 @@ public final class ClEmitter {
                 .append(".\n// Tensors are NCHW (examples one after another); n is the batch size.\n")
                 .append("#ifdef cl_khr_fp64\n#pragma OPENCL EXTENSION cl_khr_fp64 : enable\ntypedef double acc_t;\n#else\ntypedef float acc_t;\n#endif\n\n")
                 .append(VECTOR_TYPES)
+                .append("// The sum, in order, of one channel's partial sums (see BatchNormKernels).\n"
+                        + "float sumParts(__global const float* p) {\n    float s = 0.0f;\n    for (int r = 0; r < " + BatchNormKernels.PARTS
+                        + "; r++) s += p[r];\n    return s;\n}\n\n")
                 // Like every kernel, these end with n (the host passes it to all); their size comes as count.
                 .append("__kernel void add_into(__global float* d, __global const float* s, const int count, const int n) {\n"
                         + "    const int i = get_global_id(0);\n    if (i < count) d[i] += s[i];\n}\n\n")
