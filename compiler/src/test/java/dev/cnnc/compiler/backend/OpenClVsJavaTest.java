@@ -83,6 +83,31 @@ class OpenClVsJavaTest {
     }
 
     /**
+     * A device without doubles sums in float (batchnorm's statistics, bias gradients, softmax):
+     * built so here (-DCNNC_FLOAT_SUMS on PoCL, which has doubles), the same random models and two
+     * batchnorm stacks stay within the same tolerance of the double-precision reference.
+     */
+    @Test
+    void floatSumsStayWithinTheBound() throws Exception {
+        List<String> bodies = new ArrayList<>(RandomModels.bodies(new Random(23)).subList(0, 16));
+        bodies.add("input 9x9x3\nconv 8 3x3 pad same nobias; batchnorm; relu; conv 8 3x3 pad same nobias; batchnorm; relu; flatten; dense 3");
+        bodies.add("input 40\ndense 12; batchnorm; tanh; dense 4");
+        BothBackends both = BothBackends.compile(bodies, "F");
+        withProperty("cnnc.opencl.floatSums", "true", () -> {
+            for (int m = 0; m < bodies.size(); m++) {
+                String body = bodies.get(m);
+                try (Network cl = both.openCl(m); Network java = both.java(m)) {
+                    for (GradCheck.Row row : GradCheck.againstReference(both.models().get(m), cl, 3, new Random(m))) {
+                        assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
+                                + row.floor() + ") on OpenCL with float sums\n" + body);
+                    }
+                    compare(cl, java, new Random(100 + m), "float sums: " + body);
+                }
+            }
+        });
+    }
+
+    /**
      * On a GPU the products stage their tiles in local memory (work groups of TGX x TGY items,
      * k in chunks); forced on here, at a GPU's usual width (1) and PoCL's (8), they must compute
      * the same: sizes that leave partial groups and partial k chunks, and weight gradients summed

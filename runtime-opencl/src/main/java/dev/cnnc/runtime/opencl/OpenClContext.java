@@ -186,13 +186,16 @@ public final class OpenClContext implements AutoCloseable {
 
     /**
      * Builds with {@code -DVW=vectorWidth}: generated kernels use floatv, VW floats wide; and
-     * with {@code -DCNNC_LOCAL_TILES -DTGX= -DTGY=} where {@link #localTiles()} is set.
+     * with {@code -DCNNC_LOCAL_TILES -DTGX= -DTGY=} where {@link #localTiles()} is set; with
+     * {@code -DCNNC_FLOAT_SUMS} (sums in float, as on a device without doubles) where the
+     * {@code cnnc.opencl.floatSums} property is true, for the tests.
      */
     public cl_program build(String name, String source, int vectorWidth) throws BuildFailure {
         cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         int[] tiles = localTiles;
         String options = "-cl-std=CL1.2 -DVW=" + vectorWidth
-                + (tiles == null ? "" : " -DCNNC_LOCAL_TILES -DTGX=" + tiles[0] + " -DTGY=" + tiles[1]);
+                + (tiles == null ? "" : " -DCNNC_LOCAL_TILES -DTGX=" + tiles[0] + " -DTGY=" + tiles[1])
+                + (Boolean.getBoolean("cnnc.opencl.floatSums") ? " -DCNNC_FLOAT_SUMS" : "");
         try {
             clBuildProgram(program, 1, new cl_device_id[] {id}, options, null, null);
             programs.add(program);

@@ -32,7 +32,7 @@ public abstract class OpenClNetwork implements Network {
 
     /** The optimizer updates, with PyTorch's formulas written as the Java optimizers write them (float, same order). */
     private static final String OPTIMIZERS = """
-            #ifdef cl_khr_fp64
+            #if defined(cl_khr_fp64) && !defined(CNNC_FLOAT_SUMS)
             #pragma OPENCL EXTENSION cl_khr_fp64 : enable
             typedef double acc_t;
             #else

@@ -4,8 +4,8 @@ import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.model.Shape;
 
 /**
- * Batch normalization: per-channel statistics as parallel partial sums in float, the same on every
- * device; running statistics as PyTorch updates them.
+ * Batch normalization: per-channel statistics as parallel partial sums (in acc_t: double where the
+ * device has it), running statistics as PyTorch updates them.
  */
 final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
     /**
@@ -25,32 +25,33 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
         int mOff = entries.get("running_mean").offset(), vOff = entries.get("running_var").offset();
         String momentum = ClActivation.f(op.norm().momentum()), eps = ClActivation.f(op.norm().eps());
         String saved = "BN" + k, sums = "BNB" + k, parts = "BNR" + k;
-        ctx.out.buffer(saved, 0, 2L * c, false); // mean and 1/sqrt(var + eps) per channel
-        ctx.out.buffer(sums, 0, 2L * c, false);
-        ctx.out.buffer(parts, 0, 2L * c * PARTS, false);
+        // in floats: room for acc_t (double where the device has it) mean and 1/sqrt(var + eps) per channel, and partial sums
+        ctx.out.buffer(saved, 0, 4L * c, false);
+        ctx.out.buffer(sums, 0, 4L * c, false);
+        ctx.out.buffer(parts, 0, 4L * c * PARTS, false);
         long count = (long) c * PARTS;
         String xq = "x[q]";
         // statistics in four launches of c x PARTS or c items: sums, mean, squared deviations, variance (two passes, as stable as the serial form)
         partialSums(ctx, "op" + k + "_bn_psum", "__global const float* x", c, hw, new String[] {xq}, "");
-        ctx.kernel("op" + k + "_bn_mean", "__global const float* parts, __global float* saved", 0, c,
+        ctx.kernel("op" + k + "_bn_mean", "__global const acc_t* parts, __global acc_t* saved", 0, c,
                 "    saved[gid] = " + finalSum("parts", 0) + " / (n * " + hw + ");\n");
-        partialSums(ctx, "op" + k + "_bn_psq", "__global const float* x, __global const float* saved", c, hw,
-                new String[] {"(x[q] - mean) * (x[q] - mean)"}, "    const float mean = saved[ch];\n");
-        ctx.kernel("op" + k + "_bn_var", "__global const float* parts, __global float* saved, __global float* S", 0, c,
+        partialSums(ctx, "op" + k + "_bn_psq", "__global const float* x, __global const acc_t* saved", c, hw,
+                new String[] {"(x[q] - mean) * (x[q] - mean)"}, "    const acc_t mean = saved[ch];\n");
+        ctx.kernel("op" + k + "_bn_var", "__global const acc_t* parts, __global acc_t* saved, __global float* S", 0, c,
                 "    const int ch = gid;\n    const int count = n * " + hw + ";\n"
-                        + "    const float sq = " + finalSum("parts", 0) + ";\n"
-                        + "    const float var = sq / count;\n"
-                        + "    saved[" + c + " + ch] = 1.0f / sqrt(var + " + eps + ");\n"
-                        + "    const float unbiased = count > 1 ? sq / (count - 1) : var;\n"
-                        + "    const float m = " + momentum + ";\n"
-                        + "    S[" + mOff + " + ch] = (1.0f - m) * S[" + mOff + " + ch] + m * saved[ch];\n"
-                        + "    S[" + vOff + " + ch] = (1.0f - m) * S[" + vOff + " + ch] + m * unbiased;\n");
+                        + "    const acc_t sq = " + finalSum("parts", 0) + ";\n"
+                        + "    const acc_t var = sq / count;\n"
+                        + "    saved[" + c + " + ch] = 1 / sqrt(var + (acc_t) " + eps + ");\n"
+                        + "    const acc_t unbiased = count > 1 ? sq / (count - 1) : var;\n"
+                        + "    const acc_t m = (acc_t) " + momentum + ";\n"
+                        + "    S[" + mOff + " + ch] = (float) ((1 - m) * S[" + mOff + " + ch] + m * saved[ch]);\n"
+                        + "    S[" + vOff + " + ch] = (float) ((1 - m) * S[" + vOff + " + ch] + m * unbiased);\n");
         String chOf = "    const int ch = gid / " + hw + " % " + c + ";\n";
-        ctx.kernel("op" + k + "_bn_train", "__global const float* x, __global const float* saved, __global const float* P, __global float* y", e, 0,
-                chOf + "    const float v = (x[gid] - saved[ch]) * saved[" + c + " + ch] * P[" + gOff + " + ch] + P[" + bOff + " + ch];\n"
+        ctx.kernel("op" + k + "_bn_train", "__global const float* x, __global const acc_t* saved, __global const float* P, __global float* y", e, 0,
+                chOf + "    const float v = (float) ((x[gid] - saved[ch]) * saved[" + c + " + ch] * P[" + gOff + " + ch] + P[" + bOff + " + ch]);\n"
                         + "    y[gid] = " + ClActivation.apply(op.activation(), "v") + ";\n");
         ctx.kernel("op" + k + "_bn_infer", "__global const float* x, __global const float* S, __global const float* P, __global float* y", e, 0,
-                chOf + "    const float scale = P[" + gOff + " + ch] / sqrt(S[" + vOff + " + ch] + " + eps + ");\n"
+                chOf + "    const float scale = (float) (P[" + gOff + " + ch] / sqrt((acc_t) S[" + vOff + " + ch] + (acc_t) " + eps + "));\n"
                         + "    const float shift = P[" + bOff + " + ch] - S[" + mOff + " + ch] * scale;\n"
                         + "    const float v = x[gid] * scale + shift;\n"
                         + "    y[gid] = " + ClActivation.apply(op.activation(), "v") + ";\n");
@@ -60,17 +61,17 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
         ctx.fwd(k, "op" + k + "_bn_var", 0, c, "training", parts, saved, "S");
         ctx.fwd(k, "op" + k + "_bn_train", e, 0, "training", ClEmitContext.value(op.input()), saved, "P", ClEmitContext.value(op.output()));
         ctx.fwd(k, "op" + k + "_bn_infer", e, 0, "inference", ClEmitContext.value(op.input()), "S", "P", ClEmitContext.value(op.output()));
-        partialSums(ctx, "op" + k + "_bn_pdstats", "__global const float* x, __global const float* dy, __global const float* saved", c, hw,
-                new String[] {"dy[q]", "dy[q] * (x[q] - mean) * inv"}, "    const float mean = saved[ch], inv = saved[" + c + " + ch];\n");
-        ctx.kernel("op" + k + "_bn_dstats", "__global const float* parts, __global float* sums, __global float* G", 0, c,
+        partialSums(ctx, "op" + k + "_bn_pdstats", "__global const float* x, __global const float* dy, __global const acc_t* saved", c, hw,
+                new String[] {"dy[q]", "dy[q] * (x[q] - mean) * inv"}, "    const acc_t mean = saved[ch], inv = saved[" + c + " + ch];\n");
+        ctx.kernel("op" + k + "_bn_dstats", "__global const acc_t* parts, __global acc_t* sums, __global float* G", 0, c,
                 "    const int ch = gid;\n"
-                        + "    const float sdy = " + finalSum("parts", 0) + ", sdx = " + finalSum("parts", c) + ";\n"
-                        + "    G[" + gOff + " + ch] = sdx;\n    G[" + bOff + " + ch] = sdy;\n"
+                        + "    const acc_t sdy = " + finalSum("parts", 0) + ", sdx = " + finalSum("parts", c) + ";\n"
+                        + "    G[" + gOff + " + ch] = (float) sdx;\n    G[" + bOff + " + ch] = (float) sdy;\n"
                         + "    sums[ch] = sdy / (n * " + hw + ");\n    sums[" + c + " + ch] = sdx / (n * " + hw + ");\n");
-        ctx.kernel("op" + k + "_bn_dx", "__global const float* x, __global const float* dy, __global const float* saved, __global const float* sums, __global const float* P, __global float* dx", e, 0,
-                chOf + "    const float inv = saved[" + c + " + ch];\n"
-                        + "    const float xhat = (x[gid] - saved[ch]) * inv;\n"
-                        + "    dx[gid] = P[" + gOff + " + ch] * inv * (dy[gid] - sums[ch] - xhat * sums[" + c + " + ch]);\n");
+        ctx.kernel("op" + k + "_bn_dx", "__global const float* x, __global const float* dy, __global const acc_t* saved, __global const acc_t* sums, __global const float* P, __global float* dx", e, 0,
+                chOf + "    const acc_t inv = saved[" + c + " + ch];\n"
+                        + "    const acc_t xhat = (x[gid] - saved[ch]) * inv;\n"
+                        + "    dx[gid] = (float) (P[" + gOff + " + ch] * inv * (dy[gid] - sums[ch] - xhat * sums[" + c + " + ch]));\n");
         // behind a fused relu or relu6, the batchnorm's own output gradient is dy times the clamp's derivative
         String dy = ClEmitContext.grad(op.output());
         if (op.activation() != null) {
@@ -89,13 +90,13 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
      * Partial sums for a reduction per channel over the batch and the plane: item (ch, r) of
      * c x {@link #PARTS} sums the elements r, r + PARTS, ... of the channel's n x hw (neighbouring
      * items read neighbouring floats), one float array of c x PARTS per expression, laid one after
-     * the other in {@code parts}. The same order and float type on every device, so results do not
-     * depend on whether it has doubles; a final pass over the PARTS values of each channel follows.
+     * the other in {@code parts}, in acc_t; the same order on every device. A final pass over the
+     * PARTS values of each channel follows.
      */
     private static void partialSums(ClEmitContext ctx, String name, String inputs, int c, int hw, String[] terms, String prelude) {
         StringBuilder body = new StringBuilder("    const int ch = gid / " + PARTS + ", r = gid - ch * " + PARTS + ";\n" + prelude);
         for (int t = 0; t < terms.length; t++) {
-            body.append("    float s").append(t).append(" = 0.0f;\n");
+            body.append("    acc_t s").append(t).append(" = 0;\n");
         }
         body.append("    for (int i = r; i < n * ").append(hw).append("; i += ").append(PARTS).append(") {\n")
                 .append("        const int b = i / ").append(hw).append(";\n")
@@ -107,7 +108,7 @@ final class BatchNormKernels implements ClOpEmitter<Op.BatchNormOp> {
         for (int t = 0; t < terms.length; t++) {
             body.append("    parts[").append(t == 0 ? "" : (long) t * c * PARTS + " + ").append("gid] = s").append(t).append(";\n");
         }
-        ctx.kernel(name, inputs + ", __global float* parts", 0, (long) c * PARTS, body.toString());
+        ctx.kernel(name, inputs + ", __global acc_t* parts", 0, (long) c * PARTS, body.toString());
     }
 
     /** The sum, in order, of the PARTS partial sums of channel ch, from the array at offset {@code at} channels' worth into {@code parts}. */
