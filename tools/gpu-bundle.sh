@@ -5,9 +5,10 @@
 # net, ResNet-20 and ResNet-18 with java directly (not ./cnnc, which would try to rebuild).
 #
 #   tools/gpu-bundle.sh DIR        build the bundle in DIR (under 64 MiB; refused otherwise)
-#   DIR/run.sh [OUT]               on the device machine: tests and benchmarks, results in OUT (default DIR/results)
+#   DIR/run.sh [OUT [NET...]]      on the device machine: tests and benchmarks (NET: fashion, resnet20, resnet18;
+#                                  default all three), results in OUT (default DIR/results)
 #
-# Tested here on PoCL: tools/gpu-bundle.sh target/gpu-bundle && target/gpu-bundle/run.sh
+# Tested here on PoCL: tools/gpu-bundle.sh target/gpu-bundle && target/gpu-bundle/run.sh target/gpu-results fashion
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: tools/gpu-bundle.sh DIR}"
@@ -42,16 +43,20 @@ cat > "$out/run.sh" <<'RUN'
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 results="${1:-$here/results}"
+shift || true
+nets=("${@:-fashion resnet20 resnet18}")
+nets=(${nets[*]})
 mkdir -p "$results"
 java=("$here/jre/bin/java" --add-modules jdk.incubator.vector -Xmx8g)
 cnnc=("${java[@]}" -cp "$here/lib/*" dev.cnnc.cli.Main)
 status=0
 "${cnnc[@]}" devices | tee "$results/devices.txt" || status=1
-"${java[@]}" -cp "$here/lib/*:$here/tests/*" org.junit.platform.console.ConsoleLauncher --disable-banner --details=tree \
+"${java[@]}" -cp "$here/lib/*:$here/tests/*" org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree \
   --select-class dev.cnnc.compiler.backend.OpenClVsJavaTest --select-class dev.cnnc.compiler.backend.OpenClStepTrafficTest \
   2>&1 | tee "$results/tests.txt" || status=1
 bench() { # name file batch extra...
   local name=$1 file=$2 batch=$3; shift 3
+  [[ " ${nets[*]} " == *" $name "* ]] || return 0
   "${cnnc[@]}" bench "$here/samples/$file" --backend opencl --mode train,infer --batch "$batch" "$@" 2>&1 | tee "$results/bench-$name.txt" \
     || status=1
 }
