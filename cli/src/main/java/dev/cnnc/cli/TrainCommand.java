@@ -4,6 +4,7 @@ import dev.cnnc.compiler.emit.JavaBackend;
 import dev.cnnc.compiler.emit.java.InMemoryJavac;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.train.TrainConfig;
+import dev.cnnc.compiler.train.TrainSetup;
 import dev.cnnc.runtime.Network;
 import dev.cnnc.runtime.data.DataSets;
 import dev.cnnc.runtime.data.Dataset;
@@ -11,7 +12,6 @@ import dev.cnnc.runtime.data.Idx;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.io.IoMessages;
 import dev.cnnc.runtime.io.Safetensors;
-import dev.cnnc.runtime.train.Augmenter;
 import dev.cnnc.runtime.train.Checkpoint;
 import dev.cnnc.runtime.train.Initializer;
 import dev.cnnc.runtime.train.Loss;
@@ -278,12 +278,9 @@ final class TrainCommand extends ModelCommand {
                 }
                 progress.println(frozen.describe());
             }
-            TrainConfig.Optimizer o = train.optimizer();
-            double rate = lr != null ? lr : o.lr();
+            double rate = lr != null ? lr : train.optimizer().lr();
             double decay = train.weightDecay() == null ? 0 : train.weightDecay();
-            Optimizer optimizer = o.kind() == TrainConfig.Optimizer.Kind.SGD
-                    ? Optimizer.sgd(net.parameters().length, rate, o.momentum(), o.nesterov(), decay)
-                    : Optimizer.adam(net.parameters().length, rate, o.beta1(), o.beta2(), o.eps(), decay);
+            Optimizer optimizer = TrainSetup.optimizer(train, net.parameters().length, rate);
             if (frozen != null) {
                 optimizer.setTrainable(frozen.trainable());
                 net.setFrozenPrefix(frozen.prefix());
@@ -303,10 +300,7 @@ final class TrainCommand extends ModelCommand {
                         + (loss.classification() ? "class labels (a ubyte IDX labels file)" : "float targets (a float IDX labels file)")
                         + ", but " + data + " has " + (trainSet.regression() ? "float targets" : "class labels"));
             }
-            TrainConfig.Schedule s = train.schedule();
-            Schedule schedule = s == null ? Schedule.CONSTANT : s.kind() == TrainConfig.Schedule.Kind.STEP
-                    ? new Schedule(Schedule.Kind.STEP, s.stepEpochs(), s.gamma(), epochCount)
-                    : new Schedule(Schedule.Kind.COSINE, 0, 0, epochCount);
+            Schedule schedule = TrainSetup.schedule(train, epochCount);
             progress.printf("training %s on %s (" + split.format() + "): %,d examples%s, batch %d, %s, %d thread%s%n", model.name(), data, trainSet.count(),
                     testSet == null ? "" : String.format(" (test: %,d)", testSet.count()), batchSize,
                     steps != null ? steps + " steps" : epochCount + " epoch" + (epochCount == 1 ? "" : "s"), build.threads(),
@@ -343,7 +337,7 @@ final class TrainCommand extends ModelCommand {
                         .terminal(System.console() != null && reportEvery != 0).train(trainSet, validation, testSet,
                         new Trainer.Config(batchSize, epochCount, steps == null ? 0 : steps, !noShuffle, runSeed, reportEvery, loss,
                                 train.loss().delta(), schedule, rate, train.l1() == null ? 0 : train.l1(), patienceEpochs,
-                                augmenter(train, dataSpec, runSeed)),
+                                TrainSetup.augmenter(train, dataSpec, runSeed)),
                         new Trainer.Checkpoints(checkpoints, checkpointEvery, beforeCheckpointRename, settings), resumed);
             } catch (Trainer.Diverged e) {
                 throw new Models.Stop(Main.FILE_ERRORS, e.getMessage());
@@ -363,7 +357,7 @@ final class TrainCommand extends ModelCommand {
                 }
                 Dataset shown = testSet != null ? testSet : validation;
                 TrainReport.build(model.name() + ": " + metricsDir, dev.cnnc.compiler.report.Summary.render(model), rows, Files.readString(file),
-                        charts, net, trainSet, shown, testSet != null ? "test" : "validation", augmenter(train, dataSpec, runSeed),
+                        charts, net, trainSet, shown, testSet != null ? "test" : "validation", TrainSetup.augmenter(train, dataSpec, runSeed),
                         augmentText(train), dataSpec.channels(), dataSpec.height(), dataSpec.width()).write(reportFile);
             } catch (IOException e) {
                 throw new Models.Stop(Main.FILE_ERRORS, IoMessages.cannot("write the run's report", reportFile, e));
@@ -440,22 +434,6 @@ final class TrainCommand extends ModelCommand {
     private static String augmentText(TrainConfig train) {
         return String.join(", ", train.augment().stream().map(a -> a.kind().name().toLowerCase(java.util.Locale.ROOT)
                 + (a.kind() == TrainConfig.Augmentation.Kind.FLIP ? "" : " " + dev.cnnc.compiler.model.Numbers.plain(a.amount()))).toList());
-    }
-
-    /** The file's augment list, or null; padding takes the normalised value of a black pixel. */
-    private static Augmenter augmenter(TrainConfig train, IdxDataDir.Spec spec, long seed) {
-        if (train.augment().isEmpty()) {
-            return null;
-        }
-        java.util.List<Augmenter.Step> steps = new java.util.ArrayList<>();
-        for (TrainConfig.Augmentation a : train.augment()) {
-            steps.add(new Augmenter.Step(Augmenter.Kind.valueOf(a.kind().name()), a.amount()));
-        }
-        float[] fill = new float[spec.channels()];
-        for (int c = 0; c < fill.length; c++) {
-            fill[c] = spec.normalise(0, c);
-        }
-        return new Augmenter(steps, spec.channels(), spec.height(), spec.width(), fill, seed);
     }
 
     /** Where run folders go by default: ./runs, or -Dcnnc.runs (the tests point it into target/). */

@@ -42,11 +42,18 @@ record EpochPlan(int count, int batch, int workers, boolean shuffle, long seed) 
 
     /** The shuffle generator's state at the start of an epoch (1-based), as cnnc train's checkpoints record it. */
     long shuffleStateAt(int epoch) {
-        Rng rng = new Rng(seed);
-        int[] order = new int[count];
+        long state = new Rng(seed).state();
         for (int e = 1; e < epoch; e++) {
-            shuffle(rng, order);
+            state = nextShuffleState(state);
         }
+        return state;
+    }
+
+    /** The shuffle generator's state at the start of the epoch after the one that starts from {@code state}. */
+    long nextShuffleState(long state) {
+        Rng rng = new Rng(seed);
+        rng.setState(state);
+        shuffle(rng, new int[count]);
         return rng.state();
     }
 

@@ -8,15 +8,15 @@ import dev.cnnc.compiler.emit.java.InMemoryJavac;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.train.DataSpecs;
 import dev.cnnc.compiler.train.TrainConfig;
+import dev.cnnc.compiler.train.TrainSetup;
 import dev.cnnc.runtime.Network;
-import dev.cnnc.runtime.TensorInfo;
 import dev.cnnc.runtime.data.IdxDataDir;
 import dev.cnnc.runtime.kernels.Ops;
 import dev.cnnc.runtime.train.Augmenter;
 import dev.cnnc.runtime.train.Loss;
 import dev.cnnc.runtime.train.Optimizer;
 import dev.cnnc.runtime.train.Schedule;
-import java.util.ArrayList;
+import dev.cnnc.runtime.train.Trainer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,23 +75,16 @@ final class Replica {
         }
         this.net = JavaBackend.instantiate(type, Math.max(1, maxSlice), threads);
         this.spec = DataSpecs.of(model);
-        TrainConfig.Optimizer o = train.optimizer();
-        double decay = train.weightDecay() == null ? 0 : train.weightDecay();
         this.baseRate = learningRate;
-        this.optimizer = o.kind() == TrainConfig.Optimizer.Kind.SGD
-                ? Optimizer.sgd(net.parameters().length, learningRate, o.momentum(), o.nesterov(), decay)
-                : Optimizer.adam(net.parameters().length, learningRate, o.beta1(), o.beta2(), o.eps(), decay);
-        TrainConfig.Schedule s = train.schedule();
-        this.schedule = s == null ? Schedule.CONSTANT : s.kind() == TrainConfig.Schedule.Kind.STEP
-                ? new Schedule(Schedule.Kind.STEP, s.stepEpochs(), s.gamma(), epochs)
-                : new Schedule(Schedule.Kind.COSINE, 0, 0, epochs);
+        this.optimizer = TrainSetup.optimizer(train, net.parameters().length, learningRate);
+        this.schedule = TrainSetup.schedule(train, epochs);
         Loss configured = Loss.valueOf(train.loss().kind().name());
         boolean logits = net.endsWithSoftmax() && (configured == Loss.CROSS_ENTROPY || configured == Loss.NLL);
         this.loss = logits ? Loss.CROSS_ENTROPY : configured;
         this.softmaxInTrainer = net.endsWithSoftmax() && !logits;
         this.huberDelta = train.loss().delta();
         this.l1 = train.l1() == null ? 0 : train.l1();
-        this.augmenter = augmenter(train, spec, seed * 31 + rank);
+        this.augmenter = TrainSetup.augmenter(train, spec, seed * 31 + rank);
         int width = net.outputSize();
         this.x = new float[net.maxBatch() * net.inputSize()];
         this.y = new int[net.maxBatch()];
@@ -154,7 +147,7 @@ final class Replica {
         } else {
             value = loss.lossAndGradient(net.output(), y, targets, 0, n, width, 1, huberDelta, net.outputGradient());
         }
-        int right = right(net.output(), n, width);
+        int right = Trainer.correct(net.output(), y, n, width, 1);
         net.backward(n);
         float share = (float) ((double) n / batch);
         float[] g = net.gradients();
@@ -175,17 +168,7 @@ final class Replica {
             throw new Diverged(String.format(Locale.ROOT, "the loss became %s at step %d; lower the learning rate or check the data's "
                     + "normalisation", lossValue, step));
         }
-        for (TensorInfo info : net.tensors()) {
-            if (!info.trainable()) {
-                continue;
-            }
-            for (int i = info.offset(); i < info.offset() + info.size(); i++) {
-                if (!Float.isFinite(g[i])) {
-                    throw new Diverged(String.format(Locale.ROOT, "the gradient of %s became %s at step %d; lower the learning rate "
-                            + "or check the data's normalisation", info.name(), g[i], step));
-                }
-            }
-        }
+        Trainer.checkGradients(net, step);
         net.step(optimizer, l1);
     }
 
@@ -211,43 +194,13 @@ final class Replica {
             } else {
                 total += n * loss.lossAndGradient(o, y, targets, 0, n, width, 1, huberDelta, probabilityGradient);
             }
-            right += right(o, n, width);
+            right += Trainer.correct(o, y, n, width, 1);
         }
         return new double[] {total, right};
-    }
-
-    /** How many of the n loaded examples' labels the scores' first highest value gets right. */
-    private int right(float[] scores, int n, int width) {
-        int right = 0;
-        for (int b = 0; b < n; b++) {
-            int best = 0;
-            for (int i = 1; i < width; i++) {
-                if (scores[b * width + i] > scores[b * width + best]) {
-                    best = i;
-                }
-            }
-            right += best == y[b] ? 1 : 0;
-        }
-        return right;
     }
 
     /** Where in {@link #slice}'s array the loss and the right count are. */
     int lossIndex() {
         return exchange.length - 2;
-    }
-
-    private static Augmenter augmenter(TrainConfig train, IdxDataDir.Spec spec, long seed) {
-        if (train.augment().isEmpty()) {
-            return null;
-        }
-        List<Augmenter.Step> steps = new ArrayList<>();
-        for (TrainConfig.Augmentation a : train.augment()) {
-            steps.add(new Augmenter.Step(Augmenter.Kind.valueOf(a.kind().name()), a.amount()));
-        }
-        float[] fill = new float[spec.channels()];
-        for (int c = 0; c < fill.length; c++) {
-            fill[c] = spec.normalise(0, c);
-        }
-        return new Augmenter(steps, spec.channels(), spec.height(), spec.width(), fill, seed);
     }
 }

@@ -30,10 +30,13 @@ final class ReplicaEpoch extends AbstractFunction1<scala.collection.Iterator<Tup
     static final int PEER_TIMEOUT_MILLIS = 120_000;
     private final Job job;
     private final int epoch;
+    private final long shuffleState;
 
-    ReplicaEpoch(Job job, int epoch) {
+    /** Epoch {@code epoch} of the job, whose shuffle starts from {@code shuffleState} (the driver keeps it from epoch to epoch). */
+    ReplicaEpoch(Job job, int epoch, long shuffleState) {
         this.job = job;
         this.epoch = epoch;
+        this.shuffleState = shuffleState;
     }
 
     @Override
@@ -73,34 +76,28 @@ final class ReplicaEpoch extends AbstractFunction1<scala.collection.Iterator<Tup
         host = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
         try (RingAllReduce ring = new RingAllReduce(rank, workers, host)) {
             long restoredStep = step;
-            String[] peers = new String[workers];
             ring.connect(address -> {
+                // each task publishes "host:port step": its ring address and the checkpoint step it restored
                 String[] all = context.allGather(address + " " + restoredStep);
-                for (int w = 0; w < all.length; w++) {
-                    String[] parts = all[w].split(" ");
-                    peers[w] = parts[1];
-                }
-                for (int w = 0; w < all.length; w++) {
-                    if (!peers[w].equals(peers[0])) {
-                        throw new IllegalStateException("the workers restored different checkpoints from " + dir + " (worker 0 at step "
-                                + peers[0] + ", worker " + w + " at step " + peers[w] + "): --checkpoint-dir must be a folder every "
-                                + "worker shares");
-                    }
-                }
                 String[] addresses = new String[all.length];
                 for (int w = 0; w < all.length; w++) {
-                    addresses[w] = all[w].split(" ")[0];
+                    String[] parts = all[w].split(" ");
+                    addresses[w] = parts[0];
+                    if (Long.parseLong(parts[1]) != restoredStep) {
+                        throw new IllegalStateException("the workers restored different checkpoints from " + dir + " (worker " + rank
+                                + " at step " + restoredStep + ", worker " + w + " at step " + parts[1] + "): --checkpoint-dir must be a folder "
+                                + "every worker shares");
+                    }
                 }
                 return addresses;
             }, PEER_TIMEOUT_MILLIS);
             if (restored != null && restored.epoch() > epoch) {
                 // the stage is retried after this epoch's last checkpoint was written: nothing is left to run
-                return new EpochReport(rank, epoch, step, new float[0], 0, 0, 0, 0, 0, 0, 0, isFinished(step, epoch + 1, plan), true);
+                return new EpochReport(rank, epoch, step, new float[0], 0, 0, 0, 0, 0, 0, 0, isFinished(step, epoch + 1), true);
             }
             Checkpoint.EpochSoFar soFar = restored != null && restored.epoch() == epoch ? restored.soFar() : Checkpoint.EpochSoFar.NONE;
             int firstBatch = restored != null && restored.epoch() == epoch ? restored.batch() : 0;
             long firstStep = step;
-            long shuffleState = plan.shuffleStateAt(epoch);
             replica.optimizer.setLearningRate(replica.schedule.rate(replica.baseRate, epoch - 1));
             double lossSum = soFar.lossSum();
             long correct = soFar.correct();
@@ -163,7 +160,7 @@ final class ReplicaEpoch extends AbstractFunction1<scala.collection.Iterator<Tup
                     }
                     double seconds = soFar.seconds() + (System.nanoTime() - started) / 1e9;
                     Checkpoint c = lastOfEpoch
-                            ? new Checkpoint(epoch + 1, 0, step, plan.shuffleStateAt(epoch + 1), 0, Checkpoint.EpochSoFar.NONE, job.settings())
+                            ? new Checkpoint(epoch + 1, 0, step, plan.nextShuffleState(shuffleState), 0, Checkpoint.EpochSoFar.NONE, job.settings())
                             : new Checkpoint(epoch, k + 1, step, shuffleState, 0,
                             new Checkpoint.EpochSoFar(lossSum, correct, (int) seen, seconds), job.settings());
                     if (rank == 0) {
@@ -187,7 +184,7 @@ final class ReplicaEpoch extends AbstractFunction1<scala.collection.Iterator<Tup
         }
     }
 
-    private boolean isFinished(long step, int nextEpoch, EpochPlan plan) {
+    private boolean isFinished(long step, int nextEpoch) {
         return job.steps() > 0 ? step >= job.steps() : nextEpoch > job.epochs();
     }
 }

@@ -140,14 +140,17 @@ public final class SparkTrainer {
         long started = System.nanoTime();
         boolean finished = false;
         long lastStep = 0;
+        long epochShuffleState = plan.shuffleStateAt(firstEpoch); // then advanced one epoch at a time
         try {
             for (int epoch = firstEpoch; epoch <= (steps > 0 ? Integer.MAX_VALUE : epochs) && !finished; epoch++) {
                 long epochStarted = System.nanoTime();
-                JavaPairRDD<Long, Example> placed = examples.mapPartitionsToPair(new EpochOrder(plan, plan.shuffleStateAt(epoch)))
+                long shuffleState = epochShuffleState;
+                epochShuffleState = plan.nextShuffleState(epochShuffleState);
+                JavaPairRDD<Long, Example> placed = examples.mapPartitionsToPair(new EpochOrder(plan, shuffleState))
                         .repartitionAndSortWithinPartitions(new SlicePartitioner(plan));
                 // The shuffle after the barrier stage makes it a map stage, which Spark retries whole when a task or an
                 // executor is lost (a failed barrier result stage is not retried); the reports are a few kilobytes.
-                List<EpochReport> reports = JavaRDD.fromRDD(placed.rdd().barrier().mapPartitions(new ReplicaEpoch(job, epoch), false, REPORT), REPORT)
+                List<EpochReport> reports = JavaRDD.fromRDD(placed.rdd().barrier().mapPartitions(new ReplicaEpoch(job, epoch, shuffleState), false, REPORT), REPORT)
                         .repartition(1).collect();
                 reports = reports.stream().sorted(java.util.Comparator.comparingInt(EpochReport::rank)).toList();
                 EpochReport first = reports.get(0);

@@ -59,28 +59,12 @@ class ClusterTest {
      */
     @Test
     void survivesAKilledExecutor() throws Exception {
-        Path weights = dir.resolve("killed.safetensors");
-        Path checkpoints = dir.resolve("killed-checkpoints");
-        Process job = cluster.submit("killed", args("killed", 300, 25, weights));
-        long killedAt = -1;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-        while (killedAt < 0 && job.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            long step = checkpointStep(checkpoints.resolve("checkpoint.safetensors"));
-            if (step >= 50) {
-                List<ProcessHandle> executors = cluster.executors();
-                assertFalse(executors.isEmpty(), "executors run");
-                executors.get(0).destroyForcibly();
-                killedAt = step;
-            }
-        }
-        assertTrue(killedAt >= 50 && killedAt < 300, "killed mid-run, at the checkpoint of step " + killedAt);
-        assertTrue(job.waitFor(5, TimeUnit.MINUTES), "the job ends");
-        String log = cluster.read("killed");
-        assertEquals(0, job.exitValue(), log);
+        String log = runKilledMidway("killed", () -> {
+            List<ProcessHandle> executors = cluster.executors();
+            assertFalse(executors.isEmpty(), "executors run");
+            executors.get(0).destroyForcibly();
+        });
         assertTrue(log.contains("Lost executor"), "Spark saw the executor go:\n" + log);
-        assertTrue(log.contains("trained to step 300 ("), log);
-        assertArrayEquals(uninterrupted300(), LocalTrainingTest.flat(weights), "the weights of an uninterrupted run");
     }
 
     /**
@@ -90,26 +74,42 @@ class ClusterTest {
      */
     @Test
     void survivesAKilledWorkerReplacedByANewOne() throws Exception {
-        Path weights = dir.resolve("worker.safetensors");
-        Path checkpoints = dir.resolve("worker-checkpoints");
-        Process job = cluster.submit("worker", args("worker", 300, 25, weights));
+        runKilledMidway("worker", () -> {
+            cluster.killWorker(2);
+            cluster.startWorker(3);
+        });
+    }
+
+    private interface Fault {
+        void strike() throws Exception;
+    }
+
+    /**
+     * Submits 300 steps with a checkpoint every 25, strikes once the checkpoint of step 50 or later
+     * is written, and checks that the job still ends well, with an uninterrupted run's weights;
+     * returns the job's log.
+     */
+    private static String runKilledMidway(String name, Fault fault) throws Exception {
+        Path weights = dir.resolve(name + ".safetensors");
+        Path checkpoints = dir.resolve(name + "-checkpoints");
+        Process job = cluster.submit(name, args(name, 300, 25, weights));
         long killedAt = -1;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         while (killedAt < 0 && job.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(100);
             long step = checkpointStep(checkpoints.resolve("checkpoint.safetensors"));
             if (step >= 50) {
-                cluster.killWorker(2);
+                fault.strike();
                 killedAt = step;
-                cluster.startWorker(3);
             }
         }
         assertTrue(killedAt >= 50 && killedAt < 300, "killed mid-run, at the checkpoint of step " + killedAt);
         assertTrue(job.waitFor(5, TimeUnit.MINUTES), "the job ends");
-        String log = cluster.read("worker");
+        String log = cluster.read(name);
         assertEquals(0, job.exitValue(), log);
         assertTrue(log.contains("trained to step 300 ("), log);
         assertArrayEquals(uninterrupted300(), LocalTrainingTest.flat(weights), "the weights of an uninterrupted run");
+        return log;
     }
 
     private static float[] reference300;

@@ -1,13 +1,7 @@
 package dev.cnnc.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -64,41 +58,18 @@ public final class ExchangeBench {
         return a;
     }
 
-    /** Seconds a sum over two ranks takes, the median-free mean of {@code repeats} after a warm-up. */
+    /** Seconds a sum over two ranks takes, the mean of {@code repeats} after a warm-up (the slower rank's). */
     private static double ring(int size, int repeats) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        AtomicReferenceArray<String> addresses = new AtomicReferenceArray<>(2);
-        CyclicBarrier gathered = new CyclicBarrier(2);
-        try {
-            List<Future<Double>> futures = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> {
-                    try (RingAllReduce ring = new RingAllReduce(rank, 2, "127.0.0.1")) {
-                        ring.connect(address -> {
-                            addresses.set(rank, address);
-                            try {
-                                gathered.await();
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                            return new String[] {addresses.get(0), addresses.get(1)};
-                        }, 20_000);
-                        float[] v = new float[size];
-                        for (int i = 0; i < 20; i++) {
-                            ring.sum(v);
-                        }
-                        long start = System.nanoTime();
-                        for (int i = 0; i < repeats; i++) {
-                            ring.sum(v);
-                        }
-                        return (System.nanoTime() - start) / 1e9 / repeats;
-                    }
-                }));
+        return ThreadRings.run(2, (rank, ring) -> {
+            float[] v = new float[size];
+            for (int i = 0; i < 20; i++) {
+                ring.sum(v);
             }
-            return Math.max(futures.get(0).get(), futures.get(1).get());
-        } finally {
-            pool.shutdownNow();
-        }
+            long start = System.nanoTime();
+            for (int i = 0; i < repeats; i++) {
+                ring.sum(v);
+            }
+            return (System.nanoTime() - start) / 1e9 / repeats;
+        }).stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     }
 }

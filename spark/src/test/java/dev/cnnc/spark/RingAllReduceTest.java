@@ -6,14 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.junit.jupiter.api.Test;
 
 class RingAllReduceTest {
@@ -48,46 +41,15 @@ class RingAllReduceTest {
         assertTrue(System.nanoTime() - start < 30_000_000_000L, "no hang: " + e);
     }
 
-    /** Each rank on a thread sums its array twice; {@code dies} (if not -1) closes its ring after connecting instead. */
+    /** Each rank on a thread sums its array; {@code dies} (if not -1) closes its ring after connecting instead. */
     private static float[][] run(int size, float[][] values, int dies) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        AtomicReferenceArray<String> addresses = new AtomicReferenceArray<>(size);
-        CyclicBarrier gathered = new CyclicBarrier(size);
-        try {
-            List<Future<float[]>> futures = new ArrayList<>();
-            for (int r = 0; r < size; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> {
-                    try (RingAllReduce ring = new RingAllReduce(rank, size, "127.0.0.1")) {
-                        ring.connect(address -> {
-                            addresses.set(rank, address);
-                            try {
-                                gathered.await();
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                            String[] all = new String[size];
-                            for (int i = 0; i < size; i++) {
-                                all[i] = addresses.get(i);
-                            }
-                            return all;
-                        }, 20_000);
-                        if (rank == dies) {
-                            throw new IOException("rank " + rank + " dies");
-                        }
-                        float[] v = values[rank].clone();
-                        ring.sum(v);
-                        return v;
-                    }
-                }));
+        return ThreadRings.run(size, (rank, ring) -> {
+            if (rank == dies) {
+                throw new IOException("rank " + rank + " dies");
             }
-            float[][] out = new float[size][];
-            for (int r = 0; r < size; r++) {
-                out[r] = futures.get(r).get();
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
+            float[] v = values[rank].clone();
+            ring.sum(v);
+            return v;
+        }).toArray(new float[0][]);
     }
 }

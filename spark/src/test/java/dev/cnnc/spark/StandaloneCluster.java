@@ -1,7 +1,6 @@
 package dev.cnnc.spark;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -157,9 +156,7 @@ final class StandaloneCluster implements AutoCloseable {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(entry)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 out.putNextEntry(new JarEntry(entry.relativize(f).toString().replace('\\', '/')));
-                try (OutputStream ignored = null) {
-                    Files.copy(f, out);
-                }
+                Files.copy(f, out);
                 out.closeEntry();
             }
         }

@@ -193,7 +193,7 @@ public final class Trainer {
                 }
                 net.backward(n);
                 if (net.gradientsOnHost()) {
-                    checkGradients(step); // on a device a non-finite gradient shows in the next step's loss instead
+                    checkGradients(net, step); // on a device a non-finite gradient shows in the next step's loss instead
                 }
                 net.step(optimizer, config.l1());
                 lastLoss = value;
@@ -370,8 +370,8 @@ public final class Trainer {
         }
     }
 
-    /** The first tensor, in layer order, whose gradient is not finite. */
-    private void checkGradients(long step) {
+    /** Stops at the first tensor, in layer order, whose gradient is not finite (cnnc-spark checks its summed gradients here too). */
+    public static void checkGradients(Network net, long step) {
         float[] g = net.gradients();
         for (TensorInfo info : net.tensors()) {
             if (!info.trainable()) {
@@ -397,7 +397,7 @@ public final class Trainer {
     }
 
     /** How many of the n examples' labels (pixels of them, for segmentation) the scores' argmax gets right. */
-    static int correct(float[] scores, int[] labels, int n, int classes, int pixels) {
+    public static int correct(float[] scores, int[] labels, int n, int classes, int pixels) {
         int right = 0;
         for (int b = 0; b < n; b++) {
             for (int q = 0; q < pixels; q++) {
