@@ -20,12 +20,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The OpenCL kernels as a GPU compiles them, without a GPU: every sample's kernels through
  * Debian's clang-15 to NVPTX (sm_80), with the options the host gives a GPU (local-memory tiles,
- * work groups of 4x8 and 8x8, vector widths 1 and 4). No kernel may keep a per-item stack
- * (".local" in the PTX): an accumulator array indexed by a loop left rolled lives there instead
- * of in registers, hundreds of local loads and stores a product (issue 29, finding 1).
+ * the largest groups of 16x8 (what NVIDIA's 48 KiB allow) and 8x8, vector widths 1 and 4). No
+ * kernel may keep a per-item stack (".local" in the PTX): an accumulator array indexed by a loop
+ * left rolled lives there instead of in registers, hundreds of local loads and stores a product
+ * (issue 29, finding 1); and none may declare more local memory than a group gets (48 KiB).
  */
 class NvptxRegisterTest {
-    static final List<String> SETTINGS = List.of("-DCNNC_LOCAL_TILES -DTGX=4 -DTGY=8 -DVW=1", "-DCNNC_LOCAL_TILES -DTGX=8 -DTGY=8 -DVW=4");
+    static final List<String> SETTINGS = List.of("-DCNNC_LOCAL_TILES -DTGX=16 -DTGY=8 -DVW=1", "-DCNNC_LOCAL_TILES -DTGX=8 -DTGY=8 -DVW=4");
 
     @Test
     void noKernelOfAnySampleSpillsToLocalMemory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
@@ -36,6 +37,8 @@ class NvptxRegisterTest {
         assertTrue(samples.size() >= 10, "samples: " + samples);
         List<String> stacks = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicInteger kernels = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger largestShared = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> overShared = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String[]> jobs = new ArrayList<>(); // {sample, .cl file, setting}
         for (Path sample : samples) {
             CheckResult r = Frontend.check(SourceFiles.read(sample));
@@ -62,6 +65,18 @@ class NvptxRegisterTest {
                     names.add(entry.group(1));
                 }
                 kernels.addAndGet(names.size());
+                // local memory a group declares, per kernel: within the 48 KiB a group gets on NVIDIA's OpenCL
+                Matcher shared = Pattern.compile("\\.shared\\s+\\.align\\s+\\d+\\s+\\.b8\\s+(\\w+?)_\\$_\\w+\\[(\\d+)\\]").matcher(ptx);
+                java.util.Map<String, Integer> bytes = new java.util.HashMap<>();
+                while (shared.find()) {
+                    bytes.merge(shared.group(1), Integer.parseInt(shared.group(2)), Integer::sum);
+                }
+                bytes.forEach((kernel, b) -> {
+                    largestShared.accumulateAndGet(b, Math::max);
+                    if (b > 48 * 1024) {
+                        overShared.add(job[0] + " " + kernel + ": " + b + " bytes [" + job[2] + "]");
+                    }
+                });
                 for (int e = 0; e < names.size(); e++) {
                     String body = ptx.substring(starts.get(e), e + 1 < names.size() ? starts.get(e + 1) : ptx.length());
                     if (body.contains("__local_depot")) {
@@ -75,9 +90,12 @@ class NvptxRegisterTest {
         for (java.util.concurrent.Future<?> f : done) {
             f.get();
         }
-        System.out.println("NVPTX: " + kernels + " kernels of " + samples.size() + " samples compiled, " + stacks.size() + " with a local stack");
+        System.out.println("NVPTX: " + kernels + " kernels of " + samples.size() + " samples compiled, " + stacks.size() + " with a local stack; "
+                + "the most local memory a kernel's group declares: " + largestShared + " bytes");
         assertTrue(kernels.get() > 100, kernels + " kernels");
         assertEquals(List.of(), stacks, "kernels keeping a per-item stack (.local) on NVPTX");
+        assertTrue(largestShared.get() > 0, "the products stage tiles in local memory");
+        assertEquals(List.of(), overShared, "kernels declaring more local memory than a group gets (48 KiB)");
     }
 
     private static String ptx(Path cl, String setting, Path out) throws Exception {

@@ -123,7 +123,27 @@ class OpenClVsJavaTest {
             for (String width : List.of("1", "8")) {
                 withProperty("cnnc.opencl.vectorWidth", width, () -> compareAll(both, bodies, "local tiles, VW=" + width));
             }
+            // as on a 132-unit GPU: dense products split along k, weight gradients into many partial sums
+            withProperty("cnnc.opencl.computeUnits", "132", () -> withProperty("cnnc.opencl.vectorWidth", "1",
+                    () -> compareAll(both, bodies, "local tiles, VW=1, split for 132 compute units")));
         });
+    }
+
+    /**
+     * Products split into parts sized from the device's compute units (a dense layer's k in
+     * chunks, a weight gradient's batches in partial sums, added up by a second kernel that
+     * applies bias and activation): with the count forced to what a large GPU gets, with and
+     * without local tiles, on sizes whose chunks of k end mid-tile.
+     */
+    @Test
+    void productsSplitForManyComputeUnitsComputeTheSame() throws Exception {
+        List<String> bodies = List.of("input 2100\ndense 9; tanh; dense 2",
+                "input 6x6x4\nconv 5 3x3 pad same; relu; flatten; dense 300; relu; dense 130; sigmoid; dense 3",
+                "input 12x10x2\nconv 20 3x3 pad 1; relu; conv 3 2x2 stride 2; flatten; dense 70; relu; dense 5");
+        BothBackends both = BothBackends.compile(bodies, "S");
+        for (String units : List.of("132", "7")) {
+            withProperty("cnnc.opencl.computeUnits", units, () -> compareAll(both, bodies, "split for " + units + " compute units"));
+        }
     }
 
     private static void compareAll(BothBackends both, List<String> bodies, String label) throws Exception {

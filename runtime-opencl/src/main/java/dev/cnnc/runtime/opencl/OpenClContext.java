@@ -166,8 +166,9 @@ public final class OpenClContext implements AutoCloseable {
      * PoCL, "local" memory is ordinary memory and staging only adds copies and barriers: the
      * Fashion-MNIST sample trained at 248 images/s with them, 1,001 without, in one sitting),
      * or as the {@code cnnc.opencl.localTiles} property said when this context was opened
-     * (true/false), so tests run both. 4 x 8 items, fewer where the device's work groups are
-     * smaller.
+     * (true/false), so tests run both. The largest group the device's local memory and
+     * work-group limit allow ({@link WorkGroups#largestTileGroup}); each product is launched
+     * with a group fitted to its own tiles within it.
      */
     public int[] localTiles() {
         return localTiles;
@@ -179,9 +180,27 @@ public final class OpenClContext implements AutoCloseable {
         if (!on) {
             return null;
         }
-        int tgy = (int) Math.min(8, device.maxWorkGroupSize());
-        int tgx = (int) Math.max(1, Math.min(4, device.maxWorkGroupSize() / tgy));
-        return new int[] {tgx, tgy};
+        return WorkGroups.largestTileGroup(device.maxWorkGroupSize(), device.localMemory());
+    }
+
+    /**
+     * The device's compute units, which split products are sized by; the
+     * {@code cnnc.opencl.computeUnits} property overrides it, so that tests on a CPU device
+     * launch the splits a large GPU would.
+     */
+    public int computeUnits() {
+        String forced = System.getProperty("cnnc.opencl.computeUnits");
+        if (forced != null && forced.matches("[1-9][0-9]{0,5}")) {
+            return Integer.parseInt(forced);
+        }
+        return Math.max(1, device.computeUnits());
+    }
+
+    /** The most items a work group of {@code kernel} may have on this device (CL_KERNEL_WORK_GROUP_SIZE). */
+    public long kernelWorkGroupLimit(cl_kernel kernel) {
+        long[] limit = new long[1];
+        clGetKernelWorkGroupInfo(kernel, id, CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(limit), null);
+        return Math.max(1, limit[0]);
     }
 
     /**

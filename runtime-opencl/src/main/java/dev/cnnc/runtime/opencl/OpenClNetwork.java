@@ -101,6 +101,8 @@ public abstract class OpenClNetwork implements Network {
     private final Map<String, cl_mem> buffers = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final Map<String, Long> groupSizes = new HashMap<>();
+    private final Map<String, Long> groupLimits = new HashMap<>();
+    private final Map<String, Integer> splitParts = new HashMap<>();
 
     private final cl_mem parameterBuffer;
     private final cl_mem stateBuffer;
@@ -197,27 +199,74 @@ public abstract class OpenClNetwork implements Network {
      * groups: these kernels share nothing within a group (each item owns a register tile).
      */
     protected final void launchGrid(String kernel, long[] extents, int n, String... args) {
-        enqueueGrid(kernel, grid(extents, n), null, n, args);
+        long[] global = grid(extents, n);
+        // on a GPU (local tiles on) groups that divide the grid; a CPU runtime's own choice measured as good
+        long[] local = cl.localTiles() == null ? null
+                : WorkGroups.gridGroup(global, Math.min(WorkGroups.GRID_GROUP_ITEMS, groupLimit(kernel)));
+        enqueueGrid(kernel, global, local, n, args);
     }
 
     /**
      * A matrix product's grid (see {@link #launchGrid}). Where the program was built with
-     * local-memory tiles, its work groups are the tiles' TGX x TGY items and the grid is rounded
-     * up to them (the kernel stores nothing past its matrix).
+     * local-memory tiles, its work groups are fitted to the product's tiles within the program's
+     * TGX x TGY ({@link WorkGroups#productGroup}) and the grid is rounded up to them (the kernel
+     * stores nothing past its matrix).
      */
     protected final void launchTiles(String kernel, long[] extents, int n, String... args) {
-        int[] tiles = cl.localTiles();
-        if (tiles == null) {
-            launchGrid(kernel, extents, n, args);
-            return;
-        }
         long[] global = grid(extents, n);
-        long[] local = new long[global.length];
+        enqueueGrid(kernel, global, tileGroup(kernel, global), n, args);
+    }
+
+    /**
+     * A product split into parts ({@code summed}: a sum over batches, else along k; the third
+     * extent bounds how many, {@code maxParts} its partial buffer): as many as the device's
+     * compute units want ({@link WorkGroups#deviceParts}). The count is kept for the launches
+     * after it that add the parts up (argument "parts:KERNEL", condition {@link #parts}).
+     */
+    protected final void launchSplit(String kernel, long[] extents, int maxParts, boolean summed, int n, String... args) {
+        long[] global = grid(extents, n);
+        long[] local = tileGroup(kernel, global);
+        long groups = local == null ? global[0] * global[1] : global[0] / local[0] * (global[1] / local[1]);
+        int count = WorkGroups.deviceParts(local != null, summed, cl.computeUnits(), groups, maxParts, global[2]);
+        splitParts.put(kernel, count);
+        global[2] = count;
+        enqueueGrid(kernel, global, local, n, args);
+    }
+
+    /**
+     * A kernel that shares local memory, in groups of exactly {@code local}: {@code extents} count
+     * groups per dimension (as {@link #launchGrid}'s count items).
+     */
+    protected final void launchGroups(String kernel, long[] extents, long[] local, int n, String... args) {
+        long[] global = grid(extents, n);
         for (int d = 0; d < global.length; d++) {
-            local[d] = d < 2 ? tiles[d] : 1;
-            global[d] = (global[d] + local[d] - 1) / local[d] * local[d];
+            global[d] *= local[d];
         }
         enqueueGrid(kernel, global, local, n, args);
+    }
+
+    /** How many parts the last launch of split product {@code kernel} used (1 before any). */
+    protected final int parts(String kernel) {
+        return splitParts.getOrDefault(kernel, 1);
+    }
+
+    /** A product's work group where local tiles are on (rounding {@code global} up to it), else null. */
+    private long[] tileGroup(String kernel, long[] global) {
+        int[] tiles = cl.localTiles();
+        if (tiles == null) {
+            return null;
+        }
+        long[] xy = WorkGroups.productGroup(tiles, global[0], global[1], groupLimit(kernel));
+        long[] local = new long[global.length];
+        for (int d = 0; d < global.length; d++) {
+            local[d] = d < 2 ? xy[d] : 1;
+            global[d] = (global[d] + local[d] - 1) / local[d] * local[d];
+        }
+        return local;
+    }
+
+    private long groupLimit(String kernel) {
+        return groupLimits.computeIfAbsent(kernel, key -> cl.kernelWorkGroupLimit(kernel(program, key)));
     }
 
     private void enqueueGrid(String kernel, long[] global, long[] local, int n, String... args) {
@@ -272,6 +321,9 @@ public abstract class OpenClNetwork implements Network {
     private Object argument(String name, int n, long global) {
         if (name.equals("count")) {
             return (int) global;
+        }
+        if (name.startsWith("parts:")) {
+            return parts(name.substring(6));
         }
         if (name.startsWith("seed:")) {
             return dropoutSeeds[Integer.parseInt(name.substring(5))];

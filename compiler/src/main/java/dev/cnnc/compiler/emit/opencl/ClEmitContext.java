@@ -54,21 +54,69 @@ final class ClEmitContext {
     }
 
     void fwd(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false));
+        out.forward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false, null, List.of()));
     }
 
     void back(int k, String kernel, long perExample, long fixed, String when, String... args) {
-        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false));
+        out.backward.add(new ClPlan.Launch(k, kernel, perExample, fixed, List.of(args), when, List.of(), false, null, List.of()));
     }
 
     /** A launch over a grid of one to three extents (see {@link ClPlan.Extent}); the kernel reads its position with get_global_id. */
     void grid(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
-        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, false));
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, false, null, List.of()));
     }
 
-    /** The launch of a {@link ClGemm} product over its tile grid. */
-    void product(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, String when, String... args) {
-        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, true));
+    /** A launch in the forward or the backward pass (see {@link #fwd}). */
+    void launch(boolean forward, int k, String kernel, long perExample, long fixed, String when, String... args) {
+        if (forward) {
+            fwd(k, kernel, perExample, fixed, when, args);
+        } else {
+            back(k, kernel, perExample, fixed, when, args);
+        }
+    }
+
+    /** The launch of a {@link ClGemm} product over its tile grid, split as {@code split} says (null: not split). */
+    void product(boolean forward, int k, String kernel, List<ClPlan.Extent> grid, ClPlan.Split split, String when, String... args) {
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, kernel, 0, 0, List.of(args), when, grid, true, split, List.of()));
+    }
+
+    /** Rows and columns of the tile a group of {@link #transpose} moves, and the group's rows of items. */
+    static final int TRANSPOSE_TILE = 32, TRANSPOSE_ROWS = 8;
+
+    /**
+     * {@code out[b][c][r] = in[b][r][c]} for each of {@code batches} R x C matrices: a group of 32 x 8
+     * items reads a 32 x 32 tile along rows and writes it along columns through local memory
+     * (padded to 33 so that the column reads hit distinct banks), so both the reads and the
+     * writes of neighbouring items are adjacent in global memory. Without local tiles (a CPU
+     * device) the same groups copy directly, neighbouring items writing adjacent floats.
+     */
+    void transpose(boolean forward, int k, String name, String in, String outBuffer, ClPlan.Extent rows, ClPlan.Extent cols,
+                   ClPlan.Extent batches, String when) {
+        int t = TRANSPOSE_TILE;
+        src.append("__kernel void ").append(name).append("(__global const float* in, __global float* out, const int n) {\n")
+                .append("    const int R = ").append(rows.expression()).append(", C = ").append(cols.expression()).append(";\n")
+                .append("    const int lx = get_local_id(0), ly = get_local_id(1);\n")
+                .append("    const int c0 = get_group_id(0) * ").append(t).append(", r0 = get_group_id(1) * ").append(t).append(";\n")
+                .append("    const __global float* s = in + get_global_id(2) * (R * C);\n")
+                .append("    __global float* d = out + get_global_id(2) * (R * C);\n")
+                .append("#ifdef CNNC_LOCAL_TILES\n")
+                .append("    __local float tile[").append(t).append("][").append(t + 1).append("];\n")
+                .append("    for (int j = ly; j < ").append(t).append("; j += ").append(TRANSPOSE_ROWS).append(")\n")
+                .append("        if (r0 + j < R && c0 + lx < C) tile[j][lx] = s[(r0 + j) * C + c0 + lx];\n")
+                .append("    barrier(CLK_LOCAL_MEM_FENCE);\n")
+                .append("    for (int j = ly; j < ").append(t).append("; j += ").append(TRANSPOSE_ROWS).append(")\n")
+                .append("        if (c0 + j < C && r0 + lx < R) d[(c0 + j) * R + r0 + lx] = tile[lx][j];\n")
+                .append("#else\n")
+                // a CPU device (PoCL): no local memory or barrier, which it runs as a copy and a
+                // split kernel; lanes across the output's adjacent floats (measured faster there)
+                .append("    for (int j = ly; j < ").append(t).append("; j += ").append(TRANSPOSE_ROWS).append(")\n")
+                .append("        if (c0 + j < C && r0 + lx < R) d[(c0 + j) * R + r0 + lx] = s[(r0 + lx) * C + c0 + j];\n")
+                .append("#endif\n")
+                .append("}\n\n");
+        List<ClPlan.Extent> groups = List.of(new ClPlan.Extent(cols.perExample(), cols.fixed(), t),
+                new ClPlan.Extent(rows.perExample(), rows.fixed(), t), batches);
+        (forward ? out.forward : out.backward).add(new ClPlan.Launch(k, name, 0, 0, List.of(in, outBuffer), when, groups, false, null,
+                List.of(t, TRANSPOSE_ROWS, 1)));
     }
 
     void kernel(String name, String params, long perExample, long fixed, String body) {

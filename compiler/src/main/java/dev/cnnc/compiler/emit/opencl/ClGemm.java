@@ -6,10 +6,12 @@ import java.util.List;
 /**
  * One matrix product as an OpenCL kernel: C = act(bias + A x B), M x N from a reduction over K,
  * for each of {@code batches} products (or, with {@code sumBatches}, one C summed over them).
- * A sum over batches is split: {@link #partials(long)} items per tile each sum every so-many-th
- * batch into a partial C of their own (a weight gradient has few tiles, so one item per tile
- * would leave most of a device idle and stream every batch through one core), and a second
- * kernel adds the partials up into C.
+ * A sum over batches is split: S items per tile each sum every S-th batch into a partial C of
+ * their own (a weight gradient has few tiles, so one item per tile would leave most of a device
+ * idle and stream every batch through one core), and a second kernel adds the partials up into C.
+ * A single product with a long fixed K (a dense layer, few tiles at any batch) may likewise be
+ * split along K, the second kernel then applying bias and activation. S is the host's choice at
+ * each launch, from the device's compute units, up to {@link #maxParts()}.
  * Every convolution and dense layer is such products (after an im2col or a transpose), so the
  * register tiling is written once, here.
  *
@@ -69,16 +71,34 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
     record Operand(String buffer, long offset, String rowStride, String colStride, String batchStride) {
     }
 
-    /** Floats the partial sums of a batch-summed product may take (16 MiB). */
+    /** Floats the partial sums of a split product may take at a typical batch (16 MiB). */
     static final long PARTIAL_FLOATS = 1L << 22;
+    /** The most partial C's a product is split into; the host uses as many as the device needs (see {@link #maxParts()}). */
+    static final int MAX_PARTS = 64;
+    /** Steps of k a part of a split-K product takes at least. */
+    static final int MIN_PART_K = 4 * LOCAL_K;
 
-    /** How many partial C's a summed product of an M x N result uses: up to 16, within {@link #PARTIAL_FLOATS}. */
-    static int partials(long resultSize) {
-        return (int) Math.max(1, Math.min(16, PARTIAL_FLOATS / Math.max(1, resultSize)));
+    /**
+     * How many partial C's this product's buffer holds, 0 when it does not split. A sum over
+     * batches always goes through partials; a single product with a long fixed K (a dense
+     * layer: few tiles at any batch) may be split along K. The host picks how many of these a
+     * launch uses from the device's compute units (1 for a split-K product: no partials at all).
+     */
+    int maxParts() {
+        long size = typical(m) * typical(n);
+        int byMemory = (int) Math.max(1, Math.min(MAX_PARTS, PARTIAL_FLOATS / Math.max(1, size)));
+        if (sumBatches) {
+            return byMemory;
+        }
+        boolean single = batches.perExample() == 0 && batches.fixed() == 1;
+        if (!single || k.perExample() != 0 || k.fixed() < 2 * MIN_PART_K || (m.perExample() != 0 && n.perExample() != 0)) {
+            return 0;
+        }
+        return (int) Math.min(byMemory, (k.fixed() + MIN_PART_K - 1) / MIN_PART_K);
     }
 
-    private int partials() {
-        return sumBatches ? partials(m.fixed() * n.fixed()) : 0;
+    private boolean splitK() {
+        return !sumBatches && maxParts() > 0;
     }
 
     private String partialBuffer() {
@@ -90,25 +110,35 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
         if (sumBatches && (m.perExample() != 0 || n.perExample() != 0 || bias != null || activation != null)) {
             throw new IllegalArgumentException("a product summed over batches has a fixed size, and no bias or activation");
         }
-        int parts = partials();
         if (!b.colStride().equals("1")) {
             throw new IllegalArgumentException("B's columns must be adjacent");
         }
+        boolean splitK = splitK();
         String bLd = b.rowStride();
         boolean large = work() >= UNROLL_WORK;
         String unroll = large ? UNROLL : GPU_UNROLL, kUnroll = large ? K_UNROLL : "";
         StringBuilder s = ctx.src;
         s.append("// ").append(name).append(": C[").append(m.expression()).append(" x ").append(n.expression()).append("] = ")
                 .append(bias == null ? "" : "bias + ").append("A x B over k < ").append(k.expression())
-                .append(sumBatches ? ", summed over " : ", for each of ").append(batches.expression()).append(" batches\n");
+                .append(sumBatches ? ", summed over " : ", for each of ").append(batches.expression()).append(" batches")
+                .append(sumBatches ? "; part z sums every get_global_size(2)-th batch" : "")
+                .append(splitK ? "; with get_global_size(2) > 1, part z sums its share of k into PARTS" : "").append("\n");
         s.append("__kernel void ").append(name).append("(__global const float* A, __global const float* B, __global float* C")
+                .append(splitK ? ", __global float* PARTS" : "")
                 .append(bias == null ? "" : ", __global const float* P").append(", const int n) {\n")
                 .append("    const int j0 = get_global_id(0) * ").append(COLS).append(", i0 = get_global_id(1) * ").append(ROWS)
                 .append(", z = get_global_id(2);\n")
                 .append("    const int M = ").append(m.expression()).append(", N = ").append(n.expression())
                 .append(", K = ").append(k.expression()).append(";\n")
+                .append(splitK
+                        ? "    const int parts = get_global_size(2), kc = ((K + parts - 1) / parts + " + (LOCAL_K - 1) + ") / " + LOCAL_K + " * " + LOCAL_K
+                                + ";\n    const int k0 = min(K, z * kc), k1 = min(K, k0 + kc);\n"
+                        : "    const int k0 = 0, k1 = K;\n")
                 .append("#ifdef CNNC_LOCAL_TILES\n")
-                .append("    __local float la[TGY * ").append(ROWS).append("][").append(LOCAL_K).append("], lb[").append(LOCAL_K).append("][TGX * ").append(COLS).append("];\n")
+                // two buffers (one filled while the other is read); rows and columns padded by one
+                // float per item so that the items of a warp read distinct banks
+                .append("    __local float la[2 * ").append(LOCAL_K).append(" * TGY * ").append(ROWS + 1).append("], lb[2 * ")
+                .append(LOCAL_K).append(" * TGX * ").append(COLS + 1).append("];\n")
                 .append("#else\n")
                 .append("    if (i0 >= M || j0 >= N) return;\n")
                 .append("#endif\n")
@@ -120,21 +150,21 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("    for (int r = 0; r < ").append(ROWS).append("; r++)\n")
                 .append(GPU_UNROLL)
                 .append("    for (int v = 0; v < ").append(COLS).append(" / VW; v++) acc[r][v] = (floatv) (0.0f);\n")
-                .append(sumBatches ? "    for (int bt = z; bt < " + batches.expression() + "; bt += " + parts + ") { // every " + parts + "th batch\n"
-                        : "    { const int bt = z;\n")
+                .append(sumBatches ? "    for (int bt = z; bt < " + batches.expression() + "; bt += get_global_size(2)) {\n"
+                        : splitK ? "    { const int bt = 0;\n" : "    { const int bt = z;\n")
                 .append("        const __global float* ab = A + ").append(a.offset()).append(" + bt * ").append(a.batchStride()).append(";\n")
                 .append("        const __global float* bb = B + ").append(b.offset()).append(" + bt * ").append(b.batchStride()).append(" + j0;\n")
                 .append(localSteps(a, bLd))
                 .append("        if (j0 + ").append(COLS).append(" <= N) {\n")
                 .append(kUnroll)
-                .append("            for (int p = 0; p < K; p++) {\n")
+                .append("            for (int p = k0; p < k1; p++) {\n")
                 .append("                floatv bv[").append(COLS).append(" / VW];\n")
                 .append(unroll)
                 .append("                for (int v = 0; v < ").append(COLS).append(" / VW; v++) bv[v] = vloadv(v, bb + p * ").append(bLd).append(");\n")
                 .append(step(aFromGlobal(a), unroll))
                 .append("            }\n")
                 .append("        } else { // the last columns: B read as zeros past N\n")
-                .append("            for (int p = 0; p < K; p++) {\n")
+                .append("            for (int p = k0; p < k1; p++) {\n")
                 .append("                float row[").append(COLS).append("];\n")
                 .append(GPU_UNROLL)
                 .append("                for (int x = 0; x < ").append(COLS).append("; x++) row[x] = j0 + x < N ? bb[p * ").append(bLd).append(" + x] : 0.0f;\n")
@@ -145,69 +175,121 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 .append("            }\n")
                 .append("        }\n")
                 .append("#endif\n")
-                .append("    }\n")
-                .append("    __global float* cb = C + ").append(sumBatches ? "z * " + m.fixed() * n.fixed() : c.offset() + " + z * " + c.batchStride()).append(";\n")
-                // fixed counts with the bounds as ifs inside: loops that exit early are not unrolled (finding 1)
-                .append(GPU_UNROLL)
-                .append("    for (int r = 0; r < ").append(ROWS).append("; r++) {\n")
-                .append("        if (i0 + r < M) {\n")
-                .append(GPU_UNROLL)
-                .append("        for (int x = 0; x < ").append(COLS).append("; x++) {\n")
-                .append("          if (j0 + x < N) {\n")
-                .append("            const float t = ").append(bias == null ? "" : "P[" + bias + " + i0 + r] + ").append("((const float*) &acc[r][x / VW])[x % VW];\n")
-                .append("            cb[(i0 + r) * ").append(sumBatches ? Long.toString(n.fixed()) : c.rowStride()).append(" + (j0 + x) * ")
-                .append(sumBatches ? "1" : c.colStride()).append("] = ")
-                .append(ClActivation.apply(activation, "t")).append(";\n")
-                .append("          }\n")
-                .append("        }\n")
-                .append("        }\n")
-                .append("    }\n")
-                .append("}\n\n");
+                .append("    }\n");
+        if (sumBatches) {
+            s.append(store("C + z * " + m.fixed() * n.fixed(), Long.toString(n.fixed()), "1", false));
+        } else {
+            if (splitK) {
+                s.append("    if (parts > 1) {\n")
+                        .append(store("PARTS + z * (M * N)", "N", "1", false))
+                        .append("        return;\n")
+                        .append("    }\n");
+            }
+            s.append(store("C + " + c.offset() + " + z * " + c.batchStride(), c.rowStride(), c.colStride(), true));
+        }
+        s.append("}\n\n");
         if (sumBatches) {
             long size = m.fixed() * n.fixed();
-            ctx.out.buffer(partialBuffer(), 0, parts * size, false);
-            ctx.kernel(name + "_sum", "__global const float* parts, __global float* C", 0, size,
+            ctx.out.buffer(partialBuffer(), 0, maxParts() * size, false);
+            ctx.kernel(name + "_sum", "__global const float* parts, __global float* C, const int S", 0, size,
                     "    float s = 0.0f;\n"
-                            + "    for (int z = 0; z < " + parts + "; z++) s += parts[z * " + size + " + gid];\n"
+                            + "    for (int z = 0; z < S; z++) s += parts[z * " + size + " + gid];\n"
                             + "    C[" + c.offset() + " + gid / " + n.fixed() + " * " + c.rowStride() + " + gid % " + n.fixed() + " * " + c.colStride()
                             + "] = s;\n");
+        } else if (splitK) {
+            long perExample = m.perExample() * n.fixed() + n.perExample() * m.fixed(), fixed = m.fixed() * n.fixed();
+            ctx.out.buffer(partialBuffer(), maxParts() * perExample, maxParts() * fixed, false);
+            ctx.kernel(name + "_sum", "__global const float* parts, __global float* C" + (bias == null ? "" : ", __global const float* P")
+                            + ", const int S", perExample, fixed,
+                    "    const int M = " + m.expression() + ", N = " + n.expression() + ", i = gid / N, j = gid % N;\n"
+                            + "    float t = " + (bias == null ? "0.0f" : "P[" + bias + " + i]") + ";\n"
+                            + "    for (int z = 0; z < S; z++) t += parts[z * (M * N) + gid];\n"
+                            + "    C[" + c.offset() + " + i * " + c.rowStride() + " + j * " + c.colStride() + "] = "
+                            + ClActivation.apply(activation, "t") + ";\n");
         }
         String cArg = sumBatches ? partialBuffer() : c.buffer();
-        return bias == null ? new String[] {a.buffer(), b.buffer(), cArg} : new String[] {a.buffer(), b.buffer(), cArg, "P"};
+        List<String> args = new java.util.ArrayList<>(List.of(a.buffer(), b.buffer(), cArg));
+        if (splitK) {
+            args.add(partialBuffer());
+        }
+        if (bias != null) {
+            args.add("P");
+        }
+        return args.toArray(String[]::new);
+    }
+
+    /**
+     * Stores the register tile at {@code base} + row * rowStride + column * colStride, bias and
+     * activation applied where {@code finished}. Fixed counts with the bounds as ifs inside:
+     * loops that exit early are not unrolled (finding 1 of the GPU review).
+     */
+    private String store(String base, String rowStride, String colStride, boolean finished) {
+        return "    {\n"
+                + "    __global float* cb = " + base + ";\n"
+                + GPU_UNROLL
+                + "    for (int r = 0; r < " + ROWS + "; r++) {\n"
+                + "        if (i0 + r < M) {\n"
+                + GPU_UNROLL
+                + "        for (int x = 0; x < " + COLS + "; x++) {\n"
+                + "          if (j0 + x < N) {\n"
+                + "            const float t = " + (finished && bias != null ? "P[" + bias + " + i0 + r] + " : "") + "((const float*) &acc[r][x / VW])[x % VW];\n"
+                + "            cb[(i0 + r) * " + rowStride + " + (j0 + x) * " + colStride + "] = " + (finished ? ClActivation.apply(activation, "t") : "t") + ";\n"
+                + "          }\n"
+                + "        }\n"
+                + "        }\n"
+                + "    }\n"
+                + "    }\n";
     }
 
     /**
      * With {@code -DCNNC_LOCAL_TILES -DTGX=.. -DTGY=..} (the host's choice on devices with
-     * dedicated local memory, GPUs): the work group of TGX x TGY items stages the A rows and B
-     * columns its tiles need in local memory, LOCAL_K steps of k at a time, so each value is read
-     * from global memory once per group instead of once per item. Items past M or N take part
+     * dedicated local memory, GPUs): the work group stages the A rows and B columns its tiles
+     * need in local memory, LOCAL_K steps of k at a time, so each value is read from global
+     * memory once per group instead of once per item. TGX x TGY is the largest group; the host
+     * launches each product with a group of up to that many items (get_local_size), fitted to
+     * its rows and columns. Two buffers: the next chunk is loaded into one while the other is
+     * read, one barrier a chunk. A is stored k-major with each item's ROWS rows padded to
+     * ROWS + 1 floats and B with each item's COLS columns padded to COLS + 1, so the items of a
+     * warp that read different rows or columns hit different banks. Items past M or N take part
      * (the barriers need every item) and store nothing. Opens an #ifdef that the register path
      * after it closes.
      */
     private static String localSteps(Operand a, String bLd) {
         int kc = LOCAL_K;
+        String rowsG = "(gy * " + ROWS + ")", colsG = "(gx * " + COLS + ")";
+        String aHalf = kc + " * TGY * " + (ROWS + 1), bHalf = kc + " * TGX * " + (COLS + 1);
         return "#ifdef CNNC_LOCAL_TILES\n"
-                + "        const int li = get_local_id(1) * TGX + get_local_id(0), lr = get_local_id(1) * " + ROWS + ", lc = get_local_id(0) * " + COLS + ";\n"
-                + "        const int bi = get_group_id(1) * (TGY * " + ROWS + "), bj = get_group_id(0) * (TGX * " + COLS + ");\n"
+                + "        const int gx = get_local_size(0), gy = get_local_size(1), items = gx * gy;\n"
+                + "        const int ly = get_local_id(1), lx = get_local_id(0), li = ly * gx + lx;\n"
+                + "        const int bi = get_group_id(1) * " + rowsG + ", bj = get_group_id(0) * " + colsG + ";\n"
                 + "        const __global float* bg = bb - j0 + bj;\n"
-                + "        for (int p0 = 0; p0 < K; p0 += " + kc + ") {\n"
-                + "            for (int e = li; e < TGY * " + ROWS * kc + "; e += TGX * TGY) {\n"
-                + "                const int r = e / " + kc + ", q = e % " + kc + ";\n"
-                + "                la[r][q] = p0 + q < K ? ab[min(bi + r, M - 1) * " + a.rowStride() + " + (p0 + q) * " + a.colStride() + "] : 0.0f;\n"
-                + "            }\n"
-                + "            for (int e = li; e < TGX * " + COLS * kc + "; e += TGX * TGY) {\n"
-                + "                const int q = e / (TGX * " + COLS + "), x = e % (TGX * " + COLS + ");\n"
-                + "                lb[q][x] = p0 + q < K && bj + x < N ? bg[(p0 + q) * " + bLd + " + x] : 0.0f;\n"
-                + "            }\n"
-                + "            barrier(CLK_LOCAL_MEM_FENCE);\n"
+                // chunk c of k (from p0) into buffer h: A's row r at [h][q][r / ROWS * (ROWS + 1) + r % ROWS], B's column x likewise
+                + "        #define CNNC_STAGE(p0, h) { \\\n"
+                + "            for (int e = li; e < " + rowsG + " * " + kc + "; e += items) { \\\n"
+                + "                const int r = e / " + kc + ", q = e % " + kc + "; \\\n"
+                + "                la[(h) * " + aHalf + " + q * (TGY * " + (ROWS + 1) + ") + r / " + ROWS + " * " + (ROWS + 1) + " + r % " + ROWS + "] = \\\n"
+                + "                    (p0) + q < k1 ? ab[min(bi + r, M - 1) * " + a.rowStride() + " + ((p0) + q) * " + a.colStride() + "] : 0.0f; \\\n"
+                + "            } \\\n"
+                + "            for (int e = li; e < " + colsG + " * " + kc + "; e += items) { \\\n"
+                + "                const int q = e / " + colsG + ", x = e % " + colsG + "; \\\n"
+                + "                lb[(h) * " + bHalf + " + q * (TGX * " + (COLS + 1) + ") + x / " + COLS + " * " + (COLS + 1) + " + x % " + COLS + "] = \\\n"
+                + "                    (p0) + q < k1 && bj + x < N ? bg[((p0) + q) * " + bLd + " + x] : 0.0f; \\\n"
+                + "            } }\n"
+                + "        CNNC_STAGE(k0, 0)\n"
+                + "        barrier(CLK_LOCAL_MEM_FENCE);\n"
+                + "        for (int p0 = k0, h = 0; p0 < k1; p0 += " + kc + ", h ^= 1) {\n"
+                + "            if (p0 + " + kc + " < k1) CNNC_STAGE(p0 + " + kc + ", h ^ 1)\n"
+                + "            const __local float* lah = la + h * " + aHalf + " + ly * " + (ROWS + 1) + ";\n"
+                + "            const __local float* lbh = lb + h * " + bHalf + " + lx * " + (COLS + 1) + ";\n"
                 + "            for (int q = 0; q < " + kc + "; q++) {\n"
                 + "                floatv bv[" + COLS + " / VW];\n"
                 + UNROLL
-                + "                for (int v = 0; v < " + COLS + " / VW; v++) bv[v] = vloadv(v, &lb[q][lc]);\n"
-                + step("la[lr + r][q]", UNROLL)
+                + "                for (int v = 0; v < " + COLS + " / VW; v++) bv[v] = vloadv(v, lbh + q * (TGX * " + (COLS + 1) + "));\n"
+                + step("lah[q * (TGY * " + (ROWS + 1) + ") + r]", UNROLL)
                 + "            }\n"
                 + "            barrier(CLK_LOCAL_MEM_FENCE);\n"
                 + "        }\n"
+                + "        #undef CNNC_STAGE\n"
                 + "#else\n";
     }
 
@@ -230,23 +312,30 @@ record ClGemm(String name, ClPlan.Extent m, ClPlan.Extent n, ClPlan.Extent k, Cl
                 + "                }\n";
     }
 
-    /** The launch grid: column tiles, row tiles, and the batches unless they are summed. */
+    /**
+     * The launch grid: column tiles, row tiles, and the batches unless they are summed or K is
+     * split; then the third extent is the most parts the host may launch (batches, or chunks of
+     * at least {@link #MIN_PART_K} steps of k, within {@link #maxParts()}).
+     */
     List<ClPlan.Extent> grid() {
-        return List.of(new ClPlan.Extent(n.perExample(), n.fixed(), COLS), new ClPlan.Extent(m.perExample(), m.fixed(), ROWS),
-                sumBatches ? ClPlan.Extent.of(partials()) : batches);
+        ClPlan.Extent third = sumBatches ? batches
+                : splitK() ? ClPlan.Extent.of(Math.min(maxParts(), (k.fixed() + MIN_PART_K - 1) / MIN_PART_K)) : batches;
+        return List.of(new ClPlan.Extent(n.perExample(), n.fixed(), COLS), new ClPlan.Extent(m.perExample(), m.fixed(), ROWS), third);
     }
 
     /** Emits the kernel and launches it in the forward or backward pass. */
     void launch(ClEmitContext ctx, boolean forward, int op, String when) {
         String[] args = emit(ctx);
-        ctx.product(forward, op, name, grid(), when, args);
+        ClPlan.Split split = sumBatches || splitK() ? new ClPlan.Split(maxParts(), sumBatches) : null;
+        ctx.product(forward, op, name, grid(), split, when, args);
+        String sumWhen = sumBatches ? when : "split:" + name + (when == null ? "" : "&" + when);
         if (sumBatches) {
-            long size = m.fixed() * n.fixed();
-            if (forward) {
-                ctx.fwd(op, name + "_sum", 0, size, when, partialBuffer(), c.buffer());
-            } else {
-                ctx.back(op, name + "_sum", 0, size, when, partialBuffer(), c.buffer());
-            }
+            ctx.launch(forward, op, name + "_sum", 0, m.fixed() * n.fixed(), sumWhen, partialBuffer(), c.buffer(), "parts:" + name);
+        } else if (splitK()) {
+            long perExample = m.perExample() * n.fixed() + n.perExample() * m.fixed();
+            String[] sumArgs = bias == null ? new String[] {partialBuffer(), c.buffer(), "parts:" + name}
+                    : new String[] {partialBuffer(), c.buffer(), "P", "parts:" + name};
+            ctx.launch(forward, op, name + "_sum", perExample, m.fixed() * n.fixed(), sumWhen, sumArgs);
         }
     }
 }

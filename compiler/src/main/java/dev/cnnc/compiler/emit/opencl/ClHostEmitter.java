@@ -11,6 +11,7 @@ import dev.cnnc.compiler.lower.KernelPlan;
 import dev.cnnc.compiler.lower.Op;
 import dev.cnnc.compiler.model.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,16 +103,16 @@ public final class ClHostEmitter {
             m.addCode("// op $L: $L\n", k, PlanText.comment(plan.ops().get(k), plan));
             m.beginControlFlow("timed($L, $L, () ->", k, forward);
             for (ClPlan.Launch l : group) {
-                String condition = l.when() == null ? null : switch (l.when()) {
-                    case "training" -> "training";
-                    case "inference" -> "!training";
-                    case "inputGradient" -> "inputGradientEnabled()";
-                    default -> throw new IllegalStateException(l.when());
-                };
+                String condition = l.when() == null ? null : Arrays.stream(l.when().split("&")).map(ClHostEmitter::condition)
+                        .collect(Collectors.joining(" && "));
                 String args = l.args().stream().map(a -> CodeBlock.of(", $S", a).toString()).collect(Collectors.joining());
-                CodeBlock call = !l.grid().isEmpty()
-                        ? CodeBlock.of("$L($S, new long[] {$L}, n$L)", l.tiled() ? "launchTiles" : "launchGrid", l.kernel(), l.grid().stream()
-                                .map(e -> e.perExample() + "L, " + e.fixed() + "L, " + e.per() + "L").collect(Collectors.joining(", ")), args)
+                String extents = l.grid().stream().map(e -> e.perExample() + "L, " + e.fixed() + "L, " + e.per() + "L")
+                        .collect(Collectors.joining(", "));
+                CodeBlock call = !l.group().isEmpty() ? CodeBlock.of("launchGroups($S, new long[] {$L}, new long[] {$L}, n$L)", l.kernel(), extents,
+                        l.group().stream().map(g -> g + "L").collect(Collectors.joining(", ")), args)
+                        : l.split() != null ? CodeBlock.of("launchSplit($S, new long[] {$L}, $L, $L, n$L)", l.kernel(), extents,
+                                l.split().maxParts(), l.split().summed(), args)
+                        : !l.grid().isEmpty() ? CodeBlock.of("$L($S, new long[] {$L}, n$L)", l.tiled() ? "launchTiles" : "launchGrid", l.kernel(), extents, args)
                         : CodeBlock.of("launch($S, $LL, $LL, n$L)", l.kernel(), l.perExample(), l.fixed(), args);
                 if (condition == null) {
                     m.addStatement(call);
@@ -122,6 +123,19 @@ public final class ClHostEmitter {
             m.endControlFlow(")");
         }
         return m.build();
+    }
+
+    /** A launch condition in the generated host code. */
+    private static String condition(String when) {
+        if (when.startsWith("split:")) {
+            return CodeBlock.of("parts($S) > 1", when.substring(6)).toString();
+        }
+        return switch (when) {
+            case "training" -> "training";
+            case "inference" -> "!training";
+            case "inputGradient" -> "inputGradientEnabled()";
+            default -> throw new IllegalStateException(when);
+        };
     }
 
     private static CodeBlock chunks(String source) {

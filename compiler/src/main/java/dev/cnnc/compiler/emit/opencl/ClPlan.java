@@ -22,14 +22,26 @@ public final class ClPlan {
      * items share nothing). Arguments are buffer names, "count", or "seed:i"/"threshold:i"
      * (dropout); {@code when} is null (always), "training", "inference", or "inputGradient".
      * {@code tiled}: a {@link ClGemm} product, whose work groups the host may fix (and round the
-     * grid up to) when it builds the program with local-memory tiles.
+     * grid up to) when it builds the program with local-memory tiles. A {@code split} (or null):
+     * the product is split into partial results; the host picks their count from the device, and
+     * a later launch's argument "parts:KERNEL" or condition "split:KERNEL" reads it. A {@code when} may join conditions
+     * with '&amp;'. A non-empty {@code group}: the kernel needs work groups of exactly that
+     * shape (it shares local memory), and its grid counts groups, not items.
      */
     public record Launch(int op, String kernel, long perExample, long fixed, List<String> args, String when,
-                         List<Extent> grid, boolean tiled) {
+                         List<Extent> grid, boolean tiled, Split split, List<Integer> group) {
         public Launch {
             args = List.copyOf(args);
             grid = List.copyOf(grid);
+            group = List.copyOf(group);
         }
+    }
+
+    /**
+     * How a product splits: into at most {@code maxParts} partial results (its grid's third extent
+     * bounds the count further), each a share of the batches it sums ({@code summed}) or of k.
+     */
+    public record Split(int maxParts, boolean summed) {
     }
 
     /** One dimension of a grid launch: ceil((perExample * n + fixed) / per) work items. */

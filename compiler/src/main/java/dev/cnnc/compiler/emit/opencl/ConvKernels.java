@@ -102,8 +102,7 @@ final class ConvKernels implements ClOpEmitter<Op.ConvOp> {
         // so that B's columns (filters) are adjacent; stored transposed into the gradient.
         String dzt = "DZT" + k;
         ctx.out.buffer(dzt, convPer, 0, false);
-        ctx.planeKernel(false, k, "op" + k + "_dz_transpose", "__global const float* dz, __global float* dzt", 1, positions, f, "fi", "p", null,
-                "    dzt[gid] = dz[(pl * " + f + " + fi) * " + positions + " + p];\n", dz, dzt);
+        ctx.transpose(false, k, "op" + k + "_dz_transpose", dz, dzt, ClPlan.Extent.of(f), ClPlan.Extent.of(positions), ClPlan.Extent.BATCH, null);
         new ClGemm("op" + k + "_conv_dw", ClPlan.Extent.of(kernelSize), ClPlan.Extent.of(f), ClPlan.Extent.of(positions), ClPlan.Extent.BATCH, true,
                 new ClGemm.Operand(col, 0, Integer.toString(positions), "1", Long.toString(colPer)),
                 new ClGemm.Operand(dzt, 0, Integer.toString(f), "1", Long.toString(convPer)),

@@ -20,9 +20,7 @@ final class DenseKernels implements ClOpEmitter<Op.DenseOp> {
         // units its rows; bias and activation are applied as y is stored back in [n][units].
         String xt = "XT" + k;
         ctx.out.buffer(xt, in, 0, false);
-        ctx.kernel("op" + k + "_transpose", "__global const float* x, __global float* xt", in, 0,
-                "    xt[gid % " + in + " * n + gid / " + in + "] = x[gid];\n");
-        ctx.fwd(k, "op" + k + "_transpose", in, 0, null, x, xt);
+        ctx.transpose(true, k, "op" + k + "_transpose", x, xt, ClPlan.Extent.BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(1), null);
         new ClGemm("op" + k + "_dense_fwd", ClPlan.Extent.of(units), ClPlan.Extent.BATCH, ClPlan.Extent.of(in), ClPlan.Extent.of(1), false,
                 new ClGemm.Operand("P", wOff, Integer.toString(in), "1", "0"),
                 new ClGemm.Operand(xt, 0, "n", "1", "0"),
