@@ -35,6 +35,7 @@ final class DevicesCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %d: %s, %s, %s; %d compute units, work groups up to %d, %,d KiB local, %,d MiB global, float%d vectors%n",
                     d.index(), d.name(), d.type(), d.version(), d.computeUnits(), d.maxWorkGroupSize(), d.localMemory() / 1024,
                     d.globalMemory() >> 20, d.preferredFloatWidth());
+            out.println("     " + dev.cnnc.runtime.opencl.OpenClContext.productPlan(d));
         }
         return Main.OK;
     }

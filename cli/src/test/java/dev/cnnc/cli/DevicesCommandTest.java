@@ -17,6 +17,8 @@ class DevicesCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Portable Computing Language"), r.out());
         assertTrue(r.out().contains("  0: ") && r.out().contains("work groups up to"), r.out());
+        // PoCL is a CPU device: no local-memory tiles, splits by its compute units
+        assertTrue(r.out().contains("products in register tiles") && r.out().contains("split products sized for"), r.out());
     }
 
     @Test

@@ -174,6 +174,20 @@ public final class OpenClContext implements AutoCloseable {
         return localTiles;
     }
 
+    /**
+     * How this device runs the products, in words (for {@code cnnc devices}): local-memory tiles
+     * in groups of up to TGX x TGY items, or register tiles in groups the runtime picks; and how
+     * split products are sized.
+     */
+    public static String productPlan(OpenClDevices.Device device) {
+        int[] tiles = chooseLocalTiles(device);
+        String split = String.format(java.util.Locale.ROOT, "split products sized for %d compute units (%s)", Math.max(1, device.computeUnits()),
+                tiles == null ? WorkGroups.PARTS_PER_CPU_UNIT + " parts a unit" : WorkGroups.GROUPS_PER_UNIT + " groups a unit");
+        return tiles == null ? "products in register tiles, work groups chosen by the runtime; " + split
+                : String.format(java.util.Locale.ROOT, "products in local-memory tiles, groups of up to %dx%d items (%,d bytes of local memory); %s",
+                tiles[0], tiles[1], WorkGroups.localBytes(tiles[0], tiles[1]), split);
+    }
+
     private static int[] chooseLocalTiles(OpenClDevices.Device device) {
         String forced = System.getProperty("cnnc.opencl.localTiles");
         boolean on = forced != null ? Boolean.parseBoolean(forced) : device.type().equals("GPU");
