@@ -415,6 +415,13 @@ public final class Winograd {
      */
     private void transformOutput(int tiles, int base, int stride, float[] z, int zRow, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
+        if (rowRuns()) {
+            for (int t0 = 0; t0 < tiles; t0 += vl) {
+                int o = zRow + rowMajorAt(t0);
+                VectorWinograd.transformOutputRows(m, base + t0, stride, z, o, highHalfAt(t0, o), ow);
+            }
+            return;
+        }
         if (windowRuns()) {
             // each vector's tiles are neighbouring windows of one example: each output straight to its quarter
             for (int e = 0, first = 0; first < tiles; e++, first += tilesPerExample) {
@@ -490,6 +497,29 @@ public final class Winograd {
         return vector && windowMajor && tilesPerExample >= VectorWinograd.VL;
     }
 
+    /**
+     * Whether the output transforms of row-major planes run a vector of tiles at a time straight to
+     * and from the planes: every half vector is VL/2 whole tiles of one tile row (the tile rows are
+     * whole half vectors) of one example (the examples are whole vectors), and no output is dropped
+     * (even sizes). ResNet's 32x32, 16x16 and (with 8 lanes) 8x8 planes.
+     */
+    private boolean rowRuns() {
+        int half = VectorWinograd.VL / 2;
+        return vector && !windowMajor && oh % 2 == 0 && ow % 2 == 0 && tilesX % half == 0 && tilesPerExample % VectorWinograd.VL == 0;
+    }
+
+    /** Where the outputs of tile t (of the group) start in a filter's row-major output: example, row 2ty, column 2tx. */
+    private int rowMajorAt(int t) {
+        int e = t / tilesPerExample, r = t % tilesPerExample;
+        return e * oh * ow + 2 * (r / tilesX) * ow + 2 * (r % tilesX);
+    }
+
+    /** Where the second half of the vector of tiles from t0 starts, its first half's outputs at {@code low}: further along the row, or a row pair down. */
+    private int highHalfAt(int t0, int low) {
+        int half = VectorWinograd.VL / 2;
+        return (t0 % tilesX) + half < tilesX ? low + 2 * half : low + 2 * half + ow;
+    }
+
     /** Where output (2 ty, 2 tx) of example e (of the group) lies in a filter's row of the output. */
     private int outputAt(int e, int ty, int tx) {
         return e * oh * ow + (windowMajor ? ty * tilesX + tx : 2 * ty * ow + 2 * tx);
@@ -498,6 +528,13 @@ public final class Winograd {
     /** A dY A^T for every tile of one filter, from its plane rows of dz at {@code dzRow} (outputs past odd sizes read as 0). */
     private void transformOutputGradient(int tiles, float[] dz, int dzRow, int base, int stride, float[] tmp) {
         int vl = vector ? VectorWinograd.VL : 1;
+        if (rowRuns()) {
+            for (int t0 = 0; t0 < tiles; t0 += vl) {
+                int o = dzRow + rowMajorAt(t0);
+                VectorWinograd.transformOutputGradientRows(dz, o, highHalfAt(t0, o), ow, tmp, m, base + t0, stride);
+            }
+            return;
+        }
         if (windowRuns()) {
             // each gradient straight from its quarter, as in transformOutput
             for (int e = 0, first = 0; first < tiles; e++, first += tilesPerExample) {

@@ -17,11 +17,14 @@ import org.junit.jupiter.api.Test;
  * both products and one or two threads.
  */
 class WinogradTest {
+    /** Planes (pad 1) whose output transforms go a vector of tiles at a time into row-major rows, with 8 or 16 lanes. */
+    private static final int[][] ROW_RUNS = {{32, 32}, {16, 16}, {8, 8}, {16, 32}, {4, 16}, {8, 16}, {6, 32}};
+
     @Test
     void forwardAndBothGradientsMatchTheDirectConvolution() {
         Random r = new Random(17);
         try (Parallel one = new Parallel(1); Parallel two = new Parallel(2)) {
-            for (int round = 0; round < 40; round++) {
+            for (int round = 0; round < 40 + ROW_RUNS.length; round++) {
                 int c = 1 + r.nextInt(round % 5 == 0 ? 40 : 9);
                 int f = 1 + r.nextInt(round % 4 == 0 ? 33 : 7);
                 int ph = r.nextInt(3);
@@ -33,6 +36,13 @@ class WinogradTest {
                     // an even output, so the window-major order (a 2x2 pool after the conv) is tried too
                     h += (h + 2 * ph - 2) % 2;
                     w += (w + 2 * pw - 2) % 2;
+                }
+                if (round >= 40) {
+                    // ResNet's planes: whole vectors of tiles per tile row or rows, written to the planes a vector at a time
+                    h = ROW_RUNS[round - 40][0];
+                    w = ROW_RUNS[round - 40][1];
+                    ph = 1;
+                    pw = 1;
                 }
                 int oh = h + 2 * ph - 2;
                 int ow = w + 2 * pw - 2;
