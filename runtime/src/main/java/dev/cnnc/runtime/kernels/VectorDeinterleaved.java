@@ -56,10 +56,15 @@ final class VectorDeinterleaved {
             FloatVector a = FloatVector.fromArray(S, in, s);
             FloatVector b = FloatVector.fromArray(S, in, s + VL);
             float left = w - x0;
-            a.rearrange(LOW_EVENS).blend(b.rearrange(HIGH_EVENS), HIGH_HALF)
-                    .blend(zero, TWICE_LANE.compare(VectorOperators.GE, left)).intoArray(eo, row + evenAt);
-            a.rearrange(LOW_ODDS).blend(b.rearrange(HIGH_ODDS), HIGH_HALF)
-                    .blend(zero, TWICE_LANE.compare(VectorOperators.GE, left - 1)).intoArray(eo, row + oddAt);
+            FloatVector evens = a.rearrange(LOW_EVENS).blend(b.rearrange(HIGH_EVENS), HIGH_HALF);
+            FloatVector odds = a.rearrange(LOW_ODDS).blend(b.rearrange(HIGH_ODDS), HIGH_HALF);
+            if (left < 2 * VL) {
+                // the row ends inside this chunk: the lanes past it (the next row's values) become the border's zeros
+                evens = evens.blend(zero, TWICE_LANE.compare(VectorOperators.GE, left));
+                odds = odds.blend(zero, TWICE_LANE.compare(VectorOperators.GE, left - 1));
+            }
+            evens.intoArray(eo, row + evenAt);
+            odds.intoArray(eo, row + oddAt);
             x0 += 2 * VL;
             if (x0 >= w) {
                 x0 = 0;
