@@ -312,7 +312,6 @@ def train(args):
 def bench(args):
     """Images per second on random data, timed like cnnc bench: warm-up, then the median of timed runs."""
     import time
-    import resource
     spec = json.load(open(args.spec))
     torch.set_num_threads(args.threads)
     rss_before = resident_mib()
@@ -348,15 +347,22 @@ def bench(args):
         rates.append(n * args.batch / (time.time() - start))
     rates.sort()
     print(json.dumps({"images_per_second": rates[len(rates) // 2], "min": rates[0], "max": rates[-1], "torch": torch.__version__,
-                      "threads": args.threads, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "threads": args.threads, "peak_rss_mib": status_mib("VmHWM:"),
                       "rss_before_mib": rss_before}))
 
 
 def resident_mib():
     """This process's resident memory now (VmRSS), in MiB."""
+    return status_mib("VmRSS:")
+
+
+def status_mib(field):
+    """A memory field of /proc/self/status in MiB: VmRSS now, VmHWM the peak. Not getrusage's
+    ru_maxrss: Linux carries that over an exec, so a process started by cnnc's JVM reported the
+    JVM's own peak whenever it was the larger."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
