@@ -139,7 +139,9 @@ final class BenchCommand extends ModelCommand {
         }
         if (compare != null) {
             for (Mode mode : modes) {
+                double busy = waitForQuietProcess();
                 Map<String, Object> torch = torch(model, mode, threadCount);
+                torch.put("cnncBusyCoresBefore", busy);
                 results.add(torch);
                 double ours = ((Number) ((Map<?, ?>) results.get(modes.indexOf(mode) * variants.size())).get("imagesPerSecond")).doubleValue();
                 double theirs = ((Number) torch.get("imagesPerSecond")).doubleValue();
@@ -438,6 +440,39 @@ final class BenchCommand extends ModelCommand {
                 median, rates.length, sorted[0], sorted[sorted.length - 1], batch * 1000.0 / median, batch, modelFlops / 1e9,
                 100 * modelFlops / 1e9 / peak);
         return result;
+    }
+
+    /**
+     * Waits (up to 20 s) until this JVM uses under a tenth of a core, measured over quarter seconds,
+     * and returns the cores it used in the last quarter second: the JIT and the collector go on
+     * working after cnnc's timed runs, and PyTorch's run (two threads on a two-core machine) must
+     * not share the cores with them. (Its ResNet-20 read 285-486 images/s right after cnnc's runs,
+     * and 371-617 in a process of its own minutes later; the VM's speed moves too much to say how
+     * much of that the JVM took.)
+     */
+    static double waitForQuietProcess() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (!(os instanceof com.sun.management.OperatingSystemMXBean bean)) {
+            return Double.NaN;
+        }
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        double cores = Double.NaN;
+        int quiet = 0;
+        long cpu = bean.getProcessCpuTime(), wall = System.nanoTime();
+        while (quiet < 2 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            long cpuNow = bean.getProcessCpuTime(), wallNow = System.nanoTime();
+            cores = (double) (cpuNow - cpu) / Math.max(1, wallNow - wall);
+            quiet = cores < 0.1 ? quiet + 1 : 0;
+            cpu = cpuNow;
+            wall = wallNow;
+        }
+        return cores;
     }
 
     /** The same model in PyTorch (tools/torch_reference.py bench), timed the same way. */

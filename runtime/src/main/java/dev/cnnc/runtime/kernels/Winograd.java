@@ -22,7 +22,8 @@ package dev.cnnc.runtime.kernels;
  * tile is then exactly one pool window, its four outputs at the same place in the four quarters).
  *
  * <p>One instance per convolution, built for its shapes; per-thread buffers for up to
- * {@code groupExamples} examples, indexed by the {@code part} that {@link Parallel#forChunks} gives,
+ * {@code groupExamples} examples (in a {@link Scratch} the network's convolutions share), indexed
+ * by the {@code part} that {@link Parallel#forChunks} gives,
  * and the weight gradient summed per {@code slot}, the slots added in order.
  */
 public final class Winograd {
@@ -55,10 +56,48 @@ public final class Winograd {
     /** u packed per point for the forward products (F x C) and the input gradient's (C x F). */
     private final float[][] uPack;
     private final float[][] uTPack;
-    /** Per thread: transformed input tiles (and, in backward, the input gradient's) [16][C][tiles]. */
-    private final float[] v;
-    /** Per thread: transformed products (forward) or transformed output gradients (backward) [16][F][tiles]. */
-    private final float[] m;
+    /**
+     * Per thread: transformed input tiles (and, in backward, the input gradient's) [16][C][tiles];
+     * the shared {@link Scratch}'s, taken by {@link #prepareForward} and {@link #prepareBackward}.
+     */
+    private float[] v;
+    /** Per thread: transformed products (forward) or transformed output gradients (backward) [16][F][tiles]; likewise. */
+    private float[] m;
+    private final Scratch shared;
+    private final int vSize;
+    private final int mSize;
+
+    /**
+     * The transformed-tile buffers of a network's Winograd convolutions, one pair for all of them:
+     * ops run one at a time and no conv keeps anything in them between passes, so the largest
+     * conv's size serves all (each conv held its own pair: ~200 MB of ResNet-20's memory at batch
+     * 128). Sizes are reserved as the convs are built and the arrays allocated at the first pass.
+     */
+    public static final class Scratch {
+        private int vSize;
+        private int mSize;
+        private float[] v = new float[0];
+        private float[] m = new float[0];
+
+        void reserve(int v, int m) {
+            vSize = Math.max(vSize, v);
+            mSize = Math.max(mSize, m);
+        }
+
+        float[] v() {
+            if (v.length < vSize) {
+                v = new float[vSize];
+            }
+            return v;
+        }
+
+        float[] m() {
+            if (m.length < mSize) {
+                m = new float[mSize];
+            }
+            return m;
+        }
+    }
     /** Per slot of {@link Parallel#forChunks}: the weight gradient in the transformed domain, summed over the slot's tiles [16][F][C]. */
     private final float[] dwPart;
     /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
@@ -96,6 +135,12 @@ public final class Winograd {
     /** Output planes (and their gradients) row-major, or in {@link WindowOrder}'s window-major order when asked. */
     public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads,
                     boolean windowMajor) {
+        this(gemm, channels, filters, h, w, ph, pw, groupExamples, threads, windowMajor, new Scratch());
+    }
+
+    /** As above, the transformed tiles in {@code scratch}, shared with the network's other Winograd convolutions. */
+    public Winograd(Gemm gemm, int channels, int filters, int h, int w, int ph, int pw, int groupExamples, int threads,
+                    boolean windowMajor, Scratch scratch) {
         this.gemm = gemm;
         this.channels = channels;
         this.filters = filters;
@@ -133,8 +178,10 @@ public final class Winograd {
         int unit = gemm.packedRows();
         this.channelRows = (channels + unit - 1) / unit * unit;
         this.filterRows = (filters + unit - 1) / unit * unit;
-        this.v = new float[threads * POINTS * pointStride(channelRows * groupLd)];
-        this.m = new float[threads * POINTS * pointStride(filterRows * groupLd)];
+        this.vSize = threads * POINTS * pointStride(channelRows * groupLd);
+        this.mSize = threads * POINTS * pointStride(filterRows * groupLd);
+        this.shared = scratch;
+        scratch.reserve(vSize, mSize);
         this.dwPart = new float[Parallel.slots(threads) * POINTS * filters * channels];
         int planeSize = vector ? planeH * 2 * halfRow : planeH * planeW;
         int gradSize = vector ? VectorWinograd.columnPlanes(planeH, halfRow) : planeH * planeW;
@@ -179,6 +226,7 @@ public final class Winograd {
 
     /** Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per forward pass. */
     public void prepareForward(float[] params, int wOff) {
+        takeScratch();
         transformIfChanged(params, wOff);
         if (!forwardPacked) {
             for (int x = 0; x < POINTS; x++) {
@@ -198,6 +246,7 @@ public final class Winograd {
             throw new IllegalArgumentException("slots must be 1 .. " + dwPart.length / (POINTS * filters * channels) + ", not " + slots);
         }
         slotsInUse = slots;
+        takeScratch();
         java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
         if (inputGradient) {
             transformIfChanged(params, wOff);
@@ -208,6 +257,12 @@ public final class Winograd {
                 backwardPacked = true;
             }
         }
+    }
+
+    /** The shared buffers for this pass (on the caller's thread, before the pass's tasks read the fields). */
+    private void takeScratch() {
+        v = shared.v();
+        m = shared.m();
     }
 
     /** u from the weights at {@code wOff}, unless it already holds their transform (compared bit for bit). */

@@ -132,4 +132,58 @@ class WinogradTest {
             }
         }
     }
+
+    /**
+     * Convolutions of one network share one {@link Winograd.Scratch}: run in turn (a chain of two of
+     * different shapes, forward then backward in reverse, as a training step does), each computes
+     * bit for bit what it computes with buffers of its own.
+     */
+    @Test
+    void convolutionsSharingTheirScratchComputeAsAlone() {
+        Random r = new Random(5);
+        int n = 3;
+        try (Parallel par = new Parallel(2)) {
+            Winograd.Scratch shared = new Winograd.Scratch();
+            int[][] shapes = {{3, 8, 12, 12}, {8, 5, 12, 12}}; // c, f, h, w (pad 1: the output as large as the input)
+            float[][] results = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                Random data = new Random(9);
+                Gemm gemm = Gemm.of(true);
+                Winograd[] convs = new Winograd[2];
+                for (int i = 0; i < 2; i++) {
+                    int[] s = shapes[i];
+                    convs[i] = run == 0 ? new Winograd(gemm, s[0], s[1], s[2], s[3], 1, 1, 2, par.threads(), false)
+                            : new Winograd(gemm, s[0], s[1], s[2], s[3], 1, 1, 2, par.threads(), false, shared);
+                }
+                float[] x = random(data, 3 * n * 144);
+                float[] params = random(data, 8 * 3 * 9 + 5 * 8 * 9);
+                float[] y1 = new float[8 * n * 144];
+                float[] y2 = new float[5 * n * 144];
+                float[] dy2 = random(data, y2.length);
+                float[] dy1 = new float[y1.length];
+                float[] dx = new float[x.length];
+                float[] grads = new float[params.length];
+                int w2 = 8 * 3 * 9;
+                convs[0].prepareForward(params, 0);
+                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].forward(p, x, n, e0, e1, y1, e0 * 144, n * 144, part));
+                convs[1].prepareForward(params, w2);
+                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].forward(p, y1, n, e0, e1, y2, e0 * 144, n * 144, part));
+                convs[1].prepareBackward(params, w2, true, par.slotsOf(n, 2));
+                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].backward(p, y1, n, e0, e1, dy2, e0 * 144, n * 144, dy1, part, slot));
+                convs[1].finishBackward(grads, w2);
+                convs[0].prepareBackward(params, 0, true, par.slotsOf(n, 2));
+                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].backward(p, x, n, e0, e1, dy1, e0 * 144, n * 144, dx, part, slot));
+                convs[0].finishBackward(grads, 0);
+                float[] all = new float[y2.length + dx.length + grads.length];
+                System.arraycopy(y2, 0, all, 0, y2.length);
+                System.arraycopy(dx, 0, all, y2.length, dx.length);
+                System.arraycopy(grads, 0, all, y2.length + dx.length, grads.length);
+                results[run] = all;
+            }
+            assertTrue(Arrays.equals(results[0], results[1]), "shared scratch changed the results");
+            for (float v : results[1]) {
+                assertTrue(Float.isFinite(v), "finite results");
+            }
+        }
+    }
 }

@@ -149,7 +149,10 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         Dims d = dims(op);
         Group g = group(op, ctx);
         if (winograd(op, ctx)) {
-            ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads, $L)",
+            // one scratch for all the network's Winograd convs (they run one at a time)
+            ctx.kernel("winogradScratch", JavaEmitContext.WINOGRAD.nestedClass("Scratch"),
+                    CodeBlock.of("new $T()", JavaEmitContext.WINOGRAD.nestedClass("Scratch")));
+            ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads, $L, winogradScratch)",
                     JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
         } else {
             if (!pointwise(op)) {
