@@ -59,4 +59,36 @@ class InferenceMemoryTest {
         assertTrue(fields > 0, "no gradient buffer fields in " + net.getClass());
         return total;
     }
+
+    /**
+     * Gradients whose backward ranges do not meet share arrays (GradientSharing): a chain of eight
+     * convs and relus holds far fewer gradient arrays than tensors, and trains as before (the
+     * generated-vs-reference and PyTorch cross-checks run every model so).
+     */
+    @Test
+    void gradientsOfAChainShareAFewArrays() throws Exception {
+        CheckedModel model = RandomModels.check("G", "input 10x10x2\nconv 4 3x3 pad same; relu; conv 4 3x3 pad same; relu; conv 4 3x3 pad same; relu\n"
+                + "conv 4 3x3 pad same; relu; flatten; dense 6; relu; dense 3");
+        int n = 2;
+        try (Network net = JavaBackend.build(model, n, 1, JavaBackend.Options.DEFAULT)) {
+            float[] x = new float[n * net.inputSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.cos(i);
+            }
+            net.forward(x, n, true);
+            Arrays.fill(net.outputGradient(), 0.1f);
+            net.backward(n);
+            java.util.Set<float[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            int fields = 0;
+            for (Field f : net.getClass().getDeclaredFields()) {
+                if (f.getType() == float[].class && f.getName().matches("d\\d+(_\\d+)?")) {
+                    f.setAccessible(true);
+                    fields++;
+                    distinct.add((float[]) f.get(net));
+                }
+            }
+            assertTrue(fields >= 6, fields + " gradient buffers");
+            assertTrue(distinct.size() <= 4, distinct.size() + " arrays for " + fields + " gradient buffers (input and output keep their own)");
+        }
+    }
 }

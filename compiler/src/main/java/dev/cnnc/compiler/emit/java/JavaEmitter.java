@@ -221,6 +221,16 @@ public final class JavaEmitter {
                 .addJavadoc("The gradient buffers, at the first backward.\n")
                 .beginControlFlow("if (gradientsAllocated)").addStatement("return").endControlFlow();
         type.addField(boolean.class, "gradientsAllocated", Modifier.PRIVATE);
+        // gradients whose backward ranges do not meet share arrays (GradientSharing)
+        List<GradientSharing.Pool> pools = GradientSharing.of(plan, ctx);
+        java.util.Set<String> pooled = new java.util.HashSet<>();
+        for (GradientSharing.Pool pool : pools) {
+            pooled.addAll(pool.buffers());
+            allocateGradients.addStatement("final float[] $L = new float[maxBatch * $L]", pool.name(), pool.perExample());
+            for (String buffer : pool.buffers()) {
+                allocateGradients.addStatement("this.$L = $L", buffer, pool.name());
+            }
+        }
         for (Map.Entry<String, String[]> b : ctx.buffers.entrySet()) {
             TypeName t = switch (b.getValue()[0]) {
                 case "int[]" -> TypeName.get(int[].class);
@@ -233,7 +243,9 @@ public final class JavaEmitter {
             } else {
                 type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             }
-            (gradient ? allocateGradients : ctor).addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
+            if (!pooled.contains(b.getKey())) {
+                (gradient ? allocateGradients : ctor).addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
+            }
         }
         type.addMethod(allocateGradients.addStatement("gradientsAllocated = true").build());
         for (Map.Entry<String, JavaEmitContext.Kernel> k : ctx.kernels.entrySet()) {
