@@ -30,15 +30,19 @@ class OpenClVsJavaTest {
     @Test
     void openClMatchesTheReferenceAndTheJavaBackend() throws Exception {
         List<String> bodies = RandomModels.bodies(new Random(23));
-        BothBackends both = BothBackends.compile(bodies, "C");
+        checkAll(BothBackends.compile(bodies, "C"), bodies, "");
+    }
+
+    /** Each model on OpenCL against the double-precision reference and the Java backend; {@code label} names the build in failures. */
+    private static void checkAll(BothBackends both, List<String> bodies, String label) throws Exception {
         for (int m = 0; m < bodies.size(); m++) {
             String body = bodies.get(m);
             try (Network cl = both.openCl(m); Network java = both.java(m)) {
                 for (GradCheck.Row row : GradCheck.againstReference(both.models().get(m), cl, 3, new Random(m))) {
                     assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
-                            + row.floor() + ") on OpenCL\n" + body);
+                            + row.floor() + ") on OpenCL" + (label.isEmpty() ? "" : " with " + label) + "\n" + body);
                 }
-                compare(cl, java, new Random(100 + m), body);
+                compare(cl, java, new Random(100 + m), label.isEmpty() ? body : label + ": " + body);
             }
         }
     }
@@ -93,18 +97,7 @@ class OpenClVsJavaTest {
         bodies.add("input 9x9x3\nconv 8 3x3 pad same nobias; batchnorm; relu; conv 8 3x3 pad same nobias; batchnorm; relu; flatten; dense 3");
         bodies.add("input 40\ndense 12; batchnorm; tanh; dense 4");
         BothBackends both = BothBackends.compile(bodies, "F");
-        withProperty("cnnc.opencl.floatSums", "true", () -> {
-            for (int m = 0; m < bodies.size(); m++) {
-                String body = bodies.get(m);
-                try (Network cl = both.openCl(m); Network java = both.java(m)) {
-                    for (GradCheck.Row row : GradCheck.againstReference(both.models().get(m), cl, 3, new Random(m))) {
-                        assertTrue(row.within(TOLERANCE), () -> row.what() + ": relative error " + row.error() + " (float32 noise floor "
-                                + row.floor() + ") on OpenCL with float sums\n" + body);
-                    }
-                    compare(cl, java, new Random(100 + m), "float sums: " + body);
-                }
-            }
-        });
+        withProperty("cnnc.opencl.floatSums", "true", () -> checkAll(both, bodies, "float sums"));
     }
 
     /**

@@ -62,6 +62,8 @@ public final class OpenClContext implements AutoCloseable {
     private final List<cl_kernel> kernels = new ArrayList<>();
     /** Decided once, so that the programs this context builds and the launches of their products agree. */
     private final int[] localTiles;
+    /** Decided once too: read at every split launch. */
+    private final int computeUnits;
 
     /**
      * What the host asked of the device since {@link #resetTraffic()}: kernel launches, copies each
@@ -82,6 +84,7 @@ public final class OpenClContext implements AutoCloseable {
         this.context = context;
         this.queue = queue;
         this.localTiles = chooseLocalTiles(device);
+        this.computeUnits = chooseComputeUnits(device);
     }
 
     /**
@@ -181,7 +184,7 @@ public final class OpenClContext implements AutoCloseable {
      */
     public static String productPlan(OpenClDevices.Device device) {
         int[] tiles = chooseLocalTiles(device);
-        String split = String.format(java.util.Locale.ROOT, "split products sized for %d compute units (%s)", Math.max(1, device.computeUnits()),
+        String split = String.format(java.util.Locale.ROOT, "split products sized for %d compute units (%s)", chooseComputeUnits(device),
                 tiles == null ? WorkGroups.PARTS_PER_CPU_UNIT + " parts a unit" : WorkGroups.GROUPS_PER_UNIT + " groups a unit");
         return tiles == null ? "products in register tiles, work groups chosen by the runtime; " + split
                 : String.format(java.util.Locale.ROOT, "products in local-memory tiles, groups of up to %dx%d items (%,d bytes of local memory); %s",
@@ -199,10 +202,14 @@ public final class OpenClContext implements AutoCloseable {
 
     /**
      * The device's compute units, which split products are sized by; the
-     * {@code cnnc.opencl.computeUnits} property overrides it, so that tests on a CPU device
-     * launch the splits a large GPU would.
+     * {@code cnnc.opencl.computeUnits} property overrides it when this context is opened, so that
+     * tests on a CPU device launch the splits a large GPU would.
      */
     public int computeUnits() {
+        return computeUnits;
+    }
+
+    private static int chooseComputeUnits(OpenClDevices.Device device) {
         String forced = System.getProperty("cnnc.opencl.computeUnits");
         if (forced != null && forced.matches("[1-9][0-9]{0,5}")) {
             return Integer.parseInt(forced);
