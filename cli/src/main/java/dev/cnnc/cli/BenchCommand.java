@@ -284,7 +284,8 @@ final class BenchCommand extends ModelCommand {
             for (int i = 0; i < batch; i++) {
                 labels[i] = random.nextInt(net.outputSize());
             }
-            Optimizer adam = Optimizer.adam(net.parameters().length, 1e-4, 0.9, 0.999, 1e-8, 0);
+            // inference holds no optimizer state (two arrays as large as the parameters), as a user's predict does not
+            Optimizer adam = mode == Mode.train ? Optimizer.adam(net.parameters().length, 1e-4, 0.9, 0.999, 1e-8, 0) : null;
             if (freeze != null && mode == Mode.train) {
                 Frozen frozen = Frozen.of(model, Frozen.through(model, freeze, "--freeze"), net.parameters().length, false);
                 adam.setTrainable(frozen.trainable());

@@ -84,8 +84,8 @@ public final class GradCheck {
     }
 
     /**
-     * Generated code against the reference for two training steps' worth of forward and backward
-     * and one inference forward: outputs, running statistics, every parameter's gradient, the
+     * Generated code against the reference for two inference forwards, two training steps' worth
+     * of forward and backward, and one more inference forward: outputs, running statistics, every parameter's gradient, the
      * input gradient. The network's parameters are overwritten with random ones.
      */
     public static List<Row> againstReference(CheckedModel model, Network net, int n, Random random) {
@@ -101,6 +101,14 @@ public final class GradCheck {
         net.setSeed(random.nextLong());
         net.setInputGradientEnabled(true);
         List<Row> rows = new ArrayList<>();
+        // inference first, twice: a network that has not trained runs on inference's arrays, shared
+        // by liveness (each pass finds the last one's values in them, never zeros)
+        double[] inferred = ref.forward(xd, n, false, k -> null);
+        for (int pass = 0; pass < 2; pass++) {
+            poison(net.output());
+            net.forward(x, n, false);
+            rows.add(new Row("output", "inference output before training", error(inferred, net.output(), n * net.outputSize())));
+        }
         for (int pass = 0; pass < 2; pass++) {
             double[] stateBefore = ref.state.clone();
             poison(net.output(), net.gradients(), net.inputGradient());

@@ -51,11 +51,17 @@ public final class Winograd {
     private final int planeH;
     private final int planeW;
 
-    /** G g G^T for every (filter, channel): [16][F][C]. */
-    private final float[] u;
-    /** u packed per point for the forward products (F x C) and the input gradient's (C x F). */
+    /**
+     * G g G^T for every (filter, channel): [16][F][C]. A network that only infers transforms into
+     * the shared {@link Scratch} (only the packed copy stays); the first backward gives the conv its
+     * own, so a training step transforms once for its forward and backward packings.
+     */
+    private float[] ownU;
+    /** Whether ownU holds the transform of the current weights. */
+    private boolean ownUCurrent;
+    /** u packed per point for the forward products (F x C) and the input gradient's (C x F; allocated by the first backward that needs it). */
     private final float[][] uPack;
-    private final float[][] uTPack;
+    private float[][] uTPack;
     /**
      * Per thread: transformed input tiles (and, in backward, the input gradient's) [16][C][tiles];
      * the shared {@link Scratch}'s, taken by {@link #prepareForward} and {@link #prepareBackward}.
@@ -72,16 +78,39 @@ public final class Winograd {
      * ops run one at a time and no conv keeps anything in them between passes, so the largest
      * conv's size serves all (each conv held its own pair: ~200 MB of ResNet-20's memory at batch
      * 128). Sizes are reserved as the convs are built and the arrays allocated at the first pass.
+     * The weight gradient's per-slot parts are shared the same way, and only a backward pass
+     * allocates them (and the weights' transform of a conv that has not trained yet): each conv had its own, 8 slots of 16 transformed copies of its weights
+     * (134 MB for one of ResNet-18's 512-filter convs), held even by a network that only infers.
      */
     public static final class Scratch {
         private int vSize;
         private int mSize;
+        private int dwSize;
+        private int uSize;
         private float[] v = new float[0];
         private float[] m = new float[0];
+        private float[] dw = new float[0];
+        private float[] u = new float[0];
 
-        void reserve(int v, int m) {
+        void reserve(int v, int m, int dw, int u) {
             vSize = Math.max(vSize, v);
             mSize = Math.max(mSize, m);
+            dwSize = Math.max(dwSize, dw);
+            uSize = Math.max(uSize, u);
+        }
+
+        float[] u() {
+            if (u.length < uSize) {
+                u = new float[uSize];
+            }
+            return u;
+        }
+
+        float[] dw() {
+            if (dw.length < dwSize) {
+                dw = new float[dwSize];
+            }
+            return dw;
         }
 
         float[] v() {
@@ -98,8 +127,13 @@ public final class Winograd {
             return m;
         }
     }
-    /** Per slot of {@link Parallel#forChunks}: the weight gradient in the transformed domain, summed over the slot's tiles [16][F][C]. */
-    private final float[] dwPart;
+    /**
+     * Per slot of {@link Parallel#forChunks}: the weight gradient in the transformed domain, summed
+     * over the slot's tiles [16][F][C]; the shared {@link Scratch}'s, taken by {@link #prepareBackward}.
+     */
+    private float[] dwPart;
+    /** The slots dwPart has room for. */
+    private final int dwSlots;
     /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
     private int slotsInUse;
     /**
@@ -170,10 +204,8 @@ public final class Winograd {
         this.halfRow = vector ? VectorWinograd.halfRow(tilesX) : 0;
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
-        this.u = new float[POINTS * filters * channels];
         this.transformedFrom = new float[filters * channels * 9];
         this.uPack = new float[POINTS][gemm.packedSize(filters, channels)];
-        this.uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
         int unit = gemm.packedRows();
         this.channelRows = (channels + unit - 1) / unit * unit;
@@ -181,8 +213,8 @@ public final class Winograd {
         this.vSize = threads * POINTS * pointStride(channelRows * groupLd);
         this.mSize = threads * POINTS * pointStride(filterRows * groupLd);
         this.shared = scratch;
-        scratch.reserve(vSize, mSize);
-        this.dwPart = new float[Parallel.slots(threads) * POINTS * filters * channels];
+        this.dwSlots = Parallel.slots(threads);
+        scratch.reserve(vSize, mSize, dwSlots * POINTS * filters * channels, POINTS * filters * channels);
         int planeSize = vector ? planeH * 2 * halfRow : planeH * planeW;
         int gradSize = vector ? VectorWinograd.columnPlanes(planeH, halfRow) : planeH * planeW;
         this.paddedPlane = ThreadLocal.withInitial(() -> new float[planeSize]);
@@ -229,6 +261,7 @@ public final class Winograd {
         takeScratch();
         transformIfChanged(params, wOff);
         if (!forwardPacked) {
+            float[] u = transformed();
             for (int x = 0; x < POINTS; x++) {
                 gemm.pack(u, x * filters * channels, channels, false, filters, channels, uPack[x]);
             }
@@ -242,15 +275,22 @@ public final class Winograd {
      * per backward pass, before {@link #backward}.
      */
     public void prepareBackward(float[] params, int wOff, boolean inputGradient, int slots) {
-        if (slots < 1 || slots * POINTS * filters * channels > dwPart.length) {
-            throw new IllegalArgumentException("slots must be 1 .. " + dwPart.length / (POINTS * filters * channels) + ", not " + slots);
+        if (slots < 1 || slots > dwSlots) {
+            throw new IllegalArgumentException("slots must be 1 .. " + dwSlots + ", not " + slots);
         }
         slotsInUse = slots;
         takeScratch();
+        dwPart = shared.dw();
         java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
         if (inputGradient) {
             transformIfChanged(params, wOff);
             if (!backwardPacked) {
+                if (uTPack == null) {
+                    uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
+                    ownU = new float[POINTS * filters * channels];
+                    ownUCurrent = false;
+                }
+                float[] u = transformed();
                 for (int x = 0; x < POINTS; x++) {
                     gemm.pack(u, x * filters * channels, channels, true, channels, filters, uTPack[x]);
                 }
@@ -265,21 +305,32 @@ public final class Winograd {
         m = shared.m();
     }
 
-    /** u from the weights at {@code wOff}, unless it already holds their transform (compared bit for bit). */
+    /** Notes the weights at {@code wOff}, unless they are those last seen (compared bit for bit): their packings are then stale. */
     private void transformIfChanged(float[] params, int wOff) {
         int size = transformedFrom.length;
         if (transformed && java.util.Arrays.equals(params, wOff, wOff + size, transformedFrom, 0, size)) {
             return;
         }
         System.arraycopy(params, wOff, transformedFrom, 0, size);
-        transformWeights(params, wOff);
         transformed = true;
+        ownUCurrent = false;
         forwardPacked = false;
         backwardPacked = false;
     }
 
+    /** u for the noted weights: the conv's own, transformed once per change, or the shared scratch's, transformed now. */
+    private float[] transformed() {
+        if (ownU != null && ownUCurrent) {
+            return ownU;
+        }
+        float[] u = ownU != null ? ownU : shared.u();
+        transformWeights(transformedFrom, 0, u);
+        ownUCurrent = ownU != null;
+        return u;
+    }
+
     /** u[x][f][c] = (G g G^T)[x] for g = the 3x3 weights of (f, c). */
-    private void transformWeights(float[] params, int wOff) {
+    private void transformWeights(float[] params, int wOff, float[] u) {
         int fc = filters * channels;
         float[] t = scratch; // G g: 4 x 3
         for (int f = 0; f < filters; f++) {

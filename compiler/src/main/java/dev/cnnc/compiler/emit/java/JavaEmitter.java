@@ -86,6 +86,11 @@ public final class JavaEmitter {
         MethodSpec.Builder forward = MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(float[].class, "input").addParameter(int.class, "n").addParameter(boolean.class, "training");
         forward.addStatement("checkBatch(n)");
+        forward.beginControlFlow("if (training)")
+                .addStatement("if (bufferLayout != TRAINING_LAYOUT) trainingBuffers()")
+                .nextControlFlow("else if (bufferLayout == 0)")
+                .addStatement("inferenceBuffers()")
+                .endControlFlow();
         forward.addStatement("lastBatch = training ? n : 0");
         forward.addStatement("run(input, 0, n, training)");
         MethodSpec.Builder run = MethodSpec.methodBuilder("run").addModifiers(Modifier.PRIVATE)
@@ -94,18 +99,25 @@ public final class JavaEmitter {
                 .addParameter(boolean.class, "training");
         run.addStatement(toInternal(plan.input(), "input", "start * INPUT_SIZE", ctx.value(plan.input())));
         List<MethodSpec> opMethods = new ArrayList<>();
+        // the code of each step of a pass, for BufferLayouts: the input copied in, the ops' forwards, the output copied out, the ops' backwards
+        List<String> inferenceSteps = new ArrayList<>();
+        inferenceSteps.add(ctx.value(plan.input()));
         for (int k = 0; k < plan.ops().size(); k++) {
             Op op = plan.ops().get(k);
             String name = "forward" + k + label(op);
+            CodeBlock code = forward(op, k, ctx);
+            inferenceSteps.add(code.toString());
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
                     .addParameter(int.class, "n").addParameter(boolean.class, "training")
                     .addJavadoc("$L\n", PlanText.comment(op, plan))
-                    .addCode(forward(op, k, ctx)).build());
+                    .addCode(code).build());
             run.addStatement("long start$L = System.nanoTime()", k);
             run.addStatement("$L(n, training)", name);
             run.addStatement("forwardNanos[$L] += System.nanoTime() - start$L", k, k);
         }
         run.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output", "start * OUTPUT_SIZE"));
+        inferenceSteps.add(ctx.value(plan.output()));
+        List<String> trainingSteps = new ArrayList<>(inferenceSteps);
 
         MethodSpec.Builder backward = MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(int.class, "n");
@@ -128,8 +140,10 @@ public final class JavaEmitter {
             } else {
                 body.add(backward(op, k, ctx, true));
             }
+            CodeBlock code = body.build();
+            trainingSteps.add(code.toString());
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
-                    .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(body.build()).build());
+                    .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(code).build());
             backward.beginControlFlow("if ($L >= frozenOps)", k);
             backward.addStatement("long start$L = System.nanoTime()", k);
             backward.addStatement("$L(n)", name);
@@ -179,11 +193,15 @@ public final class JavaEmitter {
 
         // Fields last: emitting the ops may declare buffers.
         type.addField(int.class, "maxBatch", Modifier.PRIVATE, Modifier.FINAL);
+        type.addField(int.class, "threads", Modifier.PRIVATE, Modifier.FINAL);
         type.addField(PARALLEL, "par", Modifier.PRIVATE, Modifier.FINAL);
         type.addField(JavaEmitContext.GEMM, "gemm", Modifier.PRIVATE, Modifier.FINAL);
-        for (String f : List.of("params", "grads", "state", "output", "outputGradient", "inputGradient")) {
+        for (String f : List.of("params", "state", "output", "outputGradient")) {
             type.addField(float[].class, f, Modifier.PRIVATE, Modifier.FINAL);
         }
+        // as large as the parameters and the input batch: only a network that trains (or is asked for them) holds them
+        type.addField(float[].class, "grads", Modifier.PRIVATE);
+        type.addField(float[].class, "inputGradient", Modifier.PRIVATE);
         type.addField(FieldSpec.builder(RNG, "random", Modifier.PRIVATE, Modifier.FINAL).initializer("new $T(0)", RNG).build());
         type.addField(boolean.class, "inputGradientEnabled", Modifier.PRIVATE);
         type.addField(FieldSpec.builder(long[].class, "forwardNanos", Modifier.PRIVATE, Modifier.FINAL)
@@ -209,17 +227,17 @@ public final class JavaEmitter {
                 .addStatement("throw new IllegalArgumentException(\"maxBatch must be at least 1, is \" + maxBatch)")
                 .endControlFlow()
                 .addStatement("this.maxBatch = maxBatch")
+                .addStatement("this.threads = threads")
                 .addStatement("this.par = new $T(threads)", PARALLEL)
                 .addStatement("this.gemm = $T.of($L)", JavaEmitContext.GEMM, options.vector())
                 .addStatement("this.params = new float[PARAMETER_COUNT]")
-                .addStatement("this.grads = new float[PARAMETER_COUNT]")
                 .addStatement("this.state = new float[STATE_COUNT]")
                 .addStatement("this.output = new float[maxBatch * OUTPUT_SIZE]")
-                .addStatement("this.outputGradient = new float[maxBatch * OUTPUT_SIZE]")
-                .addStatement("this.inputGradient = new float[maxBatch * INPUT_SIZE]");
+                .addStatement("this.outputGradient = new float[maxBatch * OUTPUT_SIZE]");
         MethodSpec.Builder allocateGradients = MethodSpec.methodBuilder("allocateGradients").addModifiers(Modifier.PRIVATE)
                 .addJavadoc("The gradient buffers, at the first backward.\n")
-                .beginControlFlow("if (gradientsAllocated)").addStatement("return").endControlFlow();
+                .beginControlFlow("if (gradientsAllocated)").addStatement("return").endControlFlow()
+                .addStatement("gradients()").addStatement("inputGradient()");
         type.addField(boolean.class, "gradientsAllocated", Modifier.PRIVATE);
         // gradients whose backward ranges do not meet share arrays (GradientSharing)
         List<GradientSharing.Pool> pools = GradientSharing.of(plan, ctx);
@@ -231,6 +249,38 @@ public final class JavaEmitter {
                 allocateGradients.addStatement("this.$L = $L", buffer, pool.name());
             }
         }
+        // activations and scratch share arrays by liveness, in an inference and a training layout (BufferLayouts);
+        // what a runtime kernel is built with, or a caller reads (dropout masks), keeps its own array
+        java.util.Set<String> fixed = new java.util.HashSet<>();
+        for (JavaEmitContext.Kernel k : ctx.kernels.values()) {
+            fixed.addAll(BufferLayouts.names(k.init().toString(), ctx.buffers.keySet()));
+        }
+        for (int i = 0; i < plan.dropoutCount(); i++) {
+            fixed.add("mask" + i);
+        }
+        Map<String, String[]> candidates = new java.util.LinkedHashMap<>();
+        ctx.buffers.forEach((name, declared) -> {
+            if (!gradientBuffers.contains(name) && !fixed.contains(name)) {
+                candidates.put(name, declared);
+            }
+        });
+        List<BufferLayouts.Pool> inferencePools = BufferLayouts.of("inferencePool", candidates, inferenceSteps);
+        List<BufferLayouts.Pool> trainingPools = BufferLayouts.of("trainingPool", candidates, trainingSteps);
+        java.util.Set<String> laidOut = new java.util.LinkedHashSet<>();
+        trainingPools.forEach(p -> laidOut.addAll(p.buffers()));
+        type.addField(FieldSpec.builder(int.class, "TRAINING_LAYOUT", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("2").build());
+        type.addField(FieldSpec.builder(int.class, "bufferLayout", Modifier.PRIVATE)
+                .addJavadoc("0 until the first forward, then 1 (inference's arrays) or {@link #TRAINING_LAYOUT}.\n").build());
+        type.addMethod(layoutMethod("inferenceBuffers", "The arrays of an inference pass: activations share them as soon as their last reader is done.",
+                inferencePools, laidOut, 1));
+        type.addMethod(layoutMethod("trainingBuffers", "The arrays of a training step (and of inference after one): what backward reads is kept.",
+                trainingPools, laidOut, 2));
+        type.addMethod(MethodSpec.methodBuilder("largest").addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(int.class)
+                .addParameter(int[].class, "sizes").varargs()
+                .addStatement("int most = 0")
+                .addStatement("for (int s : sizes) most = Math.max(most, s)")
+                .addStatement("return most").build());
         for (Map.Entry<String, String[]> b : ctx.buffers.entrySet()) {
             TypeName t = switch (b.getValue()[0]) {
                 case "int[]" -> TypeName.get(int[].class);
@@ -238,12 +288,12 @@ public final class JavaEmitter {
                 default -> TypeName.get(float[].class);
             };
             boolean gradient = gradientBuffers.contains(b.getKey());
-            if (gradient) {
+            if (gradient || laidOut.contains(b.getKey())) {
                 type.addField(t, b.getKey(), Modifier.PRIVATE);
             } else {
                 type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             }
-            if (!pooled.contains(b.getKey())) {
+            if (!pooled.contains(b.getKey()) && !laidOut.contains(b.getKey())) {
                 (gradient ? allocateGradients : ctor).addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
             }
         }
@@ -263,6 +313,26 @@ public final class JavaEmitter {
                 .skipJavaLangImports(true)
                 .indent("    ")
                 .build();
+    }
+
+    /**
+     * A method giving every laid-out buffer its array of {@code pools} (the others null: a pass of
+     * this kind never touches them), the previous layout's arrays dropped first.
+     */
+    private static MethodSpec layoutMethod(String name, String doc, List<BufferLayouts.Pool> pools, java.util.Set<String> laidOut, int layout) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc("$L\n", doc);
+        for (String buffer : laidOut) {
+            m.addStatement("this.$L = null", buffer);
+        }
+        for (BufferLayouts.Pool pool : pools) {
+            String element = pool.type().replace("[]", "");
+            m.addStatement("final $L[] $L = new $L[$L]", element, pool.name(), element,
+                    pool.sizes().size() == 1 ? pool.sizes().get(0) : "largest(" + String.join(", ", pool.sizes()) + ")");
+            for (String buffer : pool.buffers()) {
+                m.addStatement("this.$L = $L", buffer, pool.name());
+            }
+        }
+        return m.addStatement("bufferLayout = $L", layout).build();
     }
 
     private static void constant(TypeSpec.Builder type, String name, long value) {
@@ -362,11 +432,14 @@ public final class JavaEmitter {
         type.addMethod(getter("maxBatch", int.class, "return maxBatch"));
         type.addMethod(MethodSpec.methodBuilder("tensors").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO)).addStatement("return TENSORS").build());
-        for (String f : List.of("parameters:params", "gradients:grads", "state:state", "output:output", "outputGradient:outputGradient",
-                "inputGradient:inputGradient")) {
+        for (String f : List.of("parameters:params", "state:state", "output:output", "outputGradient:outputGradient")) {
             String[] p = f.split(":");
             type.addMethod(getter(p[0], float[].class, "return " + p[1]));
         }
+        type.addMethod(MethodSpec.methodBuilder("gradients").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(float[].class)
+                .addStatement("if (grads == null) grads = new float[PARAMETER_COUNT]").addStatement("return grads").build());
+        type.addMethod(MethodSpec.methodBuilder("inputGradient").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(float[].class)
+                .addStatement("if (inputGradient == null) inputGradient = new float[maxBatch * INPUT_SIZE]").addStatement("return inputGradient").build());
         type.addMethod(getter("endsWithSoftmax", boolean.class, "return $L", plan.endsWithSoftmax()));
         type.addMethod(MethodSpec.methodBuilder("opNames").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(String.class))).addStatement("return OP_NAMES").build());
