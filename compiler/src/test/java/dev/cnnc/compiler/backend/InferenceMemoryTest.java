@@ -91,4 +91,52 @@ class InferenceMemoryTest {
             assertTrue(distinct.size() <= 4, distinct.size() + " arrays for " + fields + " gradient buffers (input and output keep their own)");
         }
     }
+
+    /**
+     * Activations share arrays by liveness (BufferLayouts): a network that has only inferred holds a
+     * chain's activations in a few arrays, its first training forward gives what backward reads
+     * arrays of their own, and inference after training runs on those. Every model of the
+     * generated-vs-reference check infers twice on a fresh network before it trains.
+     */
+    @Test
+    void inferenceHoldsAChainsActivationsInAFewArrays() throws Exception {
+        CheckedModel model = RandomModels.check("A", "input 10x10x2\nconv 4 3x3 pad same; relu; conv 5 3x3 pad same; relu; conv 4 3x3 pad same; relu\n"
+                + "conv 6 3x3 pad same; relu; conv 4 3x3 pad same; relu; flatten; dense 6; relu; dense 3");
+        int n = 2;
+        try (Network net = JavaBackend.build(model, n, 1, new JavaBackend.Options(true, false))) {
+            float[] x = new float[n * net.inputSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(3 * i);
+            }
+            net.forward(x, n, false);
+            float[] inferred = Arrays.copyOf(net.output(), n * net.outputSize());
+            int[] inference = activationArrays(net);
+            assertTrue(inference[0] >= 12, inference[0] + " activation buffers");
+            assertTrue(inference[1] <= 3, inference[1] + " arrays for " + inference[0] + " activations in inference");
+            net.forward(x, n, true);
+            int[] training = activationArrays(net);
+            // the relus' outputs (their backward and the next conv's read them), the input and the flattened tensor at least
+            assertTrue(training[1] >= 8, training[1] + " arrays for " + training[0] + " activations in training");
+            net.forward(x, n, false);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(inferred, Arrays.copyOf(net.output(), n * net.outputSize()),
+                    "inference on the training arrays");
+        }
+    }
+
+    /** {activation buffers (fields t0, t1 ... holding an array), distinct arrays among them}. */
+    private static int[] activationArrays(Network net) throws IllegalAccessException {
+        java.util.Set<float[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int fields = 0;
+        for (Field f : net.getClass().getDeclaredFields()) {
+            if (f.getType() == float[].class && f.getName().matches("t\\d+")) {
+                f.setAccessible(true);
+                float[] a = (float[]) f.get(net);
+                if (a != null) {
+                    fields++;
+                    distinct.add(a);
+                }
+            }
+        }
+        return new int[] {fields, distinct.size()};
+    }
 }

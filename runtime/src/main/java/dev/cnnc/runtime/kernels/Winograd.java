@@ -51,14 +51,7 @@ public final class Winograd {
     private final int planeH;
     private final int planeW;
 
-    /**
-     * G g G^T for every (filter, channel): [16][F][C]. A network that only infers transforms into
-     * the shared {@link Scratch} (only the packed copy stays); the first backward gives the conv its
-     * own, so a training step transforms once for its forward and backward packings.
-     */
-    private float[] ownU;
-    /** Whether ownU holds the transform of the current weights. */
-    private boolean ownUCurrent;
+
     /** u packed per point for the forward products (F x C) and the input gradient's (C x F; allocated by the first backward that needs it). */
     private final float[][] uPack;
     private float[][] uTPack;
@@ -79,7 +72,7 @@ public final class Winograd {
      * conv's size serves all (each conv held its own pair: ~200 MB of ResNet-20's memory at batch
      * 128). Sizes are reserved as the convs are built and the arrays allocated at the first pass.
      * The weight gradient's per-slot parts are shared the same way, and only a backward pass
-     * allocates them (and the weights' transform of a conv that has not trained yet): each conv had its own, 8 slots of 16 transformed copies of its weights
+     * allocates them, as many slots as its loop uses (and the weights' transform, packed right after it): each conv had its own, 8 slots of 16 transformed copies of its weights
      * (134 MB for one of ResNet-18's 512-filter convs), held even by a network that only infers.
      */
     public static final class Scratch {
@@ -106,9 +99,10 @@ public final class Winograd {
             return u;
         }
 
-        float[] dw() {
-            if (dw.length < dwSize) {
-                dw = new float[dwSize];
+        /** Room for {@code size} floats of weight-gradient parts: what a pass's slots use, at most the reserved size. */
+        float[] dw(int size) {
+            if (dw.length < size) {
+                dw = new float[Math.min(Math.max(size, dw.length * 2), dwSize)];
             }
             return dw;
         }
@@ -280,15 +274,13 @@ public final class Winograd {
         }
         slotsInUse = slots;
         takeScratch();
-        dwPart = shared.dw();
+        dwPart = shared.dw(slots * POINTS * filters * channels);
         java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
         if (inputGradient) {
             transformIfChanged(params, wOff);
             if (!backwardPacked) {
                 if (uTPack == null) {
                     uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
-                    ownU = new float[POINTS * filters * channels];
-                    ownUCurrent = false;
                 }
                 float[] u = transformed();
                 for (int x = 0; x < POINTS; x++) {
@@ -313,19 +305,18 @@ public final class Winograd {
         }
         System.arraycopy(params, wOff, transformedFrom, 0, size);
         transformed = true;
-        ownUCurrent = false;
         forwardPacked = false;
         backwardPacked = false;
     }
 
-    /** u for the noted weights: the conv's own, transformed once per change, or the shared scratch's, transformed now. */
+    /**
+     * G g G^T of the noted weights for every (filter, channel), [16][F][C], in the shared
+     * {@link Scratch}: only the packings stay, so a training step transforms twice (for the forward's
+     * and the backward's packing; ~1 % of a ResNet-18 step) rather than hold a third copy per conv.
+     */
     private float[] transformed() {
-        if (ownU != null && ownUCurrent) {
-            return ownU;
-        }
-        float[] u = ownU != null ? ownU : shared.u();
+        float[] u = shared.u();
         transformWeights(transformedFrom, 0, u);
-        ownUCurrent = ownU != null;
         return u;
     }
 
