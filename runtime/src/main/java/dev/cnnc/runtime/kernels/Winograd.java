@@ -312,7 +312,7 @@ public final class Winograd {
     /**
      * G g G^T of the noted weights for every (filter, channel), [16][F][C], in the shared
      * {@link Scratch}: only the packings stay, so a training step transforms twice (for the forward's
-     * and the backward's packing; ~1 % of a ResNet-18 step) rather than hold a third copy per conv.
+     * and the backward's packing; by its operation count about 1 % of a ResNet-18 step, not measured) rather than hold a third copy per conv.
      */
     private float[] transformed() {
         float[] u = shared.u();
