@@ -51,8 +51,10 @@ public final class Winograd {
     private final int planeH;
     private final int planeW;
 
-
-    /** u packed per point for the forward products (F x C) and the input gradient's (C x F; allocated by the first backward that needs it). */
+    /**
+     * u = G g G^T packed per point for the forward products (F x C) and the input gradient's (C x F;
+     * allocated by the first backward that needs it).
+     */
     private final float[][] uPack;
     private float[][] uTPack;
     /**
@@ -71,24 +73,23 @@ public final class Winograd {
      * ops run one at a time and no conv keeps anything in them between passes, so the largest
      * conv's size serves all (each conv held its own pair: ~200 MB of ResNet-20's memory at batch
      * 128). Sizes are reserved as the convs are built and the arrays allocated at the first pass.
-     * The weight gradient's per-slot parts are shared the same way, and only a backward pass
-     * allocates them, as many slots as its loop uses (and the weights' transform, packed right after it): each conv had its own, 8 slots of 16 transformed copies of its weights
-     * (134 MB for one of ResNet-18's 512-filter convs), held even by a network that only infers.
+     * The weight gradient's per-slot parts are shared the same way, allocated by a backward pass for
+     * the slots its loop uses (each conv had its own, 8 slots of 16 transformed copies of its
+     * weights: 134 MB for one of ResNet-18's 512-filter convs, held even by a network that only
+     * infers), and so is the weights' transform, packed right after it is made.
      */
     public static final class Scratch {
         private int vSize;
         private int mSize;
-        private int dwSize;
         private int uSize;
         private float[] v = new float[0];
         private float[] m = new float[0];
         private float[] dw = new float[0];
         private float[] u = new float[0];
 
-        void reserve(int v, int m, int dw, int u) {
+        void reserve(int v, int m, int u) {
             vSize = Math.max(vSize, v);
             mSize = Math.max(mSize, m);
-            dwSize = Math.max(dwSize, dw);
             uSize = Math.max(uSize, u);
         }
 
@@ -99,10 +100,10 @@ public final class Winograd {
             return u;
         }
 
-        /** Room for {@code size} floats of weight-gradient parts: what a pass's slots use, at most the reserved size. */
+        /** Room for {@code size} floats of weight-gradient parts: what a pass's slots use. */
         float[] dw(int size) {
             if (dw.length < size) {
-                dw = new float[Math.min(Math.max(size, dw.length * 2), dwSize)];
+                dw = new float[size];
             }
             return dw;
         }
@@ -131,12 +132,12 @@ public final class Winograd {
     /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
     private int slotsInUse;
     /**
-     * The weights u was last transformed from, and which packings of that u are current: a forward
+     * The weights last seen, and which packings of their u are current: a forward
      * pass with unchanged weights (inference, or the backward right after a training forward) skips
      * the transform and the packing, which for one image cost about a fifth of the pass (JFR).
      */
-    private final float[] transformedFrom;
-    private boolean transformed;
+    private final float[] weights;
+    private boolean weightsNoted;
     private boolean forwardPacked;
     private boolean backwardPacked;
     /** Scratch of the weight transforms, which run on the caller's thread only. */
@@ -198,7 +199,7 @@ public final class Winograd {
         this.halfRow = vector ? VectorWinograd.halfRow(tilesX) : 0;
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
-        this.transformedFrom = new float[filters * channels * 9];
+        this.weights = new float[filters * channels * 9];
         this.uPack = new float[POINTS][gemm.packedSize(filters, channels)];
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
         int unit = gemm.packedRows();
@@ -208,7 +209,7 @@ public final class Winograd {
         this.mSize = threads * POINTS * pointStride(filterRows * groupLd);
         this.shared = scratch;
         this.dwSlots = Parallel.slots(threads);
-        scratch.reserve(vSize, mSize, dwSlots * POINTS * filters * channels, POINTS * filters * channels);
+        scratch.reserve(vSize, mSize, POINTS * filters * channels);
         int planeSize = vector ? planeH * 2 * halfRow : planeH * planeW;
         int gradSize = vector ? VectorWinograd.columnPlanes(planeH, halfRow) : planeH * planeW;
         this.paddedPlane = ThreadLocal.withInitial(() -> new float[planeSize]);
@@ -253,9 +254,9 @@ public final class Winograd {
     /** Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per forward pass. */
     public void prepareForward(float[] params, int wOff) {
         takeScratch();
-        transformIfChanged(params, wOff);
+        noteWeights(params, wOff);
         if (!forwardPacked) {
-            float[] u = transformed();
+            float[] u = transformWeights();
             for (int x = 0; x < POINTS; x++) {
                 gemm.pack(u, x * filters * channels, channels, false, filters, channels, uPack[x]);
             }
@@ -274,15 +275,16 @@ public final class Winograd {
         }
         slotsInUse = slots;
         takeScratch();
-        dwPart = shared.dw(slots * POINTS * filters * channels);
-        java.util.Arrays.fill(dwPart, 0, slots * POINTS * filters * channels, 0f);
+        int parts = slots * POINTS * filters * channels;
+        dwPart = shared.dw(parts);
+        java.util.Arrays.fill(dwPart, 0, parts, 0f);
         if (inputGradient) {
-            transformIfChanged(params, wOff);
+            noteWeights(params, wOff);
             if (!backwardPacked) {
                 if (uTPack == null) {
                     uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
                 }
-                float[] u = transformed();
+                float[] u = transformWeights();
                 for (int x = 0; x < POINTS; x++) {
                     gemm.pack(u, x * filters * channels, channels, true, channels, filters, uTPack[x]);
                 }
@@ -298,39 +300,34 @@ public final class Winograd {
     }
 
     /** Notes the weights at {@code wOff}, unless they are those last seen (compared bit for bit): their packings are then stale. */
-    private void transformIfChanged(float[] params, int wOff) {
-        int size = transformedFrom.length;
-        if (transformed && java.util.Arrays.equals(params, wOff, wOff + size, transformedFrom, 0, size)) {
+    private void noteWeights(float[] params, int wOff) {
+        int size = weights.length;
+        if (weightsNoted && java.util.Arrays.equals(params, wOff, wOff + size, weights, 0, size)) {
             return;
         }
-        System.arraycopy(params, wOff, transformedFrom, 0, size);
-        transformed = true;
+        System.arraycopy(params, wOff, weights, 0, size);
+        weightsNoted = true;
         forwardPacked = false;
         backwardPacked = false;
     }
 
     /**
-     * G g G^T of the noted weights for every (filter, channel), [16][F][C], in the shared
-     * {@link Scratch}: only the packings stay, so a training step transforms twice (for the forward's
-     * and the backward's packing; by its operation count about 1 % of a ResNet-18 step, not measured) rather than hold a third copy per conv.
+     * u[x][f][c] = (G g G^T)[x] for g = the noted 3x3 weights of (f, c), in the shared
+     * {@link Scratch}: only the packings stay, so a training step transforms twice (for the
+     * forward's and the backward's packing; by its operation count about 1 % of a ResNet-18 step,
+     * not measured) rather than hold a third copy per conv.
      */
-    private float[] transformed() {
+    private float[] transformWeights() {
         float[] u = shared.u();
-        transformWeights(transformedFrom, 0, u);
-        return u;
-    }
-
-    /** u[x][f][c] = (G g G^T)[x] for g = the 3x3 weights of (f, c). */
-    private void transformWeights(float[] params, int wOff, float[] u) {
         int fc = filters * channels;
         float[] t = scratch; // G g: 4 x 3
         for (int f = 0; f < filters; f++) {
             for (int c = 0; c < channels; c++) {
-                int g = wOff + (f * channels + c) * 9;
+                int g = (f * channels + c) * 9;
                 for (int j = 0; j < 3; j++) {
-                    float g0 = params[g + j];
-                    float g1 = params[g + 3 + j];
-                    float g2 = params[g + 6 + j];
+                    float g0 = weights[g + j];
+                    float g1 = weights[g + 3 + j];
+                    float g2 = weights[g + 6 + j];
                     t[j] = g0;
                     t[3 + j] = 0.5f * (g0 + g1 + g2);
                     t[6 + j] = 0.5f * (g0 - g1 + g2);
@@ -348,6 +345,7 @@ public final class Winograd {
                 }
             }
         }
+        return u;
     }
 
     /**
