@@ -85,8 +85,9 @@ public final class GradCheck {
 
     /**
      * Generated code against the reference for two inference forwards, two training steps' worth
-     * of forward and backward, and one more inference forward: outputs, running statistics, every parameter's gradient, the
-     * input gradient. The network's parameters are overwritten with random ones.
+     * of forward and backward, and one more inference forward: outputs, running statistics, every
+     * parameter's gradient, the input gradient. The network's parameters are overwritten with
+     * random ones.
      */
     public static List<Row> againstReference(CheckedModel model, Network net, int n, Random random) {
         ReferenceModel ref = new ReferenceModel(model);

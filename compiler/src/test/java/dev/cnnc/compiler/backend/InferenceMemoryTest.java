@@ -22,10 +22,7 @@ class InferenceMemoryTest {
         CheckedModel model = RandomModels.check("I", "input 12x12x3\nresidual {\n conv 3 3x3 pad same; batchnorm; relu\n}\nconv 4 3x3\nflatten\ndense 5");
         int n = 3;
         try (Network net = JavaBackend.build(model, n, 1, JavaBackend.Options.DEFAULT)) {
-            float[] x = new float[n * net.inputSize()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) Math.sin(i);
-            }
+            float[] x = input(net, n, i -> Math.sin(i));
             net.forward(x, n, false);
             long inferenceFloats = gradientFloats(net);
             assertEquals(0, inferenceFloats, "inference allocated gradient buffers");
@@ -61,7 +58,7 @@ class InferenceMemoryTest {
     }
 
     /**
-     * Gradients whose backward ranges do not meet share arrays (GradientSharing): a chain of eight
+     * Gradients whose backward ranges do not meet share arrays (BufferLayouts): a chain of eight
      * convs and relus holds far fewer gradient arrays than tensors, and trains as before (the
      * generated-vs-reference and PyTorch cross-checks run every model so).
      */
@@ -71,24 +68,14 @@ class InferenceMemoryTest {
                 + "conv 4 3x3 pad same; relu; flatten; dense 6; relu; dense 3");
         int n = 2;
         try (Network net = JavaBackend.build(model, n, 1, JavaBackend.Options.DEFAULT)) {
-            float[] x = new float[n * net.inputSize()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) Math.cos(i);
-            }
+            float[] x = input(net, n, i -> Math.cos(i));
             net.forward(x, n, true);
             Arrays.fill(net.outputGradient(), 0.1f);
             net.backward(n);
-            java.util.Set<float[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            int fields = 0;
-            for (Field f : net.getClass().getDeclaredFields()) {
-                if (f.getType() == float[].class && f.getName().matches("d\\d+(_\\d+)?")) {
-                    f.setAccessible(true);
-                    fields++;
-                    distinct.add((float[]) f.get(net));
-                }
-            }
+            int[] gradients = arrays(net, "d\\d+(_\\d+)?");
+            int fields = gradients[0];
             assertTrue(fields >= 6, fields + " gradient buffers");
-            assertTrue(distinct.size() <= 4, distinct.size() + " arrays for " + fields + " gradient buffers (input and output keep their own)");
+            assertTrue(gradients[1] <= 4, gradients[1] + " arrays for " + fields + " gradient buffers");
         }
     }
 
@@ -104,17 +91,14 @@ class InferenceMemoryTest {
                 + "conv 6 3x3 pad same; relu; conv 4 3x3 pad same; relu; flatten; dense 6; relu; dense 3");
         int n = 2;
         try (Network net = JavaBackend.build(model, n, 1, new JavaBackend.Options(true, false))) {
-            float[] x = new float[n * net.inputSize()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) Math.sin(3 * i);
-            }
+            float[] x = input(net, n, i -> Math.sin(3 * i));
             net.forward(x, n, false);
             float[] inferred = Arrays.copyOf(net.output(), n * net.outputSize());
-            int[] inference = activationArrays(net);
+            int[] inference = arrays(net, "t\\d+");
             assertTrue(inference[0] >= 12, inference[0] + " activation buffers");
             assertTrue(inference[1] <= 3, inference[1] + " arrays for " + inference[0] + " activations in inference");
             net.forward(x, n, true);
-            int[] training = activationArrays(net);
+            int[] training = arrays(net, "t\\d+");
             // the relus' outputs (their backward and the next conv's read them), the input and the flattened tensor at least
             assertTrue(training[1] >= 8, training[1] + " arrays for " + training[0] + " activations in training");
             net.forward(x, n, false);
@@ -123,12 +107,12 @@ class InferenceMemoryTest {
         }
     }
 
-    /** {activation buffers (fields t0, t1 ... holding an array), distinct arrays among them}. */
-    private static int[] activationArrays(Network net) throws IllegalAccessException {
+    /** {buffers (float[] fields of the generated class whose names match {@code names}) holding an array, distinct arrays among them}. */
+    private static int[] arrays(Network net, String names) throws IllegalAccessException {
         java.util.Set<float[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int fields = 0;
         for (Field f : net.getClass().getDeclaredFields()) {
-            if (f.getType() == float[].class && f.getName().matches("t\\d+")) {
+            if (f.getType() == float[].class && f.getName().matches(names)) {
                 f.setAccessible(true);
                 float[] a = (float[]) f.get(net);
                 if (a != null) {
@@ -138,5 +122,14 @@ class InferenceMemoryTest {
             }
         }
         return new int[] {fields, distinct.size()};
+    }
+
+    /** n examples of input, element i being {@code value(i)}. */
+    private static float[] input(Network net, int n, java.util.function.IntToDoubleFunction value) {
+        float[] x = new float[n * net.inputSize()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) value.applyAsDouble(i);
+        }
+        return x;
     }
 }

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which activation and scratch buffers share arrays (gradients have {@link GradientSharing}). A
+ * Which buffers share arrays: activations, scratch and gradients, each in layouts of their own. A
  * pass is a list of steps (copy the input in, each op's forward, ..., each op's backward); a
  * buffer is live from the first step whose code names it to the last, and buffers whose ranges do
  * not meet share one array as large as the largest of them. Liveness is read from the generated
@@ -19,11 +19,13 @@ import java.util.regex.Pattern;
  * tensors that are not its own (a conv writing its batchnorm's output, a pool's argmax), and
  * every name its code holds is a buffer it may touch.
  *
- * <p>Two layouts: for inference the steps are the forward pass only, so an activation dies with
- * its last reader and a chain needs two arrays; for training they run on through the backward
- * pass, so what backward reads stays, and only what one side alone needs (the weight gradient's
- * per-slot parts of each conv, the folded batchnorm's coefficients) is shared. The generated class
- * takes the inference layout until its first training forward, then the training one for good.
+ * <p>Activations and scratch have two layouts: for inference the steps are the forward pass only,
+ * so an activation dies with its last reader and a chain needs two arrays; for training they run
+ * on through the backward pass, so what backward reads stays, and only what one side alone needs
+ * (the weight gradient's per-slot parts of each conv, the folded batchnorm's coefficients) is
+ * shared. The generated class takes the inference layout until its first training forward, then
+ * the training one for good. Gradients have one, over the backward pass (from the output's
+ * gradient copied in to the input's copied out), allocated by the first backward.
  */
 final class BufferLayouts {
     /** An array shared by buffers: its element type ("float[]") and the size expressions of its buffers. */

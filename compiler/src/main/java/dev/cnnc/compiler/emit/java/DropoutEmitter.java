@@ -7,7 +7,7 @@ import dev.cnnc.compiler.lower.Op;
 final class DropoutEmitter implements OpEmitter<Op.DropoutOp> {
     @Override
     public void declare(Op.DropoutOp op, int k, JavaEmitContext ctx) {
-        ctx.floats("mask" + op.index(), JavaEmitContext.size(op.input()));
+        ctx.floats(JavaEmitContext.dropoutMask(op.index()), JavaEmitContext.size(op.input()));
     }
 
     @Override
@@ -15,15 +15,15 @@ final class DropoutEmitter implements OpEmitter<Op.DropoutOp> {
         long e = op.input().perExample();
         var s = op.input().shape();
         CodeBlock draw = op.dropout().perExample()
-                ? CodeBlock.of("$T.exampleMask(random, mask$L, n, $L, $L, $L)", JavaEmitContext.OPS, op.index(), s.flat() ? 1 : s.channels(),
+                ? CodeBlock.of("$T.exampleMask(random, $L, n, $L, $L, $L)", JavaEmitContext.OPS, JavaEmitContext.dropoutMask(op.index()), s.flat() ? 1 : s.channels(),
                         s.flat() ? e : s.height() * s.width(), JavaEmitContext.f(op.dropout().probability()))
-                : CodeBlock.of("$T.dropoutMask(random, mask$L, n * $L, $L)", JavaEmitContext.OPS, op.index(), e,
+                : CodeBlock.of("$T.dropoutMask(random, $L, n * $L, $L)", JavaEmitContext.OPS, JavaEmitContext.dropoutMask(op.index()), e,
                         JavaEmitContext.f(op.dropout().probability()));
         return CodeBlock.builder()
                 .beginControlFlow("if (training)")
                 .addStatement(draw)
                 .beginControlFlow("for (int i = 0; i < n * $L; i++)", e)
-                .addStatement("$L[i] = $L[i] * mask$L[i]", ctx.value(op.output()), ctx.value(op.input()), op.index())
+                .addStatement("$L[i] = $L[i] * $L[i]", ctx.value(op.output()), ctx.value(op.input()), JavaEmitContext.dropoutMask(op.index()))
                 .endControlFlow()
                 .nextControlFlow("else")
                 .addStatement("System.arraycopy($L, 0, $L, 0, n * $L)", ctx.value(op.input()), ctx.value(op.output()), e)
@@ -37,7 +37,7 @@ final class DropoutEmitter implements OpEmitter<Op.DropoutOp> {
         }
         return CodeBlock.builder()
                 .beginControlFlow("for (int i = 0; i < n * $L; i++)", op.input().perExample())
-                .addStatement("$L[i] = $L[i] * mask$L[i]", ctx.gradSlot(op, op.input()), ctx.grad(op.output()), op.index())
+                .addStatement("$L[i] = $L[i] * $L[i]", ctx.gradSlot(op, op.input()), ctx.grad(op.output()), JavaEmitContext.dropoutMask(op.index()))
                 .endControlFlow().build();
     }
 }

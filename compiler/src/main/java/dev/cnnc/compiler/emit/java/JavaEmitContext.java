@@ -63,6 +63,11 @@ final class JavaEmitContext {
         return "t" + t.id();
     }
 
+    /** The mask buffer of the dropout layer numbered {@code index}: its forward writes it, its backward and the caller read it. */
+    static String dropoutMask(int index) {
+        return "mask" + index;
+    }
+
     /** The gradient buffer of a tensor as seen by its producer (all readers' slots summed into it). */
     String grad(Tensor t) {
         return "d" + t.id();

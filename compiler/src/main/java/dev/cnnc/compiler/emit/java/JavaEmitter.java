@@ -117,7 +117,9 @@ public final class JavaEmitter {
         }
         run.addStatement(toExternal(plan.output(), ctx.value(plan.output()), "output", "start * OUTPUT_SIZE"));
         inferenceSteps.add(ctx.value(plan.output()));
-        List<String> trainingSteps = new ArrayList<>(inferenceSteps);
+        // the backward pass's steps: the output's gradient copied in, the ops' backwards, the input's gradient copied out
+        List<String> backwardSteps = new ArrayList<>();
+        backwardSteps.add(ctx.grad(plan.output()));
 
         MethodSpec.Builder backward = MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(int.class, "n");
@@ -141,7 +143,7 @@ public final class JavaEmitter {
                 body.add(backward(op, k, ctx, true));
             }
             CodeBlock code = body.build();
-            trainingSteps.add(code.toString());
+            backwardSteps.add(code.toString());
             opMethods.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addParameter(int.class, "n")
                     .addJavadoc("Backward of: $L\n", PlanText.comment(op, plan)).addCode(code).build());
             backward.beginControlFlow("if ($L >= frozenOps)", k);
@@ -150,10 +152,12 @@ public final class JavaEmitter {
             backward.addStatement("backwardNanos[$L] += System.nanoTime() - start$L", k, k);
             backward.endControlFlow();
         }
-        backward.beginControlFlow("if (inputGradientEnabled)")
-                .addCode(sumSlots(plan.input(), plan, ctx))
-                .addStatement(toExternal(plan.input(), ctx.grad(plan.input()), "inputGradient", "0"))
-                .endControlFlow();
+        CodeBlock inputGradient = CodeBlock.builder().add(sumSlots(plan.input(), plan, ctx))
+                .addStatement(toExternal(plan.input(), ctx.grad(plan.input()), "inputGradient", "0")).build();
+        backwardSteps.add(inputGradient.toString());
+        backward.beginControlFlow("if (inputGradientEnabled)").addCode(inputGradient).endControlFlow();
+        List<String> trainingSteps = new ArrayList<>(inferenceSteps);
+        trainingSteps.addAll(backwardSteps);
 
         // Freezing: op k's backward is skipped while every op up to k owns only frozen parameters.
         int[] paramsEnd = new int[plan.ops().size()];
@@ -239,35 +243,31 @@ public final class JavaEmitter {
                 .beginControlFlow("if (gradientsAllocated)").addStatement("return").endControlFlow()
                 .addStatement("gradients()").addStatement("inputGradient()");
         type.addField(boolean.class, "gradientsAllocated", Modifier.PRIVATE);
-        // gradients whose backward ranges do not meet share arrays (GradientSharing)
-        List<GradientSharing.Pool> pools = GradientSharing.of(plan, ctx);
-        java.util.Set<String> pooled = new java.util.HashSet<>();
-        for (GradientSharing.Pool pool : pools) {
-            pooled.addAll(pool.buffers());
-            allocateGradients.addStatement("final float[] $L = new float[maxBatch * $L]", pool.name(), pool.perExample());
-            for (String buffer : pool.buffers()) {
-                allocateGradients.addStatement("this.$L = $L", buffer, pool.name());
-            }
-        }
-        // activations and scratch share arrays by liveness, in an inference and a training layout (BufferLayouts);
-        // what a runtime kernel is built with, or a caller reads (dropout masks), keeps its own array
+        // buffers share arrays by liveness (BufferLayouts): gradients over the backward pass, allocated by the first
+        // backward; activations and scratch in an inference and a training layout. What a runtime kernel is built
+        // with, or a caller reads (dropout masks), keeps its own array.
         java.util.Set<String> fixed = new java.util.HashSet<>();
         for (JavaEmitContext.Kernel k : ctx.kernels.values()) {
             fixed.addAll(BufferLayouts.names(k.init().toString(), ctx.buffers.keySet()));
         }
         for (int i = 0; i < plan.dropoutCount(); i++) {
-            fixed.add("mask" + i);
+            fixed.add(JavaEmitContext.dropoutMask(i));
         }
+        Map<String, String[]> gradients = new java.util.LinkedHashMap<>();
         Map<String, String[]> candidates = new java.util.LinkedHashMap<>();
         ctx.buffers.forEach((name, declared) -> {
-            if (!gradientBuffers.contains(name) && !fixed.contains(name)) {
-                candidates.put(name, declared);
+            if (!fixed.contains(name)) {
+                (gradientBuffers.contains(name) ? gradients : candidates).put(name, declared);
             }
         });
+        List<BufferLayouts.Pool> gradientPools = BufferLayouts.of("gradientPool", gradients, backwardSteps);
+        allocatePools(allocateGradients, gradientPools);
         List<BufferLayouts.Pool> inferencePools = BufferLayouts.of("inferencePool", candidates, inferenceSteps);
         List<BufferLayouts.Pool> trainingPools = BufferLayouts.of("trainingPool", candidates, trainingSteps);
         java.util.Set<String> laidOut = new java.util.LinkedHashSet<>();
         trainingPools.forEach(p -> laidOut.addAll(p.buffers()));
+        java.util.Set<String> pooled = new java.util.HashSet<>(laidOut);
+        gradientPools.forEach(p -> pooled.addAll(p.buffers()));
         type.addField(FieldSpec.builder(int.class, "TRAINING_LAYOUT", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("2").build());
         type.addField(FieldSpec.builder(int.class, "bufferLayout", Modifier.PRIVATE)
@@ -293,7 +293,7 @@ public final class JavaEmitter {
             } else {
                 type.addField(t, b.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             }
-            if (!pooled.contains(b.getKey()) && !laidOut.contains(b.getKey())) {
+            if (!pooled.contains(b.getKey())) {
                 (gradient ? allocateGradients : ctor).addStatement("this.$L = new $L[$L]", b.getKey(), b.getValue()[0].replace("[]", ""), b.getValue()[1]);
             }
         }
@@ -324,6 +324,12 @@ public final class JavaEmitter {
         for (String buffer : laidOut) {
             m.addStatement("this.$L = null", buffer);
         }
+        allocatePools(m, pools);
+        return m.addStatement("bufferLayout = $L", layout).build();
+    }
+
+    /** Statements allocating each pool's array, as large as its largest buffer, and giving it to its buffers. */
+    private static void allocatePools(MethodSpec.Builder m, List<BufferLayouts.Pool> pools) {
         for (BufferLayouts.Pool pool : pools) {
             String element = pool.type().replace("[]", "");
             m.addStatement("final $L[] $L = new $L[$L]", element, pool.name(), element,
@@ -332,7 +338,6 @@ public final class JavaEmitter {
                 m.addStatement("this.$L = $L", buffer, pool.name());
             }
         }
-        return m.addStatement("bufferLayout = $L", layout).build();
     }
 
     private static void constant(TypeSpec.Builder type, String name, long value) {
@@ -461,7 +466,7 @@ public final class JavaEmitter {
                 .returns(float[].class).addParameter(int.class, "index");
         masks.beginControlFlow("switch (index)");
         for (int i = 0; i < plan.dropoutCount(); i++) {
-            masks.addStatement("case $L: return mask$L", i, i);
+            masks.addStatement("case $L: return $L", i, JavaEmitContext.dropoutMask(i));
         }
         masks.addStatement("default: throw new IndexOutOfBoundsException(\"no dropout layer \" + index)");
         masks.endControlFlow();
