@@ -393,27 +393,58 @@ public final class Ops {
                 double invStd = 1.0 / Math.sqrt(var + eps);
                 savedMean[c] = mean;
                 savedInvStd[c] = invStd;
-                // y = (x - m) * a + b in float with m the float nearest the mean: x - m is exact for x near
-                // the mean (no cancellation when the values sit far from 0), and b carries mean - m
-                float m = (float) mean;
-                float a = (float) (invStd * params[gammaOff + c]);
-                float b = (float) (params[betaOff + c] - (mean - m) * invStd * params[gammaOff + c]);
-                // a constant stride for images: the JIT vectorises only loops whose index steps by a constant
-                if (step == 1) {
-                    for (int k = base; k < base + count; k++) {
-                        y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
-                    }
-                } else {
-                    for (int i = 0, k = base; i < count; i++, k += step) {
-                        y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
-                    }
-                }
+                normalise(x, y, base, step, count, mean, invStd, params[gammaOff + c], params[betaOff + c], lo, hi);
                 double unbiased = count > 1 ? sq / (count - 1) : var;
                 state[meanOff + c] = (float) ((1 - momentum) * state[meanOff + c] + momentum * mean);
                 state[varOff + c] = (float) ((1 - momentum) * state[varOff + c] + momentum * unbiased);
             }
         };
         run(par, channels, count, body);
+    }
+
+    /**
+     * A channel's output in training: y = (x - m) * a + b in float with m the float nearest the
+     * mean (x - m is exact for x near the mean: no cancellation when the values sit far from 0),
+     * b carrying mean - m, clamped to [lo, hi]. One method for forward and the recomputation in
+     * backward ({@link #batchNormRecompute}), so the two agree bit for bit.
+     */
+    private static void normalise(float[] x, float[] y, int base, int step, int count, double mean, double invStd, float gamma, float beta,
+                                  float lo, float hi) {
+        float[] affine = affine(mean, invStd, gamma, beta);
+        float m = affine[0];
+        float a = affine[1];
+        float b = affine[2];
+        // a constant stride for images: the JIT vectorises only loops whose index steps by a constant
+        if (step == 1) {
+            for (int k = base; k < base + count; k++) {
+                y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
+            }
+        } else {
+            for (int i = 0, k = base; i < count; i++, k += step) {
+                y[k] = Math.min(Math.max((x[k] - m) * a + b, lo), hi);
+            }
+        }
+    }
+
+    /** {m, a, b} of {@link #normalise}'s y = (x - m) * a + b. */
+    private static float[] affine(double mean, double invStd, float gamma, float beta) {
+        float m = (float) mean;
+        return new float[] {m, (float) (invStd * gamma), (float) (beta - (mean - m) * invStd * gamma)};
+    }
+
+    /**
+     * The output of {@link #batchNormTrain} made again from its input and the statistics it saved,
+     * bit for bit: in backward, for a reader that needs it (a conv's weight gradient) when keeping
+     * it from forward would cost a whole tensor of memory for the step.
+     */
+    public static void batchNormRecompute(Parallel par, float[] x, float[] y, int channels, int count, boolean flat, float[] params,
+                                          int gammaOff, int betaOff, double[] savedMean, double[] savedInvStd, float lo, float hi) {
+        run(par, channels, count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                normalise(x, y, flat ? c : c * count, flat ? channels : 1, count, savedMean[c], savedInvStd[c], params[gammaOff + c],
+                        params[betaOff + c], lo, hi);
+            }
+        });
     }
 
     /*
@@ -441,16 +472,18 @@ public final class Ops {
 
     /**
      * Batchnorm backward's sums of dy and dy * x in one pass (dy * x from dy * (x - m), m the float
-     * nearest the mean, so float lanes do not cancel); behind a clamp ({@code y} not null) dy is
-     * zeroed in place first where the clamp was flat (y at or outside [lo, hi]).
+     * nearest the mean, so float lanes do not cancel); behind a clamp to [lo, hi] (bounds not both
+     * infinite) dy is zeroed in place first where the clamp was flat: where the forward's output
+     * y = (x - ym) * a + b, recomputed from x, was at or outside the bounds.
      */
-    static double[] gradientSums(Runs runs, float[] dy, float[] x, float[] y, float lo, float hi, int base, int step, int count, double mean) {
+    static double[] gradientSums(Runs runs, float[] dy, float[] x, float ym, float a, float b, float lo, float hi, int base, int step, int count,
+                                 double mean) {
         double[] sums = new double[2];
         float m = (float) mean;
         if (step == 1) {
-            runs.gradientSums(dy, x, y, lo, hi, base, count, m, sums);
+            runs.gradientSums(dy, x, ym, a, b, lo, hi, base, count, m, sums);
         } else {
-            ScalarRuns.gradientSums(dy, x, y, lo, hi, base, step, count, m, sums);
+            ScalarRuns.gradientSums(dy, x, ym, a, b, lo, hi, base, step, count, m, sums);
         }
         return new double[] {sums[0], sums[1] + m * sums[0]};
     }
@@ -480,8 +513,9 @@ public final class Ops {
                                       int gammaOff, int betaOff, float[] state, int meanOff, int varOff, float eps, float lo, float hi) {
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
-                float scale = (float) (params[gammaOff + c] / Math.sqrt(state[varOff + c] + eps));
-                float shift = params[betaOff + c] - state[meanOff + c] * scale;
+                float[] affine = runningAffine(params[gammaOff + c], params[betaOff + c], state[meanOff + c], state[varOff + c], eps);
+                float scale = affine[0];
+                float shift = affine[1];
                 int base = flat ? c : c * count;
                 int step = flat ? channels : 1;
                 if (step == 1) {
@@ -497,6 +531,12 @@ public final class Ops {
         });
     }
 
+    /** {scale, shift} of {@link #batchNormInfer}'s y = x * scale + shift, from the running statistics. */
+    private static float[] runningAffine(float gamma, float beta, float mean, float var, float eps) {
+        float scale = (float) (gamma / Math.sqrt(var + eps));
+        return new float[] {scale, beta - mean * scale};
+    }
+
     /** dx, dgamma, dbeta of batch normalization in training (dx overwritten). */
     public static void batchNormBackward(float[] x, float[] dy, float[] dx, int channels, int count, boolean flat, float[] params,
                                          int gammaOff, float[] grads, int betaOff, double[] savedMean, double[] savedInvStd) {
@@ -506,18 +546,22 @@ public final class Ops {
     public static void batchNormBackward(Parallel par, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
                                          double[] savedInvStd) {
-        batchNormBackward(par, null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd, null, 0f, 0f);
+        batchNormBackward(par, null, x, dy, dx, channels, count, flat, params, gammaOff, grads, betaOff, savedMean, savedInvStd,
+                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
     }
 
     /**
      * The same with an image's per-channel sums on {@code gemm}'s {@link Runs} (null: plain Java),
-     * behind a clamp to [lo, hi] fused into forward ({@code y} its output; null: none): dy is first
-     * zeroed in place where the clamp was flat (y at or outside the bounds), the derivative torch's
-     * relu and hardtanh take, then the batchnorm's backward reads it.
+     * behind a clamp to [lo, hi] fused into forward (infinite bounds: none): dy is first zeroed in
+     * place where the clamp was flat (the output at or outside the bounds), the derivative torch's
+     * relu and hardtanh take, then the batchnorm's backward reads it. The output is recomputed from
+     * x as {@link #batchNormTrain} made it, bit for bit, so it need not be kept for backward (for a
+     * conv, batchnorm and relu before a max pool, nothing else reads it: ResNet-18's 51 MB at batch
+     * 16). dx may be dy: each value of dx is written after the sums, from dy's value at its place.
      */
     public static void batchNormBackward(Parallel par, Gemm gemm, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                          float[] params, int gammaOff, float[] grads, int betaOff, double[] savedMean,
-                                         double[] savedInvStd, float[] y, float lo, float hi) {
+                                         double[] savedInvStd, float lo, float hi) {
         Runs runs = gemm == null ? ScalarRuns.INSTANCE : Runs.of(gemm);
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
@@ -525,7 +569,9 @@ public final class Ops {
                 int step = flat ? channels : 1;
                 double mean = savedMean[c];
                 double inv = savedInvStd[c];
-                double[] sums = gradientSums(runs, dy, x, y, lo, hi, base, step, count, mean);
+                // the forward's y = (x - m) * a + b, its coefficients made as batchNormTrain made them
+                float[] y = affine(mean, inv, params[gammaOff + c], params[betaOff + c]);
+                double[] sums = gradientSums(runs, dy, x, y[0], y[1], y[2], lo, hi, base, step, count, mean);
                 double sumDy = sums[0];
                 double sumDyX = sums[1];
                 // sum dy * xhat = (sum dy * x - mean * sum dy) * inv: one pass instead of two
@@ -559,11 +605,12 @@ public final class Ops {
      * Backward of a batchnorm that ran in inference mode while training (a frozen batchnorm kept in
      * eval, as {@code module.eval()} on it in PyTorch): the running statistics are constants, so
      * dx = dy * gamma / sqrt(var + eps); dgamma and dbeta as usual with xhat from the running
-     * statistics. A fused clamp ({@code y} not null) zeroes dy first where it was flat.
+     * statistics. A fused clamp to [lo, hi] (infinite bounds: none) zeroes dy first where it was
+     * flat, the output recomputed from x as {@link #batchNormInfer} made it.
      */
     public static void batchNormEvalBackward(Parallel par, Gemm gemm, float[] x, float[] dy, float[] dx, int channels, int count, boolean flat,
                                              float[] params, int gammaOff, float[] grads, int betaOff, float[] state, int meanOff, int varOff,
-                                             float eps, float[] y, float lo, float hi) {
+                                             float eps, float lo, float hi) {
         Runs runs = gemm == null ? ScalarRuns.INSTANCE : Runs.of(gemm);
         run(par, channels, count, (from, to) -> {
             for (int c = from; c < to; c++) {
@@ -571,7 +618,9 @@ public final class Ops {
                 int step = flat ? channels : 1;
                 double mean = state[meanOff + c];
                 double inv = 1 / Math.sqrt(state[varOff + c] + (double) eps);
-                double[] sums = gradientSums(runs, dy, x, y, lo, hi, base, step, count, mean);
+                // the forward's y = (x - 0) * scale + shift (x - 0 is x, bit for bit), made as batchNormInfer made it
+                float[] y = runningAffine(params[gammaOff + c], params[betaOff + c], state[meanOff + c], state[varOff + c], eps);
+                double[] sums = gradientSums(runs, dy, x, 0f, y[0], y[1], lo, hi, base, step, count, mean);
                 grads[gammaOff + c] = (float) ((sums[1] - mean * sums[0]) * inv);
                 grads[betaOff + c] = (float) sums[0];
                 float p = (float) (params[gammaOff + c] * inv);

@@ -30,10 +30,17 @@ interface Runs {
 
     /**
      * Batchnorm backward's sums over [off, off + len): into {@code out}, the sums of g and
-     * g * (x - shift), g = dy (shift near the mean, so the second sum does not cancel); behind a clamp ({@code y} not null) g is dy where lo < y < hi, else 0, and is
-     * written back into dy.
+     * g * (x - shift), g = dy (shift near the mean, so the second sum does not cancel). Behind a
+     * clamp to [lo, hi] (bounds not both infinite) g is dy where lo < y < hi, else 0, and is written
+     * back into dy, with y = (x - m) * a + b the forward's output before the clamp, recomputed from x
+     * in the forward's float operations (so bit for bit its value): the output need not be kept.
      */
-    void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out);
+    void gradientSums(float[] dy, float[] x, float m, float a, float b, float lo, float hi, int off, int len, float shift, double[] out);
+
+    /** Whether [lo, hi] clamps anything: false for the infinite bounds that stand for no clamp. */
+    static boolean clamps(float lo, float hi) {
+        return lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
+    }
 
     /**
      * dx[off + i] = dy[off + i] where lo < y[off + i] < hi, else 0 (the derivative torch's relu and

@@ -90,15 +90,17 @@ final class ScalarRuns implements Runs {
     }
 
     @Override
-    public void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out) {
-        gradientSums(dy, x, y, lo, hi, off, 1, len, shift, out);
+    public void gradientSums(float[] dy, float[] x, float m, float a, float b, float lo, float hi, int off, int len, float shift,
+                             double[] out) {
+        gradientSums(dy, x, m, a, b, lo, hi, off, 1, len, shift, out);
     }
 
     /** {@link #gradientSums} over every {@code step}-th value from off. */
-    static void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int step, int len, float shift, double[] out) {
-        if (y != null) {
+    static void gradientSums(float[] dy, float[] x, float m, float a, float b, float lo, float hi, int off, int step, int len, float shift,
+                             double[] out) {
+        if (Runs.clamps(lo, hi)) {
             for (int i = 0, k = off; i < len; i++, k += step) {
-                float v = y[k];
+                float v = (x[k] - m) * a + b;
                 dy[k] = v > lo && v < hi ? dy[k] : 0f;
             }
         }

@@ -120,7 +120,9 @@ final class VectorRuns implements Runs {
     }
 
     @Override
-    public void gradientSums(float[] dy, float[] x, float[] y, float lo, float hi, int off, int len, float shift, double[] out) {
+    public void gradientSums(float[] dy, float[] x, float m, float a, float b, float lo, float hi, int off, int len, float shift,
+                             double[] out) {
+        boolean clamps = Runs.clamps(lo, hi);
         double sum = 0, dot = 0;
         int i = 0;
         FloatVector zero = FloatVector.zero(S);
@@ -128,22 +130,24 @@ final class VectorRuns implements Runs {
             FloatVector s = FloatVector.zero(S), p = FloatVector.zero(S);
             for (int v = 0; v < BLOCK && i + VL <= len; v++, i += VL) {
                 FloatVector g = FloatVector.fromArray(S, dy, off + i);
-                if (y != null) {
-                    FloatVector yv = FloatVector.fromArray(S, y, off + i);
+                FloatVector xv = FloatVector.fromArray(S, x, off + i);
+                if (clamps) {
+                    // the forward's output before its clamp: a multiply and an add, each rounded as forward's (no fma)
+                    FloatVector yv = xv.sub(m).mul(a).add(b);
                     VectorMask<Float> flat = yv.compare(VectorOperators.GT, lo).and(yv.compare(VectorOperators.LT, hi)).not();
                     g = g.blend(zero, flat);
                     g.intoArray(dy, off + i);
                 }
                 s = s.add(g);
-                p = g.fma(FloatVector.fromArray(S, x, off + i).sub(shift), p);
+                p = g.fma(xv.sub(shift), p);
             }
             sum += s.reduceLanes(VectorOperators.ADD);
             dot += p.reduceLanes(VectorOperators.ADD);
         }
         for (; i < len; i++) {
             float g = dy[off + i];
-            if (y != null) {
-                float v = y[off + i];
+            if (clamps) {
+                float v = (x[off + i] - m) * a + b;
                 g = v > lo && v < hi ? g : 0f;
                 dy[off + i] = g;
             }

@@ -52,11 +52,18 @@ public final class Winograd {
     private final int planeW;
 
     /**
-     * u = G g G^T packed per point for the forward products (F x C) and the input gradient's (C x F;
-     * allocated by the first backward that needs it).
+     * u = G g G^T packed per point for the forward products (F x C): this conv's own while it only
+     * infers (allocated by its first pass), kept while the weights do not change. A conv that trains
+     * packs at every pass into the shared {@link Scratch}, for the forward products and, transposed
+     * (C x F), the input gradient's: its weights change at every step and its two passes pack
+     * differently, so packings of its own would be remade at each pass all the same (they were
+     * ~150 MB of ResNet-18's training memory with the weights' copy, two transformed copies per conv).
      */
-    private final float[][] uPack;
-    private float[][] uTPack;
+    private float[][] uPack;
+    /** The packing the products of the current pass read: {@link #uPack} or the shared one. */
+    private float[][] packed;
+    /** Set by the first training forward or backward pass, for good: packings are then the shared {@link Scratch}'s. */
+    private boolean trains;
     /**
      * Per thread: transformed input tiles (and, in backward, the input gradient's) [16][C][tiles];
      * the shared {@link Scratch}'s, taken by {@link #prepareForward} and {@link #prepareBackward}.
@@ -76,7 +83,8 @@ public final class Winograd {
      * The weight gradient's per-slot parts are shared the same way, allocated by a backward pass for
      * the slots its loop uses (each conv had its own, 8 slots of 16 transformed copies of its
      * weights: 134 MB for one of ResNet-18's 512-filter convs, held even by a network that only
-     * infers), and so is the weights' transform, packed right after it is made.
+     * infers), and so is the weights' transform, packed right after it is made, and the packing of a
+     * conv that trains.
      */
     public static final class Scratch {
         private int vSize;
@@ -86,11 +94,24 @@ public final class Winograd {
         private float[] m = new float[0];
         private float[] dw = new float[0];
         private float[] u = new float[0];
+        private int packedSize;
+        private float[][] packed = new float[POINTS][0];
 
-        void reserve(int v, int m, int u) {
+        void reserve(int v, int m, int u, int packed) {
             vSize = Math.max(vSize, v);
             mSize = Math.max(mSize, m);
             uSize = Math.max(uSize, u);
+            packedSize = Math.max(packedSize, packed);
+        }
+
+        /** Room for the packed weights of one point per point, for the conv training now (one conv packs and multiplies at a time). */
+        float[][] packed() {
+            if (packed[0].length < packedSize) {
+                for (int x = 0; x < POINTS; x++) {
+                    packed[x] = new float[packedSize];
+                }
+            }
+            return packed;
         }
 
         float[] u() {
@@ -132,14 +153,13 @@ public final class Winograd {
     /** The slots the current backward pass adds into (set by {@link #prepareBackward}). */
     private int slotsInUse;
     /**
-     * The weights last seen, and which packings of their u are current: a forward
-     * pass with unchanged weights (inference, or the backward right after a training forward) skips
-     * the transform and the packing, which for one image cost about a fifth of the pass (JFR).
+     * The weights last seen by a conv that only infers, and whether its packing is current: a pass
+     * with unchanged weights skips the transform and the packing, which for one image cost about a
+     * fifth of the pass (JFR).
      */
-    private final float[] weights;
+    private float[] weights;
     private boolean weightsNoted;
     private boolean forwardPacked;
-    private boolean backwardPacked;
     /** Scratch of the weight transforms, which run on the caller's thread only. */
     private final float[] scratch = new float[12];
     private final float[] point = new float[POINTS];
@@ -199,8 +219,6 @@ public final class Winograd {
         this.halfRow = vector ? VectorWinograd.halfRow(tilesX) : 0;
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
-        this.weights = new float[filters * channels * 9];
-        this.uPack = new float[POINTS][gemm.packedSize(filters, channels)];
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
         int unit = gemm.packedRows();
         this.channelRows = (channels + unit - 1) / unit * unit;
@@ -209,7 +227,8 @@ public final class Winograd {
         this.mSize = threads * POINTS * pointStride(filterRows * groupLd);
         this.shared = scratch;
         this.dwSlots = Parallel.slots(threads);
-        scratch.reserve(vSize, mSize, POINTS * filters * channels);
+        scratch.reserve(vSize, mSize, POINTS * filters * channels,
+                Math.max(gemm.packedSize(filters, channels), gemm.packedSize(channels, filters)));
         int planeSize = vector ? planeH * 2 * halfRow : planeH * planeW;
         int gradSize = vector ? VectorWinograd.columnPlanes(planeH, halfRow) : planeH * planeW;
         this.paddedPlane = ThreadLocal.withInitial(() -> new float[planeSize]);
@@ -251,23 +270,40 @@ public final class Winograd {
                 part * POINTS * pointStride(filterRows * groupLd), pointStride(channelRows * ld), pointStride(filterRows * ld));
     }
 
-    /** Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per forward pass. */
+    /** As {@link #prepareForward(float[], int, boolean)} for a pass that does not train. */
     public void prepareForward(float[] params, int wOff) {
+        prepareForward(params, wOff, false);
+    }
+
+    /**
+     * Transforms and packs the weights [F][C][3][3] at {@code wOff} for {@link #forward}: once per
+     * forward pass. A pass that trains (and every pass after one) packs into the shared scratch; one
+     * that does not keeps its packing until the weights change.
+     */
+    public void prepareForward(float[] params, int wOff, boolean training) {
         takeScratch();
+        if (training) {
+            startTraining();
+        }
+        if (trains) {
+            packed = pack(params, wOff, false, shared.packed());
+            return;
+        }
         noteWeights(params, wOff);
         if (!forwardPacked) {
-            float[] u = transformWeights();
-            for (int x = 0; x < POINTS; x++) {
-                gemm.pack(u, x * filters * channels, channels, false, filters, channels, uPack[x]);
+            if (uPack == null) {
+                uPack = new float[POINTS][gemm.packedSize(filters, channels)];
             }
+            pack(params, wOff, false, uPack);
             forwardPacked = true;
         }
+        packed = uPack;
     }
 
     /**
      * Clears the weight-gradient parts of slots [0, slots) ({@link Parallel#slotsOf} of the pass's
-     * loop) and, when the input gradient is wanted, transforms and packs W's transpose for it: once
-     * per backward pass, before {@link #backward}.
+     * loop) and, when the input gradient is wanted, transforms and packs W's transpose for it into
+     * the shared scratch: once per backward pass, before {@link #backward}.
      */
     public void prepareBackward(float[] params, int wOff, boolean inputGradient, int slots) {
         if (slots < 1 || slots > dwSlots) {
@@ -275,22 +311,34 @@ public final class Winograd {
         }
         slotsInUse = slots;
         takeScratch();
+        startTraining();
         int parts = slots * POINTS * filters * channels;
         dwPart = shared.dw(parts);
         java.util.Arrays.fill(dwPart, 0, parts, 0f);
         if (inputGradient) {
-            noteWeights(params, wOff);
-            if (!backwardPacked) {
-                if (uTPack == null) {
-                    uTPack = new float[POINTS][gemm.packedSize(channels, filters)];
-                }
-                float[] u = transformWeights();
-                for (int x = 0; x < POINTS; x++) {
-                    gemm.pack(u, x * filters * channels, channels, true, channels, filters, uTPack[x]);
-                }
-                backwardPacked = true;
+            packed = pack(params, wOff, true, shared.packed());
+        }
+    }
+
+    /** From now on the packings are made at each pass in the shared scratch: this conv's own are dropped. */
+    private void startTraining() {
+        trains = true;
+        uPack = null;
+        weights = null;
+        weightsNoted = false;
+    }
+
+    /** u of the weights at {@code wOff}, packed per point into {@code into} for the forward products (F x C) or, transposed, the input gradient's (C x F). */
+    private float[][] pack(float[] params, int wOff, boolean transposed, float[][] into) {
+        float[] u = transformWeights(params, wOff);
+        for (int x = 0; x < POINTS; x++) {
+            if (transposed) {
+                gemm.pack(u, x * filters * channels, channels, true, channels, filters, into[x]);
+            } else {
+                gemm.pack(u, x * filters * channels, channels, false, filters, channels, into[x]);
             }
         }
+        return into;
     }
 
     /** The shared buffers for this pass (on the caller's thread, before the pass's tasks read the fields). */
@@ -301,29 +349,30 @@ public final class Winograd {
 
     /** Notes the weights at {@code wOff}, unless they are those last seen (compared bit for bit): their packings are then stale. */
     private void noteWeights(float[] params, int wOff) {
-        int size = weights.length;
+        int size = filters * channels * 9;
+        if (weights == null) {
+            weights = new float[size];
+        }
         if (weightsNoted && java.util.Arrays.equals(params, wOff, wOff + size, weights, 0, size)) {
             return;
         }
         System.arraycopy(params, wOff, weights, 0, size);
         weightsNoted = true;
         forwardPacked = false;
-        backwardPacked = false;
     }
 
     /**
-     * u[x][f][c] = (G g G^T)[x] for g = the noted 3x3 weights of (f, c), in the shared
-     * {@link Scratch}: only the packings stay, so a training step transforms twice (for the
-     * forward's and the backward's packing; by its operation count about 1 % of a ResNet-18 step,
-     * not measured) rather than hold a third copy per conv.
+     * u[x][f][c] = (G g G^T)[x] for g = the 3x3 weights of (f, c) at {@code wOff}, in the shared
+     * {@link Scratch}: only packings stay, so a training step transforms twice (for the forward's and
+     * the backward's packing; by its operation count about 1 % of a ResNet-18 step, not measured).
      */
-    private float[] transformWeights() {
+    private float[] transformWeights(float[] weights, int wOff) {
         float[] u = shared.u();
         int fc = filters * channels;
         float[] t = scratch; // G g: 4 x 3
         for (int f = 0; f < filters; f++) {
             for (int c = 0; c < channels; c++) {
-                int g = (f * channels + c) * 9;
+                int g = wOff + (f * channels + c) * 9;
                 for (int j = 0; j < 3; j++) {
                     float g0 = weights[g + j];
                     float g1 = weights[g + 3 + j];
@@ -357,7 +406,7 @@ public final class Winograd {
         transformInput(p, in, n, e0, e1, g.vAt, g.ld, g.vs);
         p.forRange(POINTS, 1, (x0, x1) -> {
             for (int x = x0; x < x1; x++) {
-                gemm.multiplyPacked(channels, filters, uPack[x], v, g.vAt + x * g.vs, g.ld, m, g.mAt + x * g.ms, g.ld, false, 0,
+                gemm.multiplyPacked(channels, filters, packed[x], v, g.vAt + x * g.vs, g.ld, m, g.mAt + x * g.ms, g.ld, false, 0,
                         filterRows, 0, g.cols);
             }
         });
@@ -394,7 +443,7 @@ public final class Winograd {
                         filters, 0, channels);
                 if (din != null) {
                     // the input's tiles are no longer needed at this point: their buffer takes dX~[x][C][tiles] = U[x]^T x dY~[x]
-                    gemm.multiplyPacked(filters, channels, uTPack[x], m, mx, g.ld, v, vx, g.ld, false, 0, channelRows, 0, g.cols);
+                    gemm.multiplyPacked(filters, channels, packed[x], m, mx, g.ld, v, vx, g.ld, false, 0, channelRows, 0, g.cols);
                 }
             }
         });

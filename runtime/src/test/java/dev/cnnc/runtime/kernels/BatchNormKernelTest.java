@@ -43,7 +43,8 @@ class BatchNormKernelTest {
                 double[] inv = new double[channels];
                 Ops.batchNormTrain(par, gemm, x, y, channels, count, false, params, 0, channels, state, 0, channels, 0.1f, 1e-5f, mean, inv,
                         Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
-                Ops.batchNormBackward(par, gemm, x, dy, dx, channels, count, false, params, 0, grads, channels, mean, inv, null, 0f, 0f);
+                Ops.batchNormBackward(par, gemm, x, dy, dx, channels, count, false, params, 0, grads, channels, mean, inv,
+                        Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
                 ys[threads - 1] = y;
                 dxs[threads - 1] = dx;
             }

@@ -101,7 +101,10 @@ class WinogradTest {
         try (Parallel two = new Parallel(2)) {
             for (Gemm gemm : new Gemm[] {Gemm.of(true), Gemm.of(false)}) {
                 Winograd wino = new Winograd(gemm, c, f, h, w, 1, 1, 1, 2, false);
-                // the same instance through a sequence of weights: the last weight changed, one in the middle,
+                // one that only infers keeps its packing while the weights are unchanged; wino trains from its first
+                // backward on, packing at every pass
+                Winograd infers = new Winograd(gemm, c, f, h, w, 1, 1, 1, 2, false);
+                // the same instances through a sequence of weights: the last weight changed, one in the middle,
                 // none (the cached transform), and the first again; each against a direct conv of the weights now
                 int[] changed = {-1, params.length - 1, 5 + f * c * 9 / 2, -1, 5};
                 for (int step = 0; step < changed.length; step++) {
@@ -115,6 +118,10 @@ class WinogradTest {
                     wino.prepareForward(params, 5);
                     two.forChunks(n, 1, (e0, e1, p, part, slot) -> wino.forward(p, in, n, e0, e1, z, e0 * h * w, n * h * w, part));
                     check(what + " forward", expected[0], z);
+                    Arrays.fill(z, Float.NaN);
+                    infers.prepareForward(params, 5);
+                    two.forChunks(n, 1, (e0, e1, p, part, slot) -> infers.forward(p, in, n, e0, e1, z, e0 * h * w, n * h * w, part));
+                    check(what + " forward of a conv that only infers", expected[0], z);
                     if (step == 3) {
                         params[5 + f * c * 9 - 2] -= 0.5f; // between forward and backward: the input gradient must see it
                         expected = direct(in, params, 5, dy, n, c, f, h, w, 3, 3, 1, 1, h, w);
@@ -164,16 +171,26 @@ class WinogradTest {
                 float[] dx = new float[x.length];
                 float[] grads = new float[params.length];
                 int w2 = 8 * 3 * 9;
-                convs[0].prepareForward(params, 0);
-                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].forward(p, x, n, e0, e1, y1, e0 * 144, n * 144, part));
-                convs[1].prepareForward(params, w2);
-                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].forward(p, y1, n, e0, e1, y2, e0 * 144, n * 144, part));
-                convs[1].prepareBackward(params, w2, true, par.slotsOf(n, 2));
-                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].backward(p, y1, n, e0, e1, dy2, e0 * 144, n * 144, dy1, part, slot));
-                convs[1].finishBackward(grads, w2);
-                convs[0].prepareBackward(params, 0, true, par.slotsOf(n, 2));
-                par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].backward(p, x, n, e0, e1, dy1, e0 * 144, n * 144, dx, part, slot));
-                convs[0].finishBackward(grads, 0);
+                // two training steps, the weights changed between them: each pass packs them into the shared scratch anew
+                for (int step = 0; step < 2; step++) {
+                    if (step == 1) {
+                        for (int i = 0; i < params.length; i++) {
+                            params[i] -= 0.1f * grads[i];
+                        }
+                        Arrays.fill(grads, 0f);
+                    }
+                    convs[0].prepareForward(params, 0, true);
+                    par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].forward(p, x, n, e0, e1, y1, e0 * 144, n * 144, part));
+                    convs[1].prepareForward(params, w2, true);
+                    par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].forward(p, y1, n, e0, e1, y2, e0 * 144, n * 144, part));
+                    convs[1].prepareBackward(params, w2, true, par.slotsOf(n, 2));
+                    par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[1].backward(p, y1, n, e0, e1, dy2, e0 * 144, n * 144, dy1, part,
+                            slot));
+                    convs[1].finishBackward(grads, w2);
+                    convs[0].prepareBackward(params, 0, true, par.slotsOf(n, 2));
+                    par.forChunks(n, 2, (e0, e1, p, part, slot) -> convs[0].backward(p, x, n, e0, e1, dy1, e0 * 144, n * 144, dx, part, slot));
+                    convs[0].finishBackward(grads, 0);
+                }
                 float[] all = new float[y2.length + dx.length + grads.length];
                 System.arraycopy(y2, 0, all, 0, y2.length);
                 System.arraycopy(dx, 0, all, y2.length, dx.length);

@@ -65,6 +65,7 @@ final class ActivationEmitter implements OpEmitter<Op.ActivationOp> {
             return CodeBlock.of("");
         }
         boolean fromOutput = op.activation().function().fromOutput();
+        ctx.inPlace(ctx.gradSlot(op, op.input()), ctx.grad(op.output())); // derivativePass: dx may be dy
         return derivativePass(op.activation(), ctx.value(fromOutput ? op.output() : op.input()), ctx.grad(op.output()),
                 ctx.gradSlot(op, op.input()), op.input().perExample());
     }

@@ -18,7 +18,7 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         ctx.doubles("invStd" + k, Long.toString(op.input().shape().channels()));
     }
 
-    private static String layout(Shape s) {
+    static String layout(Shape s) {
         return s.flat() ? s.channels() + ", n, true" : s.channels() + ", n * " + (s.height() * s.width()) + ", false";
     }
 
@@ -55,8 +55,11 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
         String dx = inputGradient ? ctx.gradSlot(op, op.input()) : "bnScratch" + k;
         if (!inputGradient) {
             ctx.floats("bnScratch" + k, JavaEmitContext.size(op.input()));
+        } else {
+            ctx.inPlace(dx, ctx.grad(op.output())); // Ops.batchNormBackward: dx may be dy
         }
-        String clamp = op.activation() == null ? "null, 0f, 0f" : ctx.value(op.output()) + clamp(op);
+        // a fused clamp's flat points are recomputed from the input: backward does not read the output
+        String clamp = clamp(op).substring(2);
         return CodeBlock.builder()
                 .beginControlFlow("if (evalInTraining[$L])", k)
                 .addStatement("$T.batchNormEvalBackward(par, gemm, $L, $L, $L, $L, params, $L, grads, $L, state, $L, $L, $L, $L)", JavaEmitContext.OPS,

@@ -26,6 +26,11 @@ import java.util.regex.Pattern;
  * shared. The generated class takes the inference layout until its first training forward, then
  * the training one for good. Gradients have one, over the backward pass (from the output's
  * gradient copied in to the input's copied out), allocated by the first backward.
+ *
+ * <p>A buffer an op writes in place of one it reads ({@link JavaEmitContext#inPlace}: each value
+ * written from the value read at its place, as batchnorm's and relu's input gradients from their
+ * output's) may also take the array of the one it reads when that one's range ends at the very
+ * step the other's begins.
  */
 final class BufferLayouts {
     /** An array shared by buffers: its element type ("float[]") and the size expressions of its buffers. */
@@ -35,6 +40,11 @@ final class BufferLayouts {
     private record Live(String buffer, String type, String size, long estimate, int from, int to) {
         boolean meets(Live o) {
             return from <= o.to && o.from <= to;
+        }
+
+        /** Whether one of the two ends at the step where the other begins. */
+        boolean handsOver(Live o) {
+            return to == o.from || o.to == from;
         }
     }
 
@@ -48,6 +58,11 @@ final class BufferLayouts {
      * of a pass. Candidates no step names are left out: the caller keeps them as they were.
      */
     static List<Pool> of(String prefix, Map<String, String[]> candidates, List<String> steps) {
+        return of(prefix, candidates, steps, Set.of());
+    }
+
+    /** As above, with the pairs {written, read} of buffers written in place of the ones read. */
+    static List<Pool> of(String prefix, Map<String, String[]> candidates, List<String> steps, Set<List<String>> inPlace) {
         Map<String, int[]> range = new LinkedHashMap<>();
         for (int s = 0; s < steps.size(); s++) {
             for (String name : names(steps.get(s), candidates.keySet())) {
@@ -67,7 +82,8 @@ final class BufferLayouts {
         for (Live l : live) {
             List<Live> chosen = null;
             for (List<Live> pool : pools) {
-                if (pool.get(0).type().equals(l.type()) && pool.stream().noneMatch(l::meets)) {
+                if (pool.get(0).type().equals(l.type()) && pool.stream().noneMatch(o -> l.meets(o) && !(l.handsOver(o)
+                        && (inPlace.contains(List.of(l.buffer(), o.buffer())) || inPlace.contains(List.of(o.buffer(), l.buffer())))))) {
                     chosen = pool;
                     break;
                 }

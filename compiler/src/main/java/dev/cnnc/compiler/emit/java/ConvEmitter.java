@@ -241,8 +241,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
             // A batch of one group (one image) runs Winograd too, its 16 products split across the
             // threads; with the weights' transform kept while they do not change, it measured 1.8x
             // faster than the direct lowering for one image of the Fashion net (0.19 vs 0.36 ms a pass).
-            b.add("// the weights transformed (G g G^T) and packed for the products of every group, unless unchanged since the last pass\n");
-            b.addStatement("wino$L.prepareForward(params, $L)", k, p.get("weight").offset());
+            b.add("// the weights transformed (G g G^T) and packed for the products of every group (a network that only infers keeps them while unchanged)\n");
+            b.addStatement("wino$L.prepareForward(params, $L, training)", k, p.get("weight").offset());
         } else if (direct) {
             b.add("// the weights laid out once for the direct convolution of every group\n");
             b.addStatement("conv$L.prepareForward(params, $L)", k, p.get("weight").offset());
@@ -426,6 +426,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         CodeBlock.Builder b = CodeBlock.builder();
         boolean wino = winograd(op, ctx);
         Group g = group(op, ctx);
+        b.add(RecomputedInput.code(op, ctx));
         b.add("// the weight gradient is summed per slot of groups, the slots' parts added in order at the end\n");
         if (wino) {
             b.addStatement("wino$L.prepareBackward(params, $L, $L, par.slotsOf(n, $L))", k, wOff, inputGradient, g.examples());
@@ -532,7 +533,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         if (wino) {
             b.add("// the weight gradient (into the slot's part)$L, as 16 products of transformed tiles each\n",
                     inputGradient ? " and the input gradient" : "");
-            b.addStatement("wino$L.backward(p, $L, n, e0, e1, $L, dzAt, dzLd, $L, part, slot)", k, ctx.value(op.input()), dz,
+            b.addStatement("wino$L.backward(p, $L, n, e0, e1, $L, dzAt, dzLd, $L, part, slot)", k, RecomputedInput.buffer(op, ctx), dz,
                     inputGradient ? ctx.gradSlot(op, op.input()) : "null");
         } else {
             directGradients(b, op, k, ctx, dz, inputGradient);
@@ -618,8 +619,8 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
      */
     private static void directGradients(CodeBlock.Builder b, Op.ConvOp op, int k, JavaEmitContext ctx, String dz, boolean inputGradient) {
         Dims d = dims(op);
+        String in = RecomputedInput.buffer(op, ctx);
         if (pointwise(op)) {
-            String in = ctx.value(op.input());
             b.add("// dW[F][C] += dz[F][cols] x the input's rows [C][cols]^T, into the slot's part\n");
             b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, $L, e0 * $L, n * $L, wPart$L, slot * $L, $L, true)",
                     d.f, d.ckk, dz, in, d.plane(), d.plane(), k, d.ckk * d.f, d.ckk);
@@ -632,11 +633,11 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
         }
         if (directWindow(op, ctx)) {
             b.add("// dW[F][C*KH*KW] += dz x the input, straight from the input planes, into the slot's part\n");
-            b.addStatement("conv$L.weightGradient(p, $L, n, e0, e1, $L, dzAt, dzLd, wPart$L, slot * $L, part)", k, ctx.value(op.input()), dz,
+            b.addStatement("conv$L.weightGradient(p, $L, n, e0, e1, $L, dzAt, dzLd, wPart$L, slot * $L, part)", k, in, dz,
                     k, d.ckk * d.f);
         } else {
             b.addStatement("$T.im2col(p, $L, n, e0, e1, col$L, colAt, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", im2colOwner(op),
-                    ctx.value(op.input()), k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
+                    in, k, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.oh, d.ow);
             b.add("// dW[F][C*KH*KW] += dz[F][cols] x col[C*KH*KW][cols]^T, into the slot's part\n");
             b.addStatement("gemm.multiplyTransposed(p, $L, $L, cols, $L, dzAt, dzLd, col$L, colAt, cols, wPart$L, slot * $L, $L, true)",
                     d.f, d.ckk, dz, k, k, d.ckk * d.f, d.ckk);

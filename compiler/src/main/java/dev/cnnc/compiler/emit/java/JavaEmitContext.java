@@ -24,6 +24,8 @@ final class JavaEmitContext {
 
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();
+    /** Pairs {written, read} of buffers an op writes in place of ones it reads ({@link #inPlace}). */
+    final java.util.Set<List<String>> inPlace = new java.util.HashSet<>();
     /** name -> a runtime kernel object built once for the op's shapes, with its own buffers (a conv's {@code Winograd}). */
     final Map<String, Kernel> kernels = new LinkedHashMap<>();
     final KernelPlan plan;
@@ -56,6 +58,15 @@ final class JavaEmitContext {
 
     void ints(String name, String size) {
         buffers.putIfAbsent(name, new String[] {"int[]", size});
+    }
+
+    /**
+     * Notes that the op writes {@code written} in place of {@code read}: each value from the one read
+     * at its place, so the two may be one array when {@code read} is not needed after the op
+     * ({@link BufferLayouts}).
+     */
+    void inPlace(String written, String read) {
+        inPlace.add(List.of(written, read));
     }
 
     /** The activation buffer of a tensor. */

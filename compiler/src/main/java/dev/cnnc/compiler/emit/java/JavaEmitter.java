@@ -260,7 +260,7 @@ public final class JavaEmitter {
                 (gradientBuffers.contains(name) ? gradients : candidates).put(name, declared);
             }
         });
-        List<BufferLayouts.Pool> gradientPools = BufferLayouts.of("gradientPool", gradients, backwardSteps);
+        List<BufferLayouts.Pool> gradientPools = BufferLayouts.of("gradientPool", gradients, backwardSteps, ctx.inPlace);
         allocatePools(allocateGradients, gradientPools);
         List<BufferLayouts.Pool> inferencePools = BufferLayouts.of("inferencePool", candidates, inferenceSteps);
         List<BufferLayouts.Pool> trainingPools = BufferLayouts.of("trainingPool", candidates, trainingSteps);
