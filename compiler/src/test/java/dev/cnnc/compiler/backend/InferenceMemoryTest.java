@@ -107,6 +107,55 @@ class InferenceMemoryTest {
         }
     }
 
+    /**
+     * Training keeps for backward only what backward cannot cheaply remake: batchnorm's backward
+     * takes its fused relu's flat points from its input, and a conv after a batchnorm remakes its
+     * input from the batchnorm's (RecomputedInput), so no backward reads a batchnorm's output; and
+     * batchnorm's input gradient takes its output gradient's array (written in place). The values
+     * are checked by the generated-vs-reference and PyTorch cross-checks, which run such chains.
+     */
+    @Test
+    void backwardRemakesABatchnormsOutputAndWritesItsGradientInPlace() throws Exception {
+        CheckedModel model = RandomModels.check("B", "input 10x10x2\nconv 4 3x3 pad same; batchnorm; relu; conv 5 3x3 pad same; batchnorm; relu\n"
+                + "maxpool 2; conv 4 3x3 pad same; flatten; dense 3");
+        String source = JavaBackend.source(model, "t", JavaBackend.Options.DEFAULT).toString();
+        java.util.regex.Matcher bn = java.util.regex.Pattern.compile("batchNormTrain\\(par, gemm, (t\\d+), (t\\d+),").matcher(source);
+        java.util.List<String> outputs = new java.util.ArrayList<>();
+        while (bn.find()) {
+            outputs.add(bn.group(2));
+        }
+        assertEquals(2, outputs.size(), "two batchnorms in training");
+        StringBuilder backward = new StringBuilder(); // the ops' backward methods
+        for (String method : source.split("\n    (?=private |public )")) {
+            if (method.startsWith("private void backward")) {
+                backward.append(method);
+            }
+        }
+        for (String t : outputs) {
+            assertTrue(!java.util.regex.Pattern.compile("\\b" + t + "\\b").matcher(backward).find(), "backward reads " + t
+                    + ", a batchnorm's output");
+        }
+        assertTrue(backward.indexOf("batchNormRecompute(") >= 0, "the conv after the first batchnorm remakes its input");
+        int n = 2;
+        try (Network net = JavaBackend.build(model, n, 1, JavaBackend.Options.DEFAULT)) {
+            net.forward(input(net, n, i -> Math.sin(5 * i)), n, true);
+            Arrays.fill(net.outputGradient(), 0.1f);
+            net.backward(n);
+            java.util.regex.Matcher back = java.util.regex.Pattern.compile("Ops\\.batchNormBackward\\(par, gemm, t\\d+, (d\\d+), (d\\d+),")
+                    .matcher(source);
+            int inPlace = 0;
+            while (back.find()) {
+                Field dy = net.getClass().getDeclaredField(back.group(1));
+                Field dx = net.getClass().getDeclaredField(back.group(2));
+                dy.setAccessible(true);
+                dx.setAccessible(true);
+                assertTrue(dy.get(net) == dx.get(net), back.group(2) + " is not written in place of " + back.group(1));
+                inPlace++;
+            }
+            assertEquals(2, inPlace, "both batchnorms write their input gradients in place");
+        }
+    }
+
     /** {buffers (float[] fields of the generated class whose names match {@code names}) holding an array, distinct arrays among them}. */
     private static int[] arrays(Network net, String names) throws IllegalAccessException {
         java.util.Set<float[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());

@@ -80,10 +80,14 @@ final class BufferLayouts {
         live.sort(Comparator.comparingLong(Live::estimate).reversed().thenComparingInt(Live::from).thenComparing(Live::buffer));
         List<List<Live>> pools = new ArrayList<>();
         for (Live l : live) {
+            // the pool of a buffer it is written in place of (or that is written in place of it) first: the two are
+            // one size, and that array is free at the very step this one needs it; else the first that fits
+            List<List<Live>> order = new ArrayList<>();
+            pools.stream().filter(pool -> pool.stream().anyMatch(o -> partners(inPlace, l, o))).forEach(order::add);
+            order.addAll(pools);
             List<Live> chosen = null;
-            for (List<Live> pool : pools) {
-                if (pool.get(0).type().equals(l.type()) && pool.stream().noneMatch(o -> l.meets(o) && !(l.handsOver(o)
-                        && (inPlace.contains(List.of(l.buffer(), o.buffer())) || inPlace.contains(List.of(o.buffer(), l.buffer())))))) {
+            for (List<Live> pool : order) {
+                if (pool.get(0).type().equals(l.type()) && pool.stream().noneMatch(o -> l.meets(o) && !(l.handsOver(o) && partners(inPlace, l, o)))) {
                     chosen = pool;
                     break;
                 }
@@ -101,6 +105,11 @@ final class BufferLayouts {
                     members.stream().map(Live::size).distinct().toList()));
         }
         return out;
+    }
+
+    /** Whether one of the two is written in place of the other. */
+    private static boolean partners(Set<List<String>> inPlace, Live a, Live b) {
+        return inPlace.contains(List.of(a.buffer(), b.buffer())) || inPlace.contains(List.of(b.buffer(), a.buffer()));
     }
 
     /** The candidates {@code code} names. */
