@@ -20,18 +20,26 @@ final class MemoryCheck {
     }
 
     /**
-     * What a run takes beyond the network's own arrays: buffers the kernels allocate on first use,
-     * the optimizer's and the trainer's, the evaluation's. Measured on the Fashion net (small data
-     * set, 21 MiB in use once loaded; estimate 38 MiB): it trains with -Xmx72m and runs out of
-     * memory with -Xmx64m, so it needs 43-51 MiB beyond the data; 1.25 x the estimate is 47.
+     * What a run takes beyond the network's own arrays (the estimate): the kernels' per-thread
+     * planes, the trainer's and the evaluation's buffers, the JIT's and the collector's room, as a
+     * share of the estimate and a fixed part. Measured on the Fashion net (the small data set, 21.6
+     * MiB in use once loaded; estimate 18.7 MiB at 2 threads), with these checks off and the serial
+     * collector: it trains with -Xmx64m and runs out of memory with -Xmx56m, so it needs 34-42 MiB
+     * beyond the data; 1.25 x the estimate + 20 MiB is 43.4.
      */
     static final double RUN_FACTOR = 1.25;
+    static final long RUN_BASE = 20L << 20;
+
+    /** The most a network's estimated arrays may take in a heap of {@code heap} bytes. */
+    static long networkBudget(long heap) {
+        return (long) (Math.max(0, heap * HEAP_SHARE - RUN_BASE) / RUN_FACTOR);
+    }
 
     /** The same once the data set is in memory, before the network is built: what the run takes must fit in what is left. */
     static void requireAfterData(CheckedModel model, int batch, int threads, String batchFlag, boolean fromFlag) throws Models.Stop {
         Runtime rt = Runtime.getRuntime();
         MemoryEstimate e = MemoryEstimate.of(model, batch, threads, true);
-        long need = (long) (e.totalBytes() * RUN_FACTOR);
+        long need = (long) (e.totalBytes() * RUN_FACTOR) + RUN_BASE;
         long used = rt.totalMemory() - rt.freeMemory();
         if (need <= rt.maxMemory() - used) {
             return;
@@ -42,7 +50,7 @@ final class MemoryCheck {
         if (need <= left) {
             return;
         }
-        int fits = MemoryEstimate.largestBatch(model, threads, true, (long) (Math.max(0, left) / RUN_FACTOR));
+        int fits = MemoryEstimate.largestBatch(model, threads, true, (long) (Math.max(0, left - RUN_BASE) / RUN_FACTOR));
         throw new Models.Stop(Main.USAGE, String.format(java.util.Locale.ROOT, "training %s at %s needs about %s, but with the data set loaded "
                         + "(%s of the heap in use) this JVM's heap of %s has %s left%s, or give Java more memory (CNNC_JAVA_OPTS=-Xmx%dg)",
                 model.name(), fromFlag ? batchFlag + " " + batch : "the file's batch " + batch, MemoryEstimate.human(need),
@@ -69,10 +77,10 @@ final class MemoryCheck {
             m.append(String.format(java.util.Locale.ROOT, "%s %s at %s needs an array of %,d values for %s, more than Java's 2^31-1 a "
                     + "single array holds", what, model.name(), source, e.largestElements() * (long) batch, layer));
         } else {
-            m.append(String.format(java.util.Locale.ROOT, "%s %s at %s needs about %s (weights%s %s, layer outputs%s %s, buffers %s), but "
+            m.append(String.format(java.util.Locale.ROOT, "%s %s at %s needs about %s (weights%s %s, layer outputs and scratch%s %s, convolution buffers %s), but "
                             + "this JVM's heap is %s", what, model.name(), source, MemoryEstimate.human(e.totalBytes()),
                     training ? ", gradients and optimizer state" : "", MemoryEstimate.human(e.parameterBytes()),
-                    training ? " and their gradients" : "", MemoryEstimate.human(e.activationBytes()), MemoryEstimate.human(e.bufferBytes()),
+                    training ? " and gradients" : "", MemoryEstimate.human(e.activationBytes()), MemoryEstimate.human(e.bufferBytes()),
                     MemoryEstimate.human(heap)));
             m.append("; the largest layer is ").append(layer);
         }

@@ -80,7 +80,7 @@ final class PredictCommand extends ModelCommand {
         // the largest up to 64 that fits this heap (ResNet-18 at 224x224 is 32 MiB an example).
         int batch = 1;
         if (source.data != null) {
-            long budget = (long) (Runtime.getRuntime().maxMemory() * MemoryCheck.HEAP_SHARE / MemoryCheck.RUN_FACTOR);
+            long budget = MemoryCheck.networkBudget(Runtime.getRuntime().maxMemory());
             batch = Math.max(1, Math.min(64, dev.cnnc.compiler.report.MemoryEstimate.largestBatch(model, build.threads(), false, budget)));
         }
         MemoryCheck.require(model, batch, build.threads(), "batch", false, false, Runtime.getRuntime().maxMemory());

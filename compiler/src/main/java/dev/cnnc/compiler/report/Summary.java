@@ -64,7 +64,8 @@ public final class Summary {
             long one = MemoryEstimate.of(model, batch, 1, true).totalBytes();
             long more = MemoryEstimate.of(model, batch, 2, true).totalBytes() - one;
             b.append("Training memory (batch ").append(batch).append("): about ").append(MemoryEstimate.human(one))
-                    .append(" with one thread, ").append(MemoryEstimate.human(more)).append(" more a thread, besides the data set\n");
+                    .append(more > 0 ? " with one thread, " + MemoryEstimate.human(more) + " more a thread" : " with any number of threads")
+                    .append(", besides the data set\n");
         }
         b.append('\n');
         b.append("Total params: ").append(n(model.totalParams())).append('\n');

@@ -163,6 +163,8 @@ public final class Winograd {
     /** Scratch of the weight transforms, which run on the caller's thread only. */
     private final float[] scratch = new float[12];
     private final float[] point = new float[POINTS];
+    /** The floats of the two arrays above, which every conv holds whatever its shapes (for a memory estimate). */
+    public static final int TRANSFORM_FLOATS = 12 + POINTS;
     /** Per thread: a padded input plane (its border stays zero: only the inside is ever written). */
     private final ThreadLocal<float[]> paddedPlane;
     /** Per thread: a padded plane the input gradient's tiles are added into. */
@@ -214,17 +216,16 @@ public final class Winograd {
         this.tilesY = (oh + 1) / 2;
         this.tilesX = (ow + 1) / 2;
         this.tilesPerExample = tilesY * tilesX;
-        this.groupLd = ld(groupExamples * tilesPerExample);
+        this.groupLd = groupLd(h, w, ph, pw, groupExamples);
         this.vector = gemm instanceof VectorGemm;
         this.halfRow = vector ? VectorWinograd.halfRow(tilesX) : 0;
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
-        int unit = gemm.packedRows();
-        this.channelRows = (channels + unit - 1) / unit * unit;
-        this.filterRows = (filters + unit - 1) / unit * unit;
-        this.vSize = threads * POINTS * pointStride(channelRows * groupLd);
-        this.mSize = threads * POINTS * pointStride(filterRows * groupLd);
+        this.channelRows = wholeTiles(gemm, channels);
+        this.filterRows = wholeTiles(gemm, filters);
+        this.vSize = tileFloats(gemm, channels, h, w, ph, pw, groupExamples, threads);
+        this.mSize = tileFloats(gemm, filters, h, w, ph, pw, groupExamples, threads);
         this.shared = scratch;
         this.dwSlots = Parallel.slots(threads);
         scratch.reserve(vSize, mSize, POINTS * filters * channels,
@@ -241,6 +242,26 @@ public final class Winograd {
      * no partial panel (the columns past the tiles are computed and ignored), with room for a vector's
      * lanes past the last tile.
      */
+    /** A group's row length in the transformed-tile buffers. */
+    private static int groupLd(int h, int w, int ph, int pw, int groupExamples) {
+        return ld(groupExamples * ((h + 2 * ph - 1) / 2) * ((w + 2 * pw - 1) / 2));
+    }
+
+    /** Rows in whole tiles of the packed products' rows. */
+    private static int wholeTiles(Gemm gemm, int rows) {
+        int unit = gemm.packedRows();
+        return (rows + unit - 1) / unit * unit;
+    }
+
+    /**
+     * The floats of the transformed tiles of {@code rows} channels (v: the input's; m with the
+     * filters: the products') for every thread: what a conv of these shapes reserves in the shared
+     * {@link Scratch} (and what a memory estimate counts).
+     */
+    public static int tileFloats(Gemm gemm, int rows, int h, int w, int ph, int pw, int groupExamples, int threads) {
+        return threads * POINTS * pointStride(wholeTiles(gemm, rows) * groupLd(h, w, ph, pw, groupExamples));
+    }
+
     private static int ld(int tiles) {
         return (tiles + VECTOR_LANES - 1 + 15) / 16 * 16;
     }

@@ -154,6 +154,7 @@ final class ConvEmitter implements OpEmitter<Op.ConvOp> {
                     CodeBlock.of("new $T()", JavaEmitContext.WINOGRAD.nestedClass("Scratch")));
             ctx.kernel("wino" + k, JavaEmitContext.WINOGRAD, CodeBlock.of("new $T(gemm, $L, $L, $L, $L, $L, $L, $L, threads, $L, winogradScratch)",
                     JavaEmitContext.WINOGRAD, d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples(), windowPool(op)));
+            ctx.winogradConvs.add(new JavaMemory.WinogradConv(d.c, d.f, d.h, d.w, d.ph, d.pw, g.examples()));
         } else {
             if (!pointwise(op)) {
                 ctx.floats("col" + k, "threads * " + g.col());

@@ -24,6 +24,8 @@ final class JavaEmitContext {
 
     /** name -> Java type and size expression ("float[]", "maxBatch * 784"). */
     final Map<String, String[]> buffers = new LinkedHashMap<>();
+    /** The Winograd convs' shapes, for the memory estimate ({@link JavaMemory.WinogradConv}). */
+    final List<JavaMemory.WinogradConv> winogradConvs = new java.util.ArrayList<>();
     /** Pairs {written, read} of buffers an op writes in place of ones it reads ({@link #inPlace}). */
     final java.util.Set<List<String>> inPlace = new java.util.HashSet<>();
     /** name -> a runtime kernel object built once for the op's shapes, with its own buffers (a conv's {@code Winograd}). */
