@@ -8,6 +8,7 @@ import dev.cnnc.compiler.lower.Lowering;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.model.CheckedNode;
 import dev.cnnc.compiler.train.TrainConfig;
+import dev.cnnc.runtime.kernels.VectorGemm;
 
 /**
  * What training or running a model takes in memory, estimated from its shapes before anything is
@@ -62,8 +63,12 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, long buf
             }
         }
         if (layout != null) {
+            // the Vector API products' packing, the default build's (the plain-Java one pads nothing): the same on every
+            // machine, and read without loading the Vector API (cnnc check runs without it)
+            int rows = VectorGemm.MR;
             return new MemoryEstimate(saturated(layout.parameterBytes(batch, training), 4L * params * optimizerSlots),
-                    layout.bufferBytes(batch, threads, training), layout.winogradBytes(batch, threads, training), largest, largestElements);
+                    layout.bufferBytes(batch, threads, training, rows), layout.winogradBytes(batch, threads, training, rows), largest,
+                    largestElements);
         }
         long parameterBytes = 4L * params * (training ? 2 + optimizerSlots : 1);
         double activationBytes = 4.0 * model.activationElements() * batch * (training ? 2 : 1);

@@ -10,6 +10,7 @@ import dev.cnnc.compiler.lower.Lowering;
 import dev.cnnc.compiler.model.CheckedModel;
 import dev.cnnc.compiler.report.MemoryEstimate;
 import dev.cnnc.runtime.Network;
+import dev.cnnc.runtime.kernels.Gemm;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
@@ -49,12 +50,14 @@ class JavaMemoryTest {
                 x[i] = (float) Math.sin(0.37 * i);
             }
             net.forward(x, n, false);
-            long inference = memory.parameterBytes(n, false) + memory.bufferBytes(n, threads, false) + memory.winogradBytes(n, threads, false);
+            int rows = Gemm.of(true).packedRows();
+            long inference = memory.parameterBytes(n, false) + memory.bufferBytes(n, threads, false, rows)
+                    + memory.winogradBytes(n, threads, false, rows);
             assertEquals(inference, held(net), "inference");
             net.forward(x, n, true);
             Arrays.fill(net.outputGradient(), 0.25f);
             net.backward(n);
-            long training = memory.parameterBytes(n, true) + memory.bufferBytes(n, threads, true) + memory.winogradBytes(n, threads, true);
+            long training = memory.parameterBytes(n, true) + memory.bufferBytes(n, threads, true, rows) + memory.winogradBytes(n, threads, true, rows);
             assertEquals(training, held(net), "training");
             assertTrue(training > inference, training + " bytes in training, " + inference + " in inference");
             // the estimate the CLI reads is this one, with the optimizer's state (the models name none: no state)

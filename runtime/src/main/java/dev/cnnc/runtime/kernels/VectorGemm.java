@@ -16,7 +16,8 @@ public final class VectorGemm implements Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     private static final int NR = 2 * VL;
-    private static final int MR = 6;
+    /** Rows of a packed tile; a compile-time constant, so reading it loads nothing of the Vector API (a memory estimate does). */
+    public static final int MR = 6;
     private static final int KC = 256;
 
     private VectorGemm() {

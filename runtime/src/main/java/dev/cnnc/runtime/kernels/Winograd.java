@@ -222,10 +222,10 @@ public final class Winograd {
         this.planeH = 2 * tilesY + 2;
         this.planeW = 2 * tilesX + 2;
         // whole tiles of the packed products' rows: the last tile computes zero rows instead of going through a scratch tile
-        this.channelRows = wholeTiles(gemm, channels);
-        this.filterRows = wholeTiles(gemm, filters);
-        this.vSize = tileFloats(gemm, channels, h, w, ph, pw, groupExamples, threads);
-        this.mSize = tileFloats(gemm, filters, h, w, ph, pw, groupExamples, threads);
+        this.channelRows = wholeTiles(gemm.packedRows(), channels);
+        this.filterRows = wholeTiles(gemm.packedRows(), filters);
+        this.vSize = tileFloats(gemm.packedRows(), channels, h, w, ph, pw, groupExamples, threads);
+        this.mSize = tileFloats(gemm.packedRows(), filters, h, w, ph, pw, groupExamples, threads);
         this.shared = scratch;
         this.dwSlots = Parallel.slots(threads);
         scratch.reserve(vSize, mSize, POINTS * filters * channels,
@@ -247,19 +247,19 @@ public final class Winograd {
         return ld(groupExamples * ((h + 2 * ph - 1) / 2) * ((w + 2 * pw - 1) / 2));
     }
 
-    /** Rows in whole tiles of the packed products' rows. */
-    private static int wholeTiles(Gemm gemm, int rows) {
-        int unit = gemm.packedRows();
+    /** Rows in whole tiles of {@code unit} rows (the packed products' {@link Gemm#packedRows}). */
+    private static int wholeTiles(int unit, int rows) {
         return (rows + unit - 1) / unit * unit;
     }
 
     /**
      * The floats of the transformed tiles of {@code rows} channels (v: the input's; m with the
      * filters: the products') for every thread: what a conv of these shapes reserves in the shared
-     * {@link Scratch} (and what a memory estimate counts).
+     * {@link Scratch} (and what a memory estimate counts), for products packed in tiles of
+     * {@code packedRows} rows.
      */
-    public static int tileFloats(Gemm gemm, int rows, int h, int w, int ph, int pw, int groupExamples, int threads) {
-        return threads * POINTS * pointStride(wholeTiles(gemm, rows) * groupLd(h, w, ph, pw, groupExamples));
+    public static int tileFloats(int packedRows, int rows, int h, int w, int ph, int pw, int groupExamples, int threads) {
+        return threads * POINTS * pointStride(wholeTiles(packedRows, rows) * groupLd(h, w, ph, pw, groupExamples));
     }
 
     private static int ld(int tiles) {
@@ -353,11 +353,7 @@ public final class Winograd {
     private float[][] pack(float[] params, int wOff, boolean transposed, float[][] into) {
         float[] u = transformWeights(params, wOff);
         for (int x = 0; x < POINTS; x++) {
-            if (transposed) {
-                gemm.pack(u, x * filters * channels, channels, true, channels, filters, into[x]);
-            } else {
-                gemm.pack(u, x * filters * channels, channels, false, filters, channels, into[x]);
-            }
+            gemm.pack(u, x * filters * channels, channels, transposed, transposed ? channels : filters, transposed ? filters : channels, into[x]);
         }
         return into;
     }

@@ -59,7 +59,7 @@ final class BatchNormEmitter implements OpEmitter<Op.BatchNormOp> {
             ctx.inPlace(dx, ctx.grad(op.output())); // Ops.batchNormBackward: dx may be dy
         }
         // a fused clamp's flat points are recomputed from the input: backward does not read the output
-        String clamp = clamp(op).substring(2);
+        String clamp = ActivationCode.clampBounds(op.activation());
         return CodeBlock.builder()
                 .beginControlFlow("if (evalInTraining[$L])", k)
                 .addStatement("$T.batchNormEvalBackward(par, gemm, $L, $L, $L, $L, params, $L, grads, $L, state, $L, $L, $L, $L)", JavaEmitContext.OPS,

@@ -319,7 +319,7 @@ public final class JavaEmitter {
         });
         JavaMemory memory = new JavaMemory(plan.params().parameterCount(), plan.params().stateCount(), plan.input().perExample(),
                 plan.output().perExample(),
-                inferencePools, trainingPools, gradientPools, own, ownGradients, ctx.winogradConvs, options.vector());
+                inferencePools, trainingPools, gradientPools, own, ownGradients, ctx.winogradConvs);
         for (Map.Entry<String, JavaEmitContext.Kernel> k : ctx.kernels.entrySet()) {
             type.addField(k.getValue().type(), k.getKey(), Modifier.PRIVATE, Modifier.FINAL);
             ctor.addStatement("this.$L = $L", k.getKey(), k.getValue().init());

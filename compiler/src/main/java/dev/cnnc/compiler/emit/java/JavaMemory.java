@@ -10,13 +10,14 @@ import java.util.List;
  * and output; its buffers' pools in the inference layout, or the training layout with the
  * gradients' pools; the buffers of their own; and the Winograd convolutions' shared scratch (and,
  * while a network only infers, each one's packed weights). Sizes are the generated code's size
- * expressions evaluated for a batch and a thread count, so an estimate follows the layouts as they
- * change. The optimizer's state and the data set are the caller's to add; the small buffers of
+ * expressions evaluated for a batch, a thread count and the products' packing (the rows of a
+ * packed tile, {@link Gemm#packedRows}: the Vector API's pads a packed matrix to whole tiles), so an
+ * estimate follows the layouts as they change. The optimizer's state and the data set are the caller's to add; the small buffers of
  * the other kernels (a direct or grouped conv's planes) are not counted.
  */
 public record JavaMemory(long parameters, long state, long inputPerExample, long outputPerExample, List<BufferLayouts.Pool> inferencePools,
                          List<BufferLayouts.Pool> trainingPools, List<BufferLayouts.Pool> gradientPools, List<String[]> own,
-                         List<String[]> ownGradients, List<WinogradConv> winogradConvs, boolean vector) {
+                         List<String[]> ownGradients, List<WinogradConv> winogradConvs) {
     public JavaMemory {
         inferencePools = List.copyOf(inferencePools);
         trainingPools = List.copyOf(trainingPools);
@@ -37,21 +38,20 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
     }
 
     /** Bytes of the activations, scratch and (training) gradient buffers: the layout's pools and the buffers of their own. */
-    public long bufferBytes(int batch, int threads, boolean training) {
-        Gemm gemm = Gemm.of(vector);
+    public long bufferBytes(int batch, int threads, boolean training, int packedRows) {
         long bytes = 0;
         for (BufferLayouts.Pool pool : training ? trainingPools : inferencePools) {
-            bytes = saturated(bytes, poolBytes(pool, batch, threads, gemm));
+            bytes = saturated(bytes, poolBytes(pool, batch, threads, packedRows));
         }
         for (String[] buffer : own) {
-            bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, gemm)));
+            bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, packedRows)));
         }
         if (training) {
             for (BufferLayouts.Pool pool : gradientPools) {
-                bytes = saturated(bytes, poolBytes(pool, batch, threads, gemm));
+                bytes = saturated(bytes, poolBytes(pool, batch, threads, packedRows));
             }
             for (String[] buffer : ownGradients) {
-                bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, gemm)));
+                bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, packedRows)));
             }
         }
         return bytes;
@@ -62,11 +62,10 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
      * in training the weight gradient's per-slot parts and the packing) and, for a network that only
      * infers, each conv's own packed weights and the copy they are checked against.
      */
-    public long winogradBytes(int batch, int threads, boolean training) {
+    public long winogradBytes(int batch, int threads, boolean training, int packedRows) {
         if (winogradConvs.isEmpty()) {
             return 0;
         }
-        Gemm gemm = Gemm.of(vector);
         long v = 0;
         long m = 0;
         long u = 0;
@@ -76,23 +75,28 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
         long transforms = (long) Winograd.TRANSFORM_FLOATS * winogradConvs.size();
         for (WinogradConv c : winogradConvs) {
             long fc = (long) c.filters() * c.channels();
-            v = Math.max(v, Winograd.tileFloats(gemm, c.channels(), c.h(), c.w(), c.ph(), c.pw(), c.groupExamples(), threads));
-            m = Math.max(m, Winograd.tileFloats(gemm, c.filters(), c.h(), c.w(), c.ph(), c.pw(), c.groupExamples(), threads));
+            v = Math.max(v, Winograd.tileFloats(packedRows, c.channels(), c.h(), c.w(), c.ph(), c.pw(), c.groupExamples(), threads));
+            m = Math.max(m, Winograd.tileFloats(packedRows, c.filters(), c.h(), c.w(), c.ph(), c.pw(), c.groupExamples(), threads));
             u = Math.max(u, Winograd.POINTS * fc);
             // the slots a backward pass adds into (Parallel.slotsOf for its groups)
             long slots = Math.max(1, Math.min((batch + c.groupExamples() - 1) / c.groupExamples(), Parallel.slots(threads)));
             dw = Math.max(dw, slots * Winograd.POINTS * fc);
-            packed = Math.max(packed, Math.max(gemm.packedSize(c.filters(), c.channels()), gemm.packedSize(c.channels(), c.filters())));
-            own += Winograd.POINTS * (long) gemm.packedSize(c.filters(), c.channels()) + 9 * fc;
+            packed = Math.max(packed, Math.max(packedSize(c.filters(), c.channels(), packedRows), packedSize(c.channels(), c.filters(), packedRows)));
+            own += Winograd.POINTS * packedSize(c.filters(), c.channels(), packedRows) + 9 * fc;
         }
         long floats = transforms + v + m + u + (training ? dw + Winograd.POINTS * packed : own);
         return 4 * floats;
     }
 
-    private static long poolBytes(BufferLayouts.Pool pool, int batch, int threads, Gemm gemm) {
+    /** {@link Gemm#packedSize} of an m x k matrix in tiles of {@code packedRows} rows. */
+    private static long packedSize(int m, int k, int packedRows) {
+        return (long) ((m + packedRows - 1) / packedRows * packedRows) * k;
+    }
+
+    private static long poolBytes(BufferLayouts.Pool pool, int batch, int threads, int packedRows) {
         long most = 0;
         for (String size : pool.sizes()) {
-            most = Math.max(most, floats(size, batch, threads, gemm));
+            most = Math.max(most, floats(size, batch, threads, packedRows));
         }
         return times(elementBytes(pool.type()), most);
     }
@@ -118,7 +122,7 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
      * The value of a size expression of the generated code: a product of integers, maxBatch,
      * threads, Parallel.slots(threads) and gemm.packedSize(a, b).
      */
-    static long floats(String size, int batch, int threads, Gemm gemm) {
+    static long floats(String size, int batch, int threads, int packedRows) {
         long product = 1;
         for (String factor : size.split("\\*(?![^(]*\\))")) {
             String f = factor.trim();
@@ -131,7 +135,7 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
                 value = Parallel.slots(threads);
             } else if (f.startsWith("gemm.packedSize(") && f.endsWith(")")) {
                 String[] ab = f.substring("gemm.packedSize(".length(), f.length() - 1).split(",");
-                value = gemm.packedSize(Integer.parseInt(ab[0].trim()), Integer.parseInt(ab[1].trim()));
+                value = packedSize(Integer.parseInt(ab[0].trim()), Integer.parseInt(ab[1].trim()), packedRows);
             } else if (f.matches("[0-9]+")) {
                 value = Long.parseLong(f);
             } else {
