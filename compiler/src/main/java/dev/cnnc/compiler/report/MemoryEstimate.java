@@ -25,7 +25,7 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, long buf
     static final long GROUP_BYTES = 320 * 1024;
 
     public long totalBytes() {
-        return saturated(saturated(parameterBytes, activationBytes), bufferBytes);
+        return JavaMemory.saturated(JavaMemory.saturated(parameterBytes, activationBytes), bufferBytes);
     }
 
     /** The estimate for {@code batch} examples a step and {@code threads} threads; {@code training} adds gradients and optimizer state. */
@@ -66,7 +66,7 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, long buf
             // the Vector API products' packing, the default build's (the plain-Java one pads nothing): the same on every
             // machine, and read without loading the Vector API (cnnc check runs without it)
             int rows = VectorGemm.MR;
-            return new MemoryEstimate(saturated(layout.parameterBytes(batch, training), 4L * params * optimizerSlots),
+            return new MemoryEstimate(JavaMemory.saturated(layout.parameterBytes(batch, training), 4L * params * optimizerSlots),
                     layout.bufferBytes(batch, threads, training, rows), layout.winogradBytes(batch, threads, training, rows), largest,
                     largestElements);
         }
@@ -91,11 +91,6 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, long buf
             }
         }
         return lo;
-    }
-
-    private static long saturated(long a, long b) {
-        long sum = a + b;
-        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     private static long clamp(double bytes) {

@@ -39,20 +39,18 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
 
     /** Bytes of the activations, scratch and (training) gradient buffers: the layout's pools and the buffers of their own. */
     public long bufferBytes(int batch, int threads, boolean training, int packedRows) {
+        long bytes = bytes(training ? trainingPools : inferencePools, own, batch, threads, packedRows);
+        return training ? saturated(bytes, bytes(gradientPools, ownGradients, batch, threads, packedRows)) : bytes;
+    }
+
+    /** Bytes of {@code pools} (each as large as its largest buffer) and of {@code buffers} (type, size) of their own. */
+    private static long bytes(List<BufferLayouts.Pool> pools, List<String[]> buffers, int batch, int threads, int packedRows) {
         long bytes = 0;
-        for (BufferLayouts.Pool pool : training ? trainingPools : inferencePools) {
+        for (BufferLayouts.Pool pool : pools) {
             bytes = saturated(bytes, poolBytes(pool, batch, threads, packedRows));
         }
-        for (String[] buffer : own) {
+        for (String[] buffer : buffers) {
             bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, packedRows)));
-        }
-        if (training) {
-            for (BufferLayouts.Pool pool : gradientPools) {
-                bytes = saturated(bytes, poolBytes(pool, batch, threads, packedRows));
-            }
-            for (String[] buffer : ownGradients) {
-                bytes = saturated(bytes, times(elementBytes(buffer[0]), floats(buffer[1], batch, threads, packedRows)));
-            }
         }
         return bytes;
     }
@@ -101,7 +99,8 @@ public record JavaMemory(long parameters, long state, long inputPerExample, long
         return times(elementBytes(pool.type()), most);
     }
 
-    private static long saturated(long a, long b) {
+    /** a + b, or Long.MAX_VALUE past it (a batch of two billion asked of the estimate). */
+    public static long saturated(long a, long b) {
         long sum = a + b;
         return sum < 0 ? Long.MAX_VALUE : sum;
     }
